@@ -1,0 +1,213 @@
+"""The command line: ``simulator`` opens the app; subcommands do the rest headless.
+
+Each group of commands lives in its own module and is imported only when used, so
+``simulator score`` or ``simulator validate`` start without loading the UI or a database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from simulator import __version__
+
+EPILOG = """\
+commands:
+  (none)        open the app: pick a scenario and talk to the customer
+  play          play a scenario (in the app, or headless with --script / --stdin)
+  replay        re-score a past session with today's rules and show what changed
+  list          the scenario library
+  validate      check scenario and rule-pack files (file:line:column errors)
+  test          run the examples written in scenarios and rule packs
+  score         score one reply and explain the verdict
+  eval          measure the rule packs against labelled replies (precision, recall)
+  schema        write JSON Schema files for editors
+  new           scaffold a new scenario
+  workshop      create, list or close a scored team session
+  serve         serve the app to browsers for a workshop
+  leaderboard   rank the trainees of a workshop (live with --live)
+  export        export a workshop's results (csv, json, md, html)
+  progress      your past attempts and personal bests
+
+Run 'simulator COMMAND --help' for the options of a command."""
+
+
+def _common(top: bool = False) -> argparse.ArgumentParser:
+    # Options accepted before and after the command. Below the top level they default
+    # to SUPPRESS, or argparse would let a subcommand's default erase the top-level value.
+    p = argparse.ArgumentParser(add_help=False)
+    p.add_argument(
+        "--scenarios",
+        metavar="DIR",
+        action="append",
+        default=[] if top else argparse.SUPPRESS,
+        help="also load scenarios and rule packs from DIR (repeatable)",
+    )
+    return p
+
+
+def _shared(p: argparse.ArgumentParser, *names: str) -> None:
+    helps = {
+        "--db": ("URL", "results database (default: a local SQLite file)"),
+        "--name": ("NAME", "your name as a trainee"),
+        "--ui-lang": (None, "language of the app's own text (en or fr)"),
+    }
+    for name in names:
+        metavar, text = helps[name]
+        if name == "--ui-lang":
+            p.add_argument(name, choices=("en", "fr"), default=argparse.SUPPRESS, help=text)
+        else:
+            p.add_argument(name, metavar=metavar, default=argparse.SUPPRESS, help=text)
+
+
+def _fmt(p: argparse.ArgumentParser, *choices: str) -> None:
+    p.add_argument(
+        "--format",
+        choices=("text", *choices),
+        default="text",
+        help="output format (default: text)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _common()
+    parser = argparse.ArgumentParser(
+        prog="simulator",
+        description="Practise answering angry customers: choose a result over the last word.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        parents=[_common(top=True)],
+    )
+    parser.add_argument("--version", action="version", version=f"simulator {__version__}")
+    parser.add_argument("--ui-lang", choices=("en", "fr"), help="language of the app's own text")
+    parser.add_argument("--name", help="your name as a trainee (asked once otherwise)")
+    parser.add_argument("--db", metavar="URL", help="results database (default: a local SQLite file)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("play", parents=[common], help="play a scenario")
+    p.add_argument("--scenario", metavar="ID", help="scenario id (see 'simulator list')")
+    p.add_argument("--script", metavar="FILE", help="replies, one per paragraph (blank-line separated)")
+    p.add_argument("--stdin", action="store_true", help="read the replies from standard input")
+    p.add_argument("--mode", choices=("practice", "assessment"), default="practice")
+    p.add_argument("--seed", default="0", help="picks the customer's line variants (default: 0)")
+    p.add_argument("--time-limit", type=float, metavar="SECONDS", help="per-turn time limit")
+    p.add_argument("--transcript", metavar="FILE", help="where to write the transcript")
+    p.add_argument("--workshop", metavar="CODE", help="play a workshop's scenarios, scored")
+    _shared(p, "--name", "--db", "--ui-lang")
+    _fmt(p, "json")
+
+    p = sub.add_parser("replay", parents=[common], help="re-score a past session")
+    p.add_argument("transcript", metavar="TRANSCRIPT")
+    _fmt(p, "json")
+
+    p = sub.add_parser("list", parents=[common], help="the scenario library")
+    _fmt(p, "json")
+
+    p = sub.add_parser("validate", parents=[common], help="check scenario and rule-pack files")
+    p.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: the library)")
+    _fmt(p, "json")
+
+    p = sub.add_parser("test", parents=[common], help="run scenario and rule examples")
+    p.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: the library)")
+    p.add_argument("-q", "--quiet", action="store_true", help="print failures and the summary only")
+    _fmt(p, "json")
+
+    p = sub.add_parser("score", parents=[common], help="score one reply")
+    p.add_argument("--scenario", metavar="ID", help="scenario whose rules apply")
+    p.add_argument("--lang", choices=("en", "fr"), help="without a scenario: the language's packs")
+    p.add_argument("--node", metavar="NODE", help="node the reply answers (shows where it leads)")
+    p.add_argument("reply", nargs="?", help="the reply (default: read standard input)")
+    _fmt(p, "json")
+
+    p = sub.add_parser("eval", parents=[common], help="measure rule packs on labelled replies")
+    p.add_argument("file", metavar="FILE.jsonl")
+    p.add_argument("--lang", choices=("en", "fr"), help="only replies in this language")
+    _fmt(p, "json")
+
+    p = sub.add_parser("schema", parents=[common], help="write JSON Schema files")
+    p.add_argument("-o", "--output", metavar="DIR", default="schema", help="folder (default: ./schema)")
+
+    p = sub.add_parser("new", parents=[common], help="scaffold a scenario")
+    p.add_argument("id", metavar="ID")
+    p.add_argument("--lang", choices=("en", "fr"), default="en")
+    p.add_argument("-o", "--output", metavar="PATH", help="file to write (default: your scenarios folder)")
+    p.add_argument("--force", action="store_true", help="overwrite an existing file")
+
+    p = sub.add_parser("workshop", parents=[common], help="manage workshops")
+    _shared(p, "--db")
+    wsub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    w = wsub.add_parser("create", help="create a workshop and print its join code")
+    w.add_argument("name")
+    w.add_argument("--scenarios", dest="workshop_scenarios", required=True, metavar="ID,ID")
+    w.add_argument("--mode", choices=("practice", "assessment"), default="assessment")
+    w.add_argument("--time-limit", type=float, metavar="SECONDS")
+    _fmt(w, "json")
+    w = wsub.add_parser("close", help="close a workshop to new attempts")
+    w.add_argument("code")
+    w = wsub.add_parser("list", help="list workshops")
+    _fmt(w, "json")
+
+    p = sub.add_parser("serve", parents=[common], help="serve the app to browsers")
+    p.add_argument("--workshop", metavar="CODE", required=True)
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--public-url", metavar="URL", help="address browsers use, if not host:port")
+    _shared(p, "--db")
+
+    p = sub.add_parser("leaderboard", parents=[common], help="rank a workshop's trainees")
+    p.add_argument("code")
+    p.add_argument("--live", action="store_true", help="refresh live in the terminal")
+    _shared(p, "--db")
+    _fmt(p, "json", "csv")
+
+    p = sub.add_parser("export", parents=[common], help="export a workshop's results")
+    p.add_argument("code")
+    p.add_argument("--format", choices=("csv", "json", "md", "html"), default="html")
+    p.add_argument("-o", "--output", metavar="FILE", help="file to write (default: standard output)")
+    _shared(p, "--db")
+
+    p = sub.add_parser("progress", parents=[common], help="your attempts and personal bests")
+    _shared(p, "--name", "--db")
+    _fmt(p, "json")
+    return parser
+
+
+_HANDLERS = {
+    "list": ("simulator.cli.library", "cmd_list"),
+    "validate": ("simulator.cli.library", "cmd_validate"),
+    "schema": ("simulator.cli.library", "cmd_schema"),
+    "new": ("simulator.cli.library", "cmd_new"),
+    "score": ("simulator.cli.scoring", "cmd_score"),
+    "test": ("simulator.cli.scoring", "cmd_test"),
+    "eval": ("simulator.cli.scoring", "cmd_eval"),
+    "play": ("simulator.cli.play", "cmd_play"),
+    "replay": ("simulator.cli.play", "cmd_replay"),
+    "workshop": ("simulator.cli.workshop", "cmd_workshop"),
+    "serve": ("simulator.cli.workshop", "cmd_serve"),
+    "leaderboard": ("simulator.cli.workshop", "cmd_leaderboard"),
+    "export": ("simulator.cli.workshop", "cmd_export"),
+    "progress": ("simulator.cli.workshop", "cmd_progress"),
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command is None:
+        from simulator.cli.play import cmd_app
+
+        return cmd_app(args)
+    module, name = _HANDLERS[args.command]
+    import importlib
+
+    handler = getattr(importlib.import_module(module), name)
+    try:
+        return int(handler(args) or 0)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # the reader of our output went away (e.g. `| head`): not an error of ours
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0

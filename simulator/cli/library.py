@@ -1,0 +1,163 @@
+"""``list``, ``validate``, ``schema`` and ``new``: the library and its files."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+from pathlib import Path
+
+from simulator.cli.common import EXIT_FAIL, EXIT_OK, EXIT_USAGE, error, library, print_json
+from simulator.model.library import load_library, user_dir
+from simulator.model.loader import SourceFile, load_file
+from simulator.model.schema import ID_PATTERN, RulePack, Scenario
+
+SCHEMA_FILES = {"scenario.schema.json": Scenario, "rule-pack.schema.json": RulePack}
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    lib = library(args)
+    rows = []
+    for sid, sc in lib.scenarios.items():
+        src = lib.origin_of[sid]
+        rows.append(
+            {
+                "id": sid,
+                "language": sc.language,
+                "title": sc.title,
+                "difficulty": sc.difficulty,
+                "tags": sc.tags,
+                "summary": sc.summary,
+                "source": src.origin,
+                "path": src.display,
+            }
+        )
+    broken = [f for f in lib.broken if f.kind != "rule_pack" or True]
+    if args.format == "json":
+        print_json(rows)
+        return EXIT_OK
+    if not rows:
+        print("No scenarios found.")
+    else:
+        w_id = max(len(r["id"]) for r in rows)
+        w_title = min(48, max(len(r["title"]) for r in rows))
+        print(f"{'ID':<{w_id}}  LANG  {'TITLE':<{w_title}}  DIFFICULTY  SOURCE")
+        for r in rows:
+            title = r["title"] if len(r["title"]) <= w_title else r["title"][: w_title - 1] + "…"
+            print(f"{r['id']:<{w_id}}  {r['language']:<4}  {title:<{w_title}}  {r['difficulty']:<10}  {r['source']}")
+    if broken:
+        print(f"\n{len(broken)} file(s) with errors (run 'simulator validate'):")
+        for f in broken:
+            print(f"  {f.display}: {len(f.problems)} problem(s)")
+    return EXIT_OK
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    paths = [Path(p) for p in args.paths]
+    for p in paths:
+        if not p.exists():
+            error(f"{p}: no such file or folder")
+            return EXIT_USAGE
+    lib = load_library([*(Path(d) for d in getattr(args, "scenarios", []) or []), *paths])
+    if paths:
+        wanted = {q.resolve() for p in paths for q in ([p] if p.is_file() else _yaml_under(p))}
+        files = [f for f in lib.files if f.path.resolve() in wanted]
+    else:
+        files = lib.files
+    problems = [p for f in files for p in f.problems]
+    if args.format == "json":
+        print_json(
+            {
+                "ok": not problems,
+                "files": [_file_json(f) for f in files],
+                "problems": [p.to_dict() for p in problems],
+            }
+        )
+        return EXIT_FAIL if problems else EXIT_OK
+    for p in problems:
+        print(p)
+    scenarios = sum(1 for f in files if f.kind == "scenario")
+    packs = sum(1 for f in files if f.kind == "rule_pack")
+    bad = sum(1 for f in files if f.problems)
+    if problems:
+        print(f"\n{len(problems)} problem(s) in {bad} of {len(files)} file(s).")
+        return EXIT_FAIL
+    print(f"{len(files)} file(s) valid: {scenarios} scenario(s), {packs} rule pack(s).")
+    return EXIT_OK
+
+
+def _yaml_under(p: Path) -> list[Path]:
+    return [q for q in p.rglob("*") if q.suffix in (".yaml", ".yml")]
+
+
+def _file_json(f: SourceFile) -> dict[str, object]:
+    return {
+        "file": f.display,
+        "kind": f.kind,
+        "id": f.ident,
+        "ok": f.ok,
+        "problems": [p.to_dict() for p in f.problems],
+    }
+
+
+def schemas() -> dict[str, str]:
+    """The JSON Schema texts, as ``simulator schema`` writes them."""
+    out = {}
+    for name, model in SCHEMA_FILES.items():
+        doc = model.model_json_schema()
+        doc = {"$schema": "https://json-schema.org/draft/2020-12/schema", **doc}
+        out[name] = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    return out
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    out = Path(args.output)
+    out.mkdir(parents=True, exist_ok=True)
+    for name, text in schemas().items():
+        (out / name).write_text(text, encoding="utf-8")
+        print(out / name)
+    print(
+        "\nStart a scenario file with\n"
+        f"  # yaml-language-server: $schema={(out / 'scenario.schema.json').as_posix()}\n"
+        "so that editors with the YAML language server complete and check it."
+    )
+    return EXIT_OK
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    sid: str = args.id
+    if not re.match(ID_PATTERN, sid):
+        error(f"'{sid}' is not a valid id: use lower-case letters, digits, '-' and '_'")
+        return EXIT_USAGE
+    lib = load_library([Path(d) for d in getattr(args, "scenarios", []) or []])
+    if sid in lib.scenarios:
+        error(f"a scenario '{sid}' already exists ({lib.origin_of[sid].display})")
+        return EXIT_USAGE
+    target = Path(args.output) if args.output else user_dir() / f"{sid}.yaml"
+    if target.exists() and not args.force:
+        error(f"{target} exists; use --force to overwrite it")
+        return EXIT_USAGE
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(scaffold(sid, args.lang), encoding="utf-8")
+    check = load_file(target)
+    if check.problems:  # pragma: no cover - the template is tested
+        for p in check.problems:
+            print(p)
+        return EXIT_FAIL
+    print(f"Created {target}")
+    print(f"Edit it, then: simulator validate {target} && simulator test {target}")
+    if args.output:
+        print(f"Play it with: simulator --scenarios {target.parent} play --scenario {sid}")
+    else:
+        print(f"Play it with: simulator play --scenario {sid}")
+    return EXIT_OK
+
+
+def scaffold(sid: str, lang: str) -> str:
+    from simulator.cli.templates import TEMPLATES
+
+    schema_url = (
+        "https://raw.githubusercontent.com/simulator-training/simulator/main/"
+        "scenarios/schema/scenario.schema.json"
+    )
+    return TEMPLATES[lang].format(id=sid, schema=schema_url)

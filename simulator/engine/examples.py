@@ -1,0 +1,91 @@
+"""Run the examples written inside scenarios and rule packs (``simulator test``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from simulator.engine import flow
+from simulator.model.schema import RulePack, Scenario
+from simulator.scoring import Verdict, scorer_for
+
+
+@dataclass
+class ExampleResult:
+    owner: str  # scenario or rule pack id
+    loc: list[str | int]  # field path of the example in its file
+    label: str  # how the example is named in the report
+    reply: str
+    failures: list[str] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+
+def _fired(verdict: Verdict) -> str:
+    names = sorted({*verdict.fired_rules, *(c for c, r in verdict.categories.items() if r.fired)})
+    return ", ".join(names) or "nothing"
+
+
+def run_scenario(scenario: Scenario, packs: Sequence[RulePack]) -> list[ExampleResult]:
+    scorer = scorer_for(scenario, packs)
+    results: list[ExampleResult] = []
+    for i, ex in enumerate(scenario.examples):
+        node = ex.node or scenario.start_node
+        res = ExampleResult(
+            scenario.id, ["examples", i], f"{scenario.id}::examples[{i}] at {node}", ex.reply
+        )
+        verdict = scorer.score(ex.reply)
+        for name in ex.fires:
+            if not verdict.fired(name):
+                res.failures.append(f"expected '{name}' to fire; fired: {_fired(verdict)}")
+        for name in ex.not_fires:
+            if verdict.fired(name):
+                spans = [
+                    s.text for h in verdict.hits if name in (h.rule, h.category) for s in h.spans
+                ]
+                words = f" on {', '.join(repr(s) for s in spans)}" if spans else ""
+                res.failures.append(f"expected '{name}' not to fire; it fired{words}")
+        if ex.score is not None and not ex.score.min <= verdict.score <= ex.score.max:
+            res.failures.append(
+                f"expected a score in {ex.score.min}-{ex.score.max}; got {verdict.score} "
+                f"(fired: {_fired(verdict)})"
+            )
+        if ex.next is not None:
+            start_mood = ex.mood if ex.mood is not None else scenario.customer.mood
+            mood = flow.next_mood(start_mood, verdict)
+            patience = scenario.customer.patience - (1 if flow.is_bad(verdict) else 0)
+            step = flow.decide(
+                scenario, node, verdict, mood=mood, visits=1, patience_left=patience, turn=1
+            )
+            if step.goto != ex.next:
+                res.failures.append(
+                    f"expected next '{ex.next}'; got '{step.goto}' "
+                    f"(score {verdict.score}, mood {mood}, fired: {_fired(verdict)})"
+                )
+        results.append(res)
+    return results
+
+
+def run_pack(pack: RulePack, context: Iterable[RulePack]) -> list[ExampleResult]:
+    """Each rule's own examples, scored with every pack of its language around it."""
+    packs = [pack, *(p for p in context if p.id != pack.id and p.language == pack.language)]
+    scorer = scorer_for(None, packs, pack.language)
+    results: list[ExampleResult] = []
+    for i, rule in enumerate(pack.rules):
+        for kind, replies in (("fires", rule.examples.fires), ("passes", rule.examples.passes)):
+            for j, reply in enumerate(replies):
+                res = ExampleResult(
+                    pack.id,
+                    ["rules", i, "examples", kind, j],
+                    f"{pack.id}::{rule.id} {kind}[{j}]",
+                    reply,
+                )
+                fired = scorer.score(reply).fired(rule.id)
+                if kind == "fires" and not fired:
+                    res.failures.append(f"expected rule '{rule.id}' to fire; it did not")
+                if kind == "passes" and fired:
+                    res.failures.append(f"expected rule '{rule.id}' not to fire; it did")
+                results.append(res)
+    return results

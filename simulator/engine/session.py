@@ -1,0 +1,296 @@
+"""A conversation with one customer: reply in, turn out. Pure Python, no UI.
+
+The terminal app, the headless player, the tests and workshops all drive this class.
+Customer line variants are picked from the seed, so the same seed and replies give the
+same conversation and the same transcript.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Literal
+
+from simulator.engine import flow
+from simulator.engine.transcript import TranscriptWriter
+from simulator.model.schema import Ending, RulePack, Scenario
+from simulator.scoring import Verdict, scorer_for
+
+Mode = Literal["practice", "assessment"]
+Outcome = Literal["kept", "lost", "escalated", "unfinished"]
+
+
+class EngineError(ValueError):
+    """Something the trainee (or a script) asked that cannot be done; says why."""
+
+
+@dataclass(frozen=True)
+class Turn:
+    index: int
+    node: str
+    customer: str
+    reply: str
+    verdict: Verdict
+    mood_before: int
+    mood_after: int
+    patience_left: int
+    goto: str
+    reason: str
+    elapsed: float | None = None
+    over_time: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "index": self.index,
+            "node": self.node,
+            "customer": self.customer,
+            "reply": self.reply,
+            "verdict": self.verdict.to_dict(),
+            "mood_before": self.mood_before,
+            "mood_after": self.mood_after,
+            "patience_left": self.patience_left,
+            "goto": self.goto,
+            "reason": self.reason,
+            "elapsed": self.elapsed,
+            "over_time": self.over_time,
+        }
+
+
+@dataclass(frozen=True)
+class TurnResult:
+    """What the screen shows after a reply: the turn, then what the customer says next."""
+
+    turn: Turn
+    next_line: str
+    ending: Ending | None
+
+    @property
+    def ended(self) -> bool:
+        return self.ending is not None
+
+
+@dataclass
+class _State:
+    node: str
+    mood: int
+    patience: int
+    line: str
+    visits: dict[str, int] = field(default_factory=dict)
+    turns: list[Turn] = field(default_factory=list)
+    ending: str | None = None
+
+    def copy(self) -> _State:
+        return replace(self, visits=dict(self.visits), turns=list(self.turns))
+
+
+class Session:
+    def __init__(
+        self,
+        scenario: Scenario,
+        packs: Sequence[RulePack],
+        *,
+        mode: Mode = "practice",
+        seed: int | str = 0,
+        time_limit: float | None = None,
+        transcript: TranscriptWriter | Path | None = None,
+        trainee: str | None = None,
+        meta: dict[str, Any] | None = None,
+        _resume: bool = False,
+    ) -> None:
+        self.scenario = scenario
+        self.packs = list(packs)
+        self.scorer = scorer_for(scenario, self.packs)
+        self.mode: Mode = mode
+        self.seed = seed
+        self.time_limit = time_limit
+        self.trainee = trainee
+        self.meta = dict(meta or {})
+        if isinstance(transcript, TranscriptWriter):
+            self.log = transcript
+        else:
+            self.log = TranscriptWriter(transcript)
+        start = scenario.start_node
+        self._state = _State(
+            node=start,
+            mood=scenario.customer.mood,
+            patience=scenario.customer.patience,
+            line=self._pick(scenario.node(start).customer, start, 1),  # type: ignore[union-attr]
+        )
+        self._undo: list[_State] = []
+        self.hints_used = 0
+        self.retries = 0
+        if not _resume:
+            self.log.write(self.header())
+            self.log.write(
+                {"type": "customer", "turn": 1, "node": start, "text": self._state.line}, sync=True
+            )
+
+    # ------------------------------------------------------------------ reading state
+    def header(self) -> dict[str, Any]:
+        return {
+            "type": "session",
+            "format": 1,
+            "scenario": self.scenario.id,
+            "scenario_version": self.scenario.version,
+            "language": self.scenario.language,
+            "packs": {p.id: p.version for p in self.packs},
+            "seed": self.seed,
+            "mode": self.mode,
+            "time_limit": self.time_limit,
+            "trainee": self.trainee,
+            **({"meta": self.meta} if self.meta else {}),
+        }
+
+    @property
+    def node(self) -> str:
+        return self._state.node
+
+    @property
+    def mood(self) -> int:
+        return self._state.mood
+
+    @property
+    def patience_left(self) -> int:
+        return self._state.patience
+
+    @property
+    def customer_line(self) -> str:
+        """What the customer is saying now (their last words once it has ended)."""
+        return self._state.line
+
+    @property
+    def turns(self) -> list[Turn]:
+        return list(self._state.turns)
+
+    @property
+    def turn_number(self) -> int:
+        """The number of the reply the trainee is writing now (1-based)."""
+        return len(self._state.turns) + 1
+
+    @property
+    def ended(self) -> bool:
+        return self._state.ending is not None
+
+    @property
+    def ending(self) -> Ending | None:
+        return self.scenario.ending(self._state.ending) if self._state.ending else None
+
+    @property
+    def outcome(self) -> Outcome:
+        ending = self.ending
+        return ending.outcome if ending else "unfinished"
+
+    @property
+    def can_retry(self) -> bool:
+        return self.mode == "practice" and bool(self._undo)
+
+    @property
+    def running_score(self) -> int:
+        turns = self._state.turns
+        return round(sum(t.verdict.score for t in turns) / len(turns)) if turns else 0
+
+    # ------------------------------------------------------------------ acting
+    def reply(self, text: str, elapsed: float | None = None) -> TurnResult:
+        if self.ended:
+            raise EngineError("the conversation has ended; start it again to try once more")
+        if not text.strip():
+            raise EngineError("the reply is empty: write something to the customer first")
+        st = self._state
+        index = len(st.turns) + 1
+        over_time = self.time_limit is not None and elapsed is not None and elapsed > self.time_limit
+        self.log.write(
+            {"type": "reply", "turn": index, "node": st.node, "text": text,
+             "elapsed": elapsed, "over_time": over_time}
+        )
+        verdict = self.scorer.score(text)
+        self.log.write({"type": "verdict", "turn": index, "verdict": verdict.to_dict()})
+        return self._apply(index, text, verdict, elapsed, over_time)
+
+    def _apply(
+        self, index: int, text: str, verdict: Verdict, elapsed: float | None, over_time: bool
+    ) -> TurnResult:
+        st = self._state
+        self._undo.append(st.copy())
+        mood_after = flow.next_mood(st.mood, verdict)
+        visits = st.visits.get(st.node, 0) + 1
+        patience = st.patience - (1 if flow.is_bad(verdict, over_time) else 0)
+        step = flow.decide(
+            self.scenario, st.node, verdict,
+            mood=mood_after, visits=visits, patience_left=patience, turn=index,
+        )
+        turn = Turn(
+            index=index, node=st.node, customer=st.line, reply=text, verdict=verdict,
+            mood_before=st.mood, mood_after=mood_after, patience_left=patience,
+            goto=step.goto, reason=step.reason, elapsed=elapsed, over_time=over_time,
+        )
+        st.visits[st.node] = visits
+        st.turns.append(turn)
+        st.mood = mood_after
+        st.patience = patience
+        ending = self.scenario.ending(step.goto)
+        if ending is not None:
+            st.ending = ending.id
+            st.line = self._pick(ending.customer, ending.id, 1) if ending.customer else ""
+        else:
+            st.node = step.goto
+            st.line = self._pick(
+                self.scenario.node(step.goto).customer,  # type: ignore[union-attr]
+                step.goto,
+                st.visits.get(step.goto, 0) + 1,
+            )
+        self.log.write(
+            {"type": "transition", "turn": index, "from": turn.node, "to": step.goto,
+             "reason": step.reason, "mood": mood_after, "patience": patience}
+        )
+        if ending is not None:
+            self.log.write({"type": "customer", "turn": index + 1, "node": ending.id, "text": st.line})
+            self.log.write(
+                {"type": "end", "outcome": ending.outcome, "ending": ending.id,
+                 "score": self.debrief().score},
+                sync=True,
+            )
+        else:
+            self.log.write(
+                {"type": "customer", "turn": index + 1, "node": st.node, "text": st.line}, sync=True
+            )
+        return TurnResult(turn, st.line, ending)
+
+    def hint(self) -> str:
+        if self.mode != "practice":
+            raise EngineError("hints are off in assessment mode")
+        if self.ended:
+            raise EngineError("the conversation has ended")
+        node = self.scenario.node(self._state.node)
+        text = (node.hint if node else None) or "Acknowledge the problem, then commit to a concrete fix."
+        self.hints_used += 1
+        self.log.write({"type": "hint", "turn": self.turn_number, "node": self.node, "text": text})
+        return text
+
+    def retry(self) -> Turn:
+        """Take back the last reply (practice only); returns the turn taken back."""
+        if self.mode != "practice":
+            raise EngineError("retries are off in assessment mode")
+        if not self._undo:
+            raise EngineError("there is no reply to take back yet")
+        undone = self._state.turns[-1]
+        self._state = self._undo.pop()
+        self.retries += 1
+        self.log.write({"type": "retry", "turn": undone.index, "node": self._state.node}, sync=True)
+        return undone
+
+    def close(self) -> None:
+        self.log.close()
+
+    def debrief(self) -> Any:
+        from simulator.engine.debrief import build
+
+        return build(self)
+
+    # ------------------------------------------------------------------ helpers
+    def _pick(self, variants: Sequence[str], where: str, visit: int) -> str:
+        if len(variants) == 1:
+            return variants[0]
+        rng = random.Random(f"{self.seed}:{where}:{visit}")
+        return variants[rng.randrange(len(variants))]

@@ -1,0 +1,1 @@
+"""Scenarios and rule packs: the schema, safe YAML loading, and the library."""

@@ -1,0 +1,239 @@
+"""The scenario library: built-in files, the user's data folder, and extra folders.
+
+Ids are unique across every source; a clash, an unknown rule pack or an unknown rule id
+is reported in the file that makes the reference.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from simulator.model.loader import Origin, Problem, SourceFile, did_you_mean, load_file
+from simulator.model.schema import RulePack, Scenario
+
+SUFFIXES = (".yaml", ".yml")
+
+
+def builtin_dir() -> Path:
+    """The built-in library: inside the installed package, or the repository's top level.
+
+    A wheel carries it as ``simulator/scenarios``; an editable install or a checkout reads
+    the top-level ``scenarios/`` folder it comes from.
+    """
+    packaged = resources.files("simulator").joinpath("scenarios")
+    if packaged.is_dir():
+        return Path(str(packaged))
+    return Path(__file__).resolve().parents[2] / "scenarios"
+
+
+def user_dir() -> Path:
+    """Where a trainer's own scenarios live (created on demand, never required)."""
+    override = os.environ.get("SIMULATOR_HOME")
+    if override:
+        return Path(override) / "scenarios"
+    from platformdirs import user_data_path
+
+    return user_data_path("simulator", appauthor=False) / "scenarios"
+
+
+def _files_under(root: Path) -> list[Path]:
+    if root.is_file():
+        return [root]
+    if not root.is_dir():
+        return []
+    return sorted(p for p in root.rglob("*") if p.suffix in SUFFIXES and p.is_file())
+
+
+@dataclass
+class Library:
+    files: list[SourceFile] = field(default_factory=list)
+    scenarios: dict[str, Scenario] = field(default_factory=dict)
+    packs: dict[str, RulePack] = field(default_factory=dict)
+    origin_of: dict[str, SourceFile] = field(default_factory=dict)
+
+    @property
+    def broken(self) -> list[SourceFile]:
+        return [f for f in self.files if f.problems]
+
+    def problems(self, only: Iterable[SourceFile] | None = None) -> list[Problem]:
+        files = self.files if only is None else list(only)
+        return [p for f in files for p in f.problems]
+
+    def scenario(self, scenario_id: str) -> Scenario:
+        try:
+            return self.scenarios[scenario_id]
+        except KeyError:
+            raise UnknownScenario(scenario_id, self.close_ids(scenario_id)) from None
+
+    def close_ids(self, scenario_id: str) -> list[str]:
+        known = sorted(self.scenarios)
+        close = difflib.get_close_matches(scenario_id, known, n=3, cutoff=0.4)
+        return close or [k for k in known if scenario_id in k][:3]
+
+    def packs_for(self, scenario: Scenario) -> list[RulePack]:
+        return [self.packs[p] for p in scenario.scoring.packs if p in self.packs]
+
+    def packs_for_language(self, language: str) -> list[RulePack]:
+        return [p for p in self.packs.values() if p.language == language]
+
+
+class UnknownScenario(LookupError):
+    def __init__(self, scenario_id: str, close: Sequence[str]) -> None:
+        self.scenario_id = scenario_id
+        self.close = list(close)
+        hint = f"; did you mean {', '.join(self.close)}?" if self.close else ""
+        super().__init__(f"unknown scenario '{scenario_id}'{hint}")
+
+
+def load_library(
+    extra: Sequence[Path] = (),
+    *,
+    builtin: bool = True,
+    user: bool = True,
+) -> Library:
+    """Load every source; broken files are kept with their problems."""
+    sources: list[tuple[Path, Origin]] = []
+    if builtin:
+        sources.append((builtin_dir(), "built-in"))
+    if user:
+        sources.append((user_dir(), "user"))
+    sources.extend((Path(p), "extra") for p in extra)
+    seen: set[Path] = set()
+    lib = Library()
+    for root, origin in sources:
+        base = root if root.is_dir() else root.parent
+        for path in _files_under(root):
+            real = path.resolve()
+            if real in seen:
+                continue
+            seen.add(real)
+            display = _display(path, base, origin)
+            lib.files.append(load_file(path, origin, display))
+        if not root.exists() and origin == "extra":
+            lib.files.append(
+                SourceFile(
+                    path=root,
+                    origin=origin,
+                    display=str(root),
+                    problems=[Problem(str(root), 1, 1, "", "no such file or folder")],
+                )
+            )
+    _link(lib)
+    return lib
+
+
+def _display(path: Path, base: Path, origin: Origin) -> str:
+    if origin == "built-in":
+        return f"scenarios/{path.relative_to(base).as_posix()}"
+    try:
+        return os.path.relpath(path)
+    except ValueError:  # pragma: no cover - other drive on Windows
+        return str(path)
+
+
+def _link(lib: Library) -> None:
+    """Register ids and check references across files."""
+    owners: dict[tuple[str, str], SourceFile] = {}
+    for src in lib.files:
+        if src.kind is None or src.ident is None:
+            continue
+        key = (src.kind, src.ident)
+        first = owners.get(key)
+        if first is not None:
+            src.problem(
+                ["id"],
+                f"duplicate {src.kind.replace('_', ' ')} id '{src.ident}' (also in {first.display})",
+            )
+            continue
+        owners[key] = src
+    for (kind, ident), src in owners.items():
+        if not src.ok:
+            continue
+        lib.origin_of[ident] = src
+        if kind == "rule_pack":
+            assert isinstance(src.model, RulePack)
+            lib.packs[ident] = src.model
+    broken_packs = {
+        ident for (kind, ident), src in owners.items() if kind == "rule_pack" and not src.ok
+    }
+    for (kind, ident), src in owners.items():
+        if kind != "scenario" or not src.ok:
+            continue
+        assert isinstance(src.model, Scenario)
+        _check_references(src, src.model, lib, broken_packs)
+        if src.ok:
+            lib.scenarios[ident] = src.model
+    lib.scenarios = dict(sorted(lib.scenarios.items()))
+
+
+def _check_references(
+    src: SourceFile, sc: Scenario, lib: Library, broken_packs: set[str]
+) -> None:
+    rule_ids: dict[str, str] = {}
+    categories: set[str] = set()
+    for i, pack_id in enumerate(sc.scoring.packs):
+        pack = lib.packs.get(pack_id)
+        if pack is None:
+            if pack_id in broken_packs:
+                src.problem(["scoring", "packs", i], f"rule pack '{pack_id}' has errors (see its file)")
+            else:
+                src.problem(
+                    ["scoring", "packs", i],
+                    f"unknown rule pack '{pack_id}'" + did_you_mean(pack_id, lib.packs),
+                )
+            continue
+        if pack.language != sc.language:
+            src.problem(
+                ["scoring", "packs", i],
+                f"rule pack '{pack_id}' is in '{pack.language}', the scenario in '{sc.language}'",
+            )
+        for rule in pack.rules:
+            if rule.id in rule_ids:
+                src.problem(
+                    ["scoring", "packs", i],
+                    f"rule id '{rule.id}' is in both '{rule_ids[rule.id]}' and '{pack_id}'",
+                )
+            rule_ids[rule.id] = pack_id
+            categories.add(rule.category)
+    for i, rule in enumerate(sc.scoring.rules):
+        if rule.id in rule_ids:
+            src.problem(
+                ["scoring", "rules", i, "id"],
+                f"rule id '{rule.id}' is already in rule pack '{rule_ids[rule.id]}'",
+            )
+        rule_ids[rule.id] = "scenario"
+        categories.add(rule.category)
+    if not rule_ids:
+        src.problem(["scoring"], "no rules: name rule packs in 'packs' or write 'rules'")
+    pack_rules = {r for r, owner in rule_ids.items() if owner != "scenario"}
+    for rid in sc.scoring.weights:
+        if rid not in pack_rules:
+            src.problem(["scoring", "weights", rid], f"unknown rule '{rid}'" + did_you_mean(rid, pack_rules), key=True)
+    for i, rid in enumerate(sc.scoring.disable):
+        if rid not in pack_rules:
+            src.problem(["scoring", "disable", i], f"unknown rule '{rid}'" + did_you_mean(rid, pack_rules))
+    names = set(rule_ids) | categories
+    clash = set(rule_ids) & categories
+    for name in sorted(clash):
+        src.problem(["scoring"], f"'{name}' is both a rule id and a category; rename the rule")
+
+    def check_names(loc: list[str | int], values: list[str]) -> None:
+        for k, name in enumerate(values):
+            if name not in names:
+                src.problem([*loc, k], f"unknown rule or category '{name}'" + did_you_mean(name, names))
+
+    for i, node in enumerate(sc.nodes):
+        for j, tr in enumerate(node.transitions):
+            for key in ("fired", "all_fired", "not_fired"):
+                check_names(["nodes", i, "transitions", j, "when", key], getattr(tr.when, key))
+    if sc.resolution:
+        for key in ("fired", "all_fired", "not_fired"):
+            check_names(["resolution", "when", key], getattr(sc.resolution.when, key))
+    for i, ex in enumerate(sc.examples):
+        check_names(["examples", i, "fires"], ex.fires)
+        check_names(["examples", i, "not_fires"], ex.not_fires)

@@ -1,0 +1,518 @@
+"""The schema of scenarios and rule packs: what a trainer may write in YAML.
+
+Every model forbids unknown keys, and every field carries a description: the JSON Schema
+written by ``simulator schema`` (and shown by editors) is generated from these classes,
+and ``docs/scenario-format.md`` documents the same fields.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from simulator.model import safe_regex
+
+Language = Literal["en", "fr"]
+LANGUAGES: tuple[str, ...] = ("en", "fr")
+
+ID_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
+CATEGORY_PATTERN = r"^[a-z][a-z0-9_]*$"
+
+Ident = Annotated[
+    str,
+    Field(
+        pattern=ID_PATTERN,
+        max_length=80,
+        description="Lower-case letters, digits, '-' and '_', starting with a letter or digit.",
+    ),
+]
+CategoryName = Annotated[
+    str,
+    Field(
+        pattern=CATEGORY_PATTERN,
+        max_length=40,
+        description="A category name: lower-case letters, digits and '_' (e.g. last_word).",
+    ),
+]
+Text = Annotated[str, Field(min_length=1, max_length=5000)]
+Phrase = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+# --------------------------------------------------------------------------- rule packs
+
+
+class RuleExamples(Strict):
+    """Short replies that prove a rule works: `simulator test` runs them."""
+
+    fires: list[Text] = Field(
+        default_factory=list, description="Replies in which this rule must fire."
+    )
+    passes: list[Text] = Field(
+        default_factory=list, description="Replies in which this rule must not fire."
+    )
+
+
+class RuleBase(Strict):
+    id: Ident = Field(description="Unique id of the rule among every pack a scenario uses.")
+    category: CategoryName = Field(
+        description=(
+            "What the rule detects: last_word, concrete_fix, compensation, acknowledge, "
+            "listen, clarify, empathy, tone, missed_step, or a category of your own."
+        )
+    )
+    weight: float = Field(
+        ge=-100,
+        le=100,
+        description=(
+            "Points added to the reply's score when the rule fires: negative for a "
+            "penalty, positive for a reward. A rule counts once per reply."
+        ),
+    )
+    level: Literal["error", "warning", "info"] = Field(
+        default="warning",
+        description="How loudly the feedback shows it: error, warning or info.",
+    )
+    message: Text = Field(
+        description=(
+            "Shown to the trainee when the rule fires. `{match}` is replaced by the "
+            "trainee's own words that matched (quoted), `{matches}` by all of them."
+        )
+    )
+    suggestion: str | None = Field(
+        default=None, max_length=2000, description="A better way to say it."
+    )
+    exceptions: list[Phrase] = Field(
+        default_factory=list,
+        description=(
+            "Phrases that cancel a match they overlap (e.g. \"we're lucky to have you\" "
+            "for a rule about favour-framing)."
+        ),
+    )
+    accent_insensitive: bool | None = Field(
+        default=None,
+        description=(
+            "Match letters with or without accents (e, é, è, ê and ë alike). "
+            "Default: the pack's `accent_insensitive`."
+        ),
+    )
+    examples: RuleExamples = Field(
+        default_factory=RuleExamples,
+        description="Replies in which the rule must and must not fire.",
+    )
+    description: str | None = Field(
+        default=None, max_length=2000, description="Notes for trainers; not shown in play."
+    )
+
+
+class PhraseRule(RuleBase):
+    """Fires when one of the phrases appears on word boundaries."""
+
+    kind: Literal["phrase"] = Field(description="Match phrases on word boundaries.")
+    phrases: list[Phrase] = Field(
+        min_length=1,
+        description=(
+            "Phrases to find. Case, apostrophes (’ and '), dashes, spacing and English "
+            "contractions (you're / you are) are folded. `*` stands for any one word."
+        ),
+    )
+    max_gap: int = Field(
+        default=0,
+        ge=0,
+        le=5,
+        description="How many extra words may be inserted between the words of a phrase.",
+    )
+    unless_negated: bool = Field(
+        default=False,
+        description=(
+            "Cancel a match preceded by a negation in the same clause "
+            "(\"I won't say you're lucky\")."
+        ),
+    )
+
+
+class RegexRule(RuleBase):
+    """Fires when a trainer-written regular expression matches (RE2 syntax, linear time)."""
+
+    kind: Literal["regex"] = Field(description="Match a regular expression (RE2 syntax).")
+    pattern: Annotated[str, Field(min_length=1, max_length=2000)] = Field(
+        description=(
+            "An RE2 pattern, run in linear time. Backreferences and lookaround are not "
+            "available; `\\b` is ASCII-only there, so use `words: true` instead."
+        )
+    )
+    case_sensitive: bool = Field(
+        default=False,
+        description="Match against the reply with its original case (e.g. to find capitals).",
+    )
+    words: bool = Field(
+        default=False,
+        description="Require the match to start and end on Unicode word boundaries.",
+    )
+
+    @field_validator("pattern")
+    @classmethod
+    def _safe(cls, pattern: str) -> str:
+        problem = safe_regex.check(pattern)
+        if problem:
+            raise ValueError(problem)
+        return pattern
+
+
+class CooccurPart(Strict):
+    name: Ident = Field(description="Name of the part, e.g. owner, remedy, time.")
+    phrases: list[Phrase] = Field(min_length=1, description="Phrases that satisfy this part.")
+    optional: bool = Field(
+        default=False, description="Highlighted when present, not required."
+    )
+    max_gap: int = Field(
+        default=0, ge=0, le=5, description="Extra words allowed inside a phrase."
+    )
+
+
+class CooccurRule(RuleBase):
+    """Fires when all required parts appear together, none of them negated."""
+
+    kind: Literal["cooccur"] = Field(description="Parts that must appear together.")
+    parts: list[CooccurPart] = Field(
+        min_length=1, max_length=6, description="The parts, each a list of phrases."
+    )
+    scope: Literal["sentence", "reply"] = Field(
+        default="sentence",
+        description="Whether the parts must share one sentence or only the reply.",
+    )
+    negation: bool = Field(
+        default=True,
+        description=(
+            "A part preceded by a negation in its clause does not count "
+            "(\"we can't refund you\" is not a fix)."
+        ),
+    )
+
+
+class AbsenceRule(RuleBase):
+    """Fires when something expected is missing from the reply."""
+
+    kind: Literal["absence"] = Field(description="Fires when something expected is missing.")
+    phrases: list[Phrase] = Field(
+        default_factory=list, description="Fires when none of these phrases appear."
+    )
+    missing_category: CategoryName | None = Field(
+        default=None,
+        description="Fires when no rule of this category fired (e.g. acknowledge).",
+    )
+    min_words: int = Field(
+        default=0,
+        ge=0,
+        description="Only judge replies of at least this many words.",
+    )
+
+    @model_validator(mode="after")
+    def _one_source(self) -> AbsenceRule:
+        if bool(self.phrases) == bool(self.missing_category):
+            raise ValueError("an absence rule needs exactly one of `phrases` or `missing_category`")
+        return self
+
+
+class OccurrenceRule(RuleBase):
+    """Fires when something occurs at least a number of times."""
+
+    kind: Literal["occurrence"] = Field(description="Fires on a count.")
+    phrases: list[Phrase] = Field(default_factory=list, description="Phrases to count.")
+    pattern: str | None = Field(
+        default=None, max_length=2000, description="Or an RE2 pattern to count."
+    )
+    case_sensitive: bool = Field(
+        default=False, description="Count against the reply with its original case."
+    )
+    min_count: int = Field(ge=1, le=1000, description="Fires when the count reaches this.")
+
+    @field_validator("pattern")
+    @classmethod
+    def _safe(cls, pattern: str | None) -> str | None:
+        problem = safe_regex.check(pattern) if pattern else None
+        if problem:
+            raise ValueError(problem)
+        return pattern
+
+    @model_validator(mode="after")
+    def _one_source(self) -> OccurrenceRule:
+        if bool(self.phrases) == bool(self.pattern):
+            raise ValueError("an occurrence rule needs exactly one of `phrases` or `pattern`")
+        return self
+
+
+class QuestionRule(RuleBase):
+    """Fires when the reply asks a question (a sentence ending in '?')."""
+
+    kind: Literal["question"] = Field(description="Fires when a question is asked.")
+    phrases: list[Phrase] = Field(
+        default_factory=list,
+        description="If given, the question must contain one of these phrases.",
+    )
+
+
+Rule = Annotated[
+    PhraseRule | RegexRule | CooccurRule | AbsenceRule | OccurrenceRule | QuestionRule,
+    Field(discriminator="kind"),
+]
+RULE_KINDS: tuple[str, ...] = ("phrase", "regex", "cooccur", "absence", "occurrence", "question")
+
+
+class CategoryInfo(Strict):
+    label: str = Field(max_length=80, description="Name shown to trainees.")
+    cap: float = Field(
+        default=40,
+        gt=0,
+        le=100,
+        description="The most points this category can add or remove from one reply.",
+    )
+    description: str | None = Field(default=None, max_length=1000)
+
+
+class RulePack(Strict):
+    """A versioned set of rules for one language."""
+
+    kind: Literal["rule_pack"] = Field(description="Always `rule_pack`.")
+    id: Ident = Field(description="Unique id, used by scenarios in `scoring.packs`.")
+    language: Language = Field(description="Language of the rules: en or fr.")
+    version: str = Field(
+        min_length=1, max_length=40, description="Bump when rules change (recorded in transcripts)."
+    )
+    title: str = Field(min_length=1, max_length=200, description="Short name.")
+    description: str | None = Field(default=None, max_length=4000)
+    categories: dict[CategoryName, CategoryInfo] = Field(
+        default_factory=dict, description="Labels and caps for the categories the rules use."
+    )
+    accent_insensitive: bool = Field(
+        default=False,
+        description="Default of `accent_insensitive` for every rule of the pack.",
+    )
+    rules: list[Rule] = Field(min_length=1, description="The rules.")
+
+
+# ----------------------------------------------------------------------------- scenarios
+
+
+class Customer(Strict):
+    name: str = Field(min_length=1, max_length=120, description="Who the trainee talks to.")
+    situation: Text = Field(description="What happened to them, in a few sentences.")
+    lifetime_value: Literal["low", "standard", "high"] = Field(
+        default="standard",
+        description=(
+            "How much the customer is worth over time. For a high-value customer a fix "
+            "without any compensation earns less."
+        ),
+    )
+    lifetime_note: str | None = Field(
+        default=None,
+        max_length=500,
+        description="Why, shown in the briefing (e.g. 'more than 30 nights last year').",
+    )
+    patience: int = Field(
+        default=3,
+        ge=1,
+        le=10,
+        description="How many bad replies (last-word phrasing or a score under 40) they take.",
+    )
+    mood: int = Field(
+        default=25, ge=0, le=100, description="Mood at the start, 0 (furious) to 100 (happy)."
+    )
+
+
+class Condition(Strict):
+    """Every key given must hold; an empty condition always holds."""
+
+    fired: list[str] = Field(
+        default_factory=list,
+        description="At least one of these categories or rule ids fired.",
+    )
+    all_fired: list[str] = Field(
+        default_factory=list, description="Every one of these categories or rule ids fired."
+    )
+    not_fired: list[str] = Field(
+        default_factory=list, description="None of these categories or rule ids fired."
+    )
+    score_min: int | None = Field(default=None, ge=0, le=100, description="Score at least.")
+    score_max: int | None = Field(default=None, ge=0, le=100, description="Score at most.")
+    mood_min: int | None = Field(
+        default=None, ge=0, le=100, description="Mood after the reply at least."
+    )
+    mood_max: int | None = Field(
+        default=None, ge=0, le=100, description="Mood after the reply at most."
+    )
+    visits_min: int | None = Field(
+        default=None,
+        ge=1,
+        description="The trainee has answered this node at least this many times.",
+    )
+
+    def names(self) -> list[str]:
+        return [*self.fired, *self.all_fired, *self.not_fired]
+
+    def is_empty(self) -> bool:
+        return self == Condition()
+
+
+class Transition(Strict):
+    when: Condition = Field(
+        default_factory=Condition,
+        description="When this transition applies. Omit it for the fallback (last) one.",
+    )
+    goto: Ident = Field(description="The next node or ending.")
+
+
+class Node(Strict):
+    id: Ident = Field(description="Unique id of the node.")
+    customer: list[Text] = Field(
+        min_length=1,
+        description="What the customer says here: one or more variants, one picked per play.",
+    )
+    hint: str | None = Field(
+        default=None, max_length=2000, description="Shown when the trainee asks for a hint."
+    )
+    transitions: list[Transition] = Field(
+        min_length=1,
+        description=(
+            "Tried in order after each reply; the first whose condition holds wins. "
+            "The last one must have no condition."
+        ),
+    )
+
+
+class Ending(Strict):
+    id: Ident = Field(description="Unique id of the ending (shares the namespace of nodes).")
+    outcome: Literal["kept", "lost", "escalated"] = Field(
+        description="kept: the customer stays; lost: they leave; escalated: it goes higher."
+    )
+    title: str = Field(min_length=1, max_length=200, description="Headline of the debrief.")
+    customer: list[Text] = Field(
+        default_factory=list, description="The customer's last words (variants)."
+    )
+    debrief: Text = Field(description="What happened and why, for the debrief.")
+
+
+class Resolution(Strict):
+    when: Condition = Field(description="Checked after every reply, before the node's own.")
+    goto: Ident = Field(description="The ending (or node) to go to when it holds.")
+
+
+class Scoring(Strict):
+    packs: list[Ident] = Field(
+        default_factory=list, description="Ids of the rule packs this scenario uses."
+    )
+    rules: list[Rule] = Field(default_factory=list, description="Rules of this scenario only.")
+    weights: dict[Ident, float] = Field(
+        default_factory=dict, description="New weights for rules of the packs, by rule id."
+    )
+    disable: list[Ident] = Field(
+        default_factory=list, description="Rules of the packs not used in this scenario."
+    )
+
+
+class ScoreRange(Strict):
+    min: int = Field(default=0, ge=0, le=100)
+    max: int = Field(default=100, ge=0, le=100)
+
+
+class Example(Strict):
+    """A reply at a node and what it must produce: `simulator test` checks it.
+
+    The reply is judged as the first answer given at that node, with the customer's
+    starting patience and (unless `mood` says otherwise) starting mood.
+    """
+
+    node: Ident | None = Field(default=None, description="Where the reply is given (default: start).")
+    reply: Text = Field(description="The trainee's reply.")
+    fires: list[str] = Field(
+        default_factory=list, description="Rule ids or categories that must fire."
+    )
+    not_fires: list[str] = Field(
+        default_factory=list, description="Rule ids or categories that must not fire."
+    )
+    score: ScoreRange | None = Field(default=None, description="The score must fall in range.")
+    next: Ident | None = Field(
+        default=None, description="The node or ending the reply must lead to."
+    )
+    mood: int | None = Field(
+        default=None,
+        ge=0,
+        le=100,
+        description="The customer's mood before the reply (default: their starting mood).",
+    )
+    note: str | None = Field(default=None, max_length=1000, description="Why this example exists.")
+
+
+class Scenario(Strict):
+    """One practice conversation with an angry customer."""
+
+    kind: Literal["scenario"] = Field(description="Always `scenario`.")
+    id: Ident = Field(description="Unique id, e.g. hotel-ac-en.")
+    version: str = Field(
+        default="1", min_length=1, max_length=40, description="Bump when the content changes."
+    )
+    title: str = Field(min_length=1, max_length=200, description="Shown in the library.")
+    language: Language = Field(description="Language the customer speaks: en or fr.")
+    summary: Text = Field(description="One or two sentences shown in the library.")
+    difficulty: Literal["easy", "medium", "hard"] = Field(description="easy, medium or hard.")
+    tags: list[Annotated[str, Field(max_length=40)]] = Field(
+        default_factory=list, description="Free tags for search."
+    )
+    source: str | None = Field(
+        default=None, max_length=500, description="Where the story comes from."
+    )
+    customer: Customer = Field(description="Who the customer is.")
+    context: Text = Field(description="Shown before play: the setting and the trainee's role.")
+    goals: list[Text] = Field(
+        default_factory=list, description="What a good conversation achieves (briefing)."
+    )
+    scoring: Scoring = Field(description="Rule packs and scenario rules.")
+    start: Ident | None = Field(default=None, description="First node (default: the first).")
+    nodes: list[Node] = Field(min_length=1, description="The customer's turns.")
+    endings: list[Ending] = Field(min_length=1, description="How the conversation can end.")
+    resolution: Resolution | None = Field(
+        default=None, description="A global condition that ends the conversation early."
+    )
+    patience_ending: Ident | None = Field(
+        default=None,
+        description="Ending when patience runs out (default: the first `lost` ending).",
+    )
+    max_turns: int = Field(default=8, ge=1, le=50, description="Replies before it ends anyway.")
+    max_turns_ending: Ident | None = Field(
+        default=None,
+        description="Ending after max_turns (default: first `escalated`, else `lost`, ending).",
+    )
+    tips: list[Text] = Field(default_factory=list, description="Coaching tips for the debrief.")
+    examples: list[Example] = Field(default_factory=list, description="Replies and expectations.")
+
+    @field_validator("tags")
+    @classmethod
+    def _tags_lower(cls, tags: list[str]) -> list[str]:
+        return [t.lower() for t in tags]
+
+    @property
+    def start_node(self) -> str:
+        return self.start or self.nodes[0].id
+
+    def node(self, node_id: str) -> Node | None:
+        for n in self.nodes:
+            if n.id == node_id:
+                return n
+        return None
+
+    def ending(self, ending_id: str) -> Ending | None:
+        for e in self.endings:
+            if e.id == ending_id:
+                return e
+        return None
+
+    def default_ending(self, *outcomes: str) -> str:
+        for outcome in outcomes:
+            for e in self.endings:
+                if e.outcome == outcome:
+                    return e.id
+        return self.endings[-1].id

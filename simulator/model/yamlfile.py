@@ -1,0 +1,243 @@
+"""Safe YAML reading that remembers where every value came from.
+
+PyYAML's composer keeps a start mark (line, column) on every node. We compose with the
+C parser, turn the node tree into plain Python values ourselves (so we can refuse
+duplicate keys, alias bombs and absurd nesting), and keep the tree to find the line and
+column of any field path later, when a validation error names one. No maintained library
+maps pydantic error locations onto YAML positions, hence this module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+try:  # the C parser is much faster; fall back to the pure-Python one where it is missing
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+MAX_BYTES = 1_000_000
+MAX_DEPTH = 64
+MAX_VALUES = 200_000
+
+_SCALARS = yaml.constructor.SafeConstructor()
+
+
+@dataclass(frozen=True)
+class YamlError(Exception):
+    """A problem at a position of a YAML text (1-based line and column)."""
+
+    line: int
+    column: int
+    message: str
+    path: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.line}:{self.column}: {self.message}"
+
+
+@dataclass
+class Document:
+    """Plain data read from YAML, with the node tree to locate any field path in it."""
+
+    data: Any
+    root: yaml.Node | None
+    duplicates: list[YamlError]
+
+    def locate(self, loc: Sequence[str | int]) -> tuple[int, int, str]:
+        """Line, column and dotted path of the deepest node along ``loc`` that exists.
+
+        Parts of ``loc`` that are not in the data (pydantic adds union tags such as
+        ``phrase``) are skipped; a missing key points at the mapping that lacks it.
+        """
+        node = self.root
+        if node is None:
+            return 1, 1, ".".join(str(p) for p in loc)
+        path: list[str] = []
+        for part in loc:
+            nxt = _child(node, part)
+            if nxt is None:
+                continue
+            node, is_key = nxt
+            path.append(f"[{part}]" if isinstance(part, int) else str(part))
+            if is_key:
+                break
+        dotted = ".".join(path).replace(".[", "[")
+        return node.start_mark.line + 1, node.start_mark.column + 1, dotted
+
+    def locate_key(self, loc: Sequence[str | int]) -> tuple[int, int, str]:
+        """Like :meth:`locate` but for an unknown key: point at the key itself."""
+        parent = list(loc[:-1])
+        key = loc[-1] if loc else ""
+        line, col, dotted = self.locate(parent)
+        node = self.root
+        for part in parent:
+            nxt = _child(node, part) if node is not None else None
+            if nxt is not None:
+                node = nxt[0]
+        if isinstance(node, yaml.MappingNode):
+            for k, _v in node.value:
+                if isinstance(k, yaml.ScalarNode) and k.value == key:
+                    return (
+                        k.start_mark.line + 1,
+                        k.start_mark.column + 1,
+                        f"{dotted}.{key}" if dotted else str(key),
+                    )
+        return line, col, dotted
+
+
+def _child(node: yaml.Node | None, part: str | int) -> tuple[yaml.Node, bool] | None:
+    if isinstance(node, yaml.MappingNode):
+        for k, v in node.value:
+            if isinstance(k, yaml.ScalarNode) and k.value == str(part):
+                return v, False
+    elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+        if 0 <= part < len(node.value):
+            return node.value[part], False
+    return None
+
+
+def decode(raw: bytes) -> str:
+    """UTF-8 text of a file, or a located error for the first bad byte."""
+    if len(raw) > MAX_BYTES:
+        raise YamlError(
+            1,
+            1,
+            f"file is {len(raw) / 1_000_000:.1f} MB; a scenario or rule pack may be at most "
+            f"{MAX_BYTES // 1000} KB",
+        )
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        before = raw[: exc.start]
+        line = before.count(b"\n") + 1
+        col = len(before) - (before.rfind(b"\n") + 1) + 1
+        raise YamlError(
+            line,
+            col,
+            f"not valid UTF-8 (byte 0x{raw[exc.start]:02x}); save the file as UTF-8",
+        ) from None
+    return text.removeprefix("\ufeff")
+
+
+def _depth_guard(text: str) -> None:
+    """Refuse nesting deeper than MAX_DEPTH before the (recursive, C) composer sees it.
+
+    Counting opening tokens is cheap; only a text that could nest deeply is scanned
+    event by event, which never recurses.
+    """
+    openers = text.count("[") + text.count("{") + text.count("- ") + text.count(": ")
+    if openers < 2_000 and len(text) < 200_000:
+        return
+    depth = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                mark = event.start_mark
+                raise YamlError(
+                    mark.line + 1,
+                    mark.column + 1,
+                    f"data is nested more than {MAX_DEPTH} levels deep",
+                )
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+
+
+def _mark_error(exc: yaml.MarkedYAMLError) -> YamlError:
+    mark = exc.problem_mark or exc.context_mark
+    line = mark.line + 1 if mark else 1
+    col = mark.column + 1 if mark else 1
+    problem = exc.problem or exc.context or "invalid YAML"
+    if "'\\t'" in problem or "\\t" in problem or (
+        mark is not None and mark.buffer and _is_tab_at(mark)
+    ):
+        problem = "tab character: YAML indentation must use spaces"
+    elif exc.context:
+        problem = f"{exc.context}; {problem}" if exc.problem else problem
+    return YamlError(line, col, f"YAML syntax error: {problem}")
+
+
+def _is_tab_at(mark: yaml.Mark) -> bool:
+    try:
+        return mark.buffer[mark.pointer] == "\t"
+    except (IndexError, TypeError):
+        return False
+
+
+def parse(text: str) -> Document:
+    """Parse one YAML document safely; raise YamlError with a position on failure."""
+    if not text.strip() or all(
+        not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()
+    ):
+        raise YamlError(1, 1, "file is empty: expected a scenario or a rule pack")
+    _depth_guard(text)
+    try:
+        root = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        raise _mark_error(exc) from None
+    except yaml.YAMLError as exc:
+        raise YamlError(1, 1, f"YAML error: {exc}") from None
+    except RecursionError:
+        raise YamlError(1, 1, f"data is nested more than {MAX_DEPTH} levels deep") from None
+    if root is None:
+        raise YamlError(1, 1, "file is empty: expected a scenario or a rule pack")
+    builder = _Builder()
+    data = builder.build(root, 0)
+    return Document(data, root, builder.duplicates)
+
+
+class _Builder:
+    def __init__(self) -> None:
+        self.count = 0
+        self.duplicates: list[YamlError] = []
+
+    def build(self, node: yaml.Node, depth: int) -> Any:
+        self.count += 1
+        if self.count > MAX_VALUES:
+            m = node.start_mark
+            raise YamlError(
+                m.line + 1,
+                m.column + 1,
+                f"document expands to more than {MAX_VALUES:,} values "
+                "(aliases repeated over and over?)",
+            )
+        if depth > MAX_DEPTH:
+            m = node.start_mark
+            raise YamlError(m.line + 1, m.column + 1, f"data is nested more than {MAX_DEPTH} levels deep")
+        if isinstance(node, yaml.ScalarNode):
+            try:
+                value = _SCALARS.construct_object(node, deep=True)
+            except yaml.constructor.ConstructorError as exc:
+                m = node.start_mark
+                raise YamlError(m.line + 1, m.column + 1, f"bad value: {exc.problem}") from None
+            # Dates and binary stay text: no field of ours is a date.
+            if not isinstance(value, str | int | float | bool | type(None)):
+                return node.value
+            return value
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(child, depth + 1) for child in node.value]
+        if isinstance(node, yaml.MappingNode):
+            try:
+                _SCALARS.flatten_mapping(node)
+            except yaml.constructor.ConstructorError as exc:
+                m = node.start_mark
+                raise YamlError(m.line + 1, m.column + 1, f"bad merge: {exc.problem}") from None
+            out: dict[Any, Any] = {}
+            for key_node, value_node in node.value:
+                key = self.build(key_node, depth + 1)
+                if isinstance(key, list | dict):
+                    m = key_node.start_mark
+                    raise YamlError(m.line + 1, m.column + 1, "a key must be a plain value")
+                if key in out:
+                    m = key_node.start_mark
+                    self.duplicates.append(
+                        YamlError(m.line + 1, m.column + 1, f"duplicate key {key!r}", str(key))
+                    )
+                out[key] = self.build(value_node, depth + 1)
+            return out
+        raise YamlError(1, 1, f"unsupported YAML node {type(node).__name__}")  # pragma: no cover

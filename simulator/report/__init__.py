@@ -1,0 +1,1 @@
+"""Renderings and exports of verdicts, debriefs and workshop results."""

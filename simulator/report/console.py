@@ -1,0 +1,123 @@
+"""Plain-text renderings for the terminal: a verdict with its highlighted words, a debrief.
+
+With colour, the trainee's words are coloured by category; without (NO_COLOR, a pipe),
+penalised words are marked [-like this-] and rewarded ones {+like this+}.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from simulator.scoring.verdict import STEPS, Verdict
+
+_COLORS = {
+    "last_word": "1;31",
+    "tone": "35",
+    "missed_step": "33",
+    "concrete_fix": "1;32",
+    "compensation": "32",
+    "acknowledge": "36",
+    "listen": "34",
+    "clarify": "34",
+    "empathy": "36",
+}
+STEP_LABELS = {
+    "calm": "Stay calm",
+    "listen": "Show you listen",
+    "acknowledge": "Acknowledge the problem",
+    "clarify": "Clarify the facts",
+    "solve": "Propose a solution now",
+}
+
+
+def _paint(text: str, code: str, color: bool) -> str:
+    return f"\x1b[{code}m{text}\x1b[0m" if color else text
+
+
+def highlight(verdict: Verdict, color: bool) -> str:
+    """The reply with every fired rule's words marked."""
+    marks: list[tuple[int, int, str, float]] = []
+    for hit in verdict.hits:
+        for span in hit.spans:
+            marks.append((span.start, span.end, hit.category, hit.points))
+    marks.sort(key=lambda m: (m[0], -(m[1] - m[0])))
+    out: list[str] = []
+    pos = 0
+    text = verdict.reply[: verdict.scored_chars]
+    for start, end, category, points in marks:
+        if start < pos:
+            continue  # overlapping marks: the first (longest) wins
+        out.append(text[pos:start])
+        words = text[start:end]
+        if color:
+            out.append(_paint(words, _COLORS.get(category, "1;33" if points < 0 else "1;32") + ";4", True))
+        else:
+            out.append(f"[-{words}-]" if points < 0 else f"{{+{words}+}}")
+        pos = end
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def verdict_text(verdict: Verdict, color: bool, *, next_step: str | None = None) -> str:
+    lines = [highlight(verdict, color), ""]
+    score = _paint(f"{verdict.score}/100", "1", color)
+    lines.append(f"Score: {score}")
+    for notice in verdict.notices:
+        lines.append(_paint(f"Note: {notice}", "33", color))
+    for hit in sorted(verdict.hits, key=lambda h: h.points):
+        sign = f"{hit.points:+g}"
+        tag = _paint(f"{sign:>4} {hit.category}", _COLORS.get(hit.category, "0"), color)
+        lines.append(f"  {tag}  {hit.message}  ({hit.rule})")
+        if hit.suggestion and hit.points < 0:
+            lines.append(f"        Better: {hit.suggestion}")
+    if verdict.lifetime_adjustment:
+        lines.append(
+            f"  {verdict.lifetime_adjustment:+d} lifetime value: "
+            + (
+                "a high-value customer got a fix without compensation"
+                if verdict.lifetime_adjustment < 0
+                else "a high-value customer got compensation"
+            )
+        )
+    checks = "  ".join(
+        f"{'✓' if verdict.steps.get(s) else '·'} {STEP_LABELS[s]}" for s in STEPS
+    )
+    lines.append("")
+    lines.append(f"Five steps: {checks}")
+    if next_step:
+        lines.append(f"Leads to: {next_step}")
+    return "\n".join(lines)
+
+
+def debrief_text(debrief: Any, color: bool) -> str:
+    d = debrief
+    lines = [
+        _paint(f"{d.title}: {d.outcome.upper()}", "1", color)
+        + (f" - {d.ending_title}" if d.ending_title else ""),
+        f"Total score: {d.score}/100",
+    ]
+    if d.ending_text:
+        lines += ["", d.ending_text.strip()]
+    lines += ["", "Turns:"]
+    for t in d.turns:
+        lines.append(f"  {t['index']:>2}. {t['score']:>3}/100  mood {t['mood']:>3}  {_short(t['reply'])}")
+    lines += ["", "Five steps (replies that showed each):"]
+    for s in STEPS:
+        st = d.steps[s]
+        lines.append(f"  {STEP_LABELS[s]:<26} {st['done']}/{st['of']}")
+    lines.append("")
+    lines.append("Mood: " + " → ".join(str(m) for m in d.mood))
+    if d.changes:
+        lines += ["", "Three changes worth making:"]
+        for i, c in enumerate(d.changes, 1):
+            lines.append(f"  {i}. Turn {c.turn}: you wrote “{c.quote}”. {c.why}")
+            lines.append(f"     Better: {c.better}")
+    if d.tips:
+        lines += ["", "Tips:"]
+        lines += [f"  - {tip}" for tip in d.tips]
+    return "\n".join(lines)
+
+
+def _short(text: str, limit: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"

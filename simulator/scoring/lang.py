@@ -1,0 +1,116 @@
+"""What the scorer knows about each language: negation, clauses, contractions.
+
+All patterns here work on folded text (see normalize.py) and are compiled once.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# English contractions: the second word of a pair and its contracted ending. A phrase
+# written either way ("you're" or "you are") matches both, with or without the apostrophe.
+EN_CONTRACTIONS: dict[str, str] = {
+    "are": "re",
+    "am": "m",
+    "will": "ll",
+    "have": "ve",
+    "would": "d",
+    "had": "d",
+    "is": "s",
+    "has": "s",
+}
+EN_NOT: dict[str, str] = {  # the full form -> the contracted one, without apostrophe
+    "can": "can",
+    "will": "won",
+    "do": "don",
+    "does": "doesn",
+    "did": "didn",
+    "is": "isn",
+    "are": "aren",
+    "was": "wasn",
+    "were": "weren",
+    "have": "haven",
+    "has": "hasn",
+    "had": "hadn",
+    "could": "couldn",
+    "would": "wouldn",
+    "should": "shouldn",
+    "must": "mustn",
+    "need": "needn",
+    "shall": "shan",
+}
+EN_SUBJECTS = frozenset(
+    "i you we they he she it that there here what who where how let".split()
+)
+
+
+@dataclass(frozen=True)
+class Language:
+    code: str
+    negation: re.Pattern[str]
+    not_negation: re.Pattern[str]
+    clause_break: re.Pattern[str]
+    window: int  # how many words before a match a negation still reaches
+
+
+_SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+|\n|$)")
+
+_EN = Language(
+    code="en",
+    negation=re.compile(
+        r"(?<!\w)(?:not|no|never|nothing|nobody|none|neither|nor|cannot|unable|impossible|"
+        r"refuse|without|\w+n'?t)(?!\w)"
+    ),
+    not_negation=re.compile(
+        r"(?<!\w)(?:no (?:problem|worries|worry|question|doubt|charge|cost|extra)|"
+        r"not a problem|don'?t worry|no need to worry|not to worry|never mind|"
+        r"without (?:charge|cost|delay|fail|question)|no later than|not later than|"
+        r"(?:isn'?t|is not|was not|wasn'?t) (?:ok|okay|right|acceptable|good enough)|"
+        r"shouldn'?t have (?:had|happened|to)|should not have (?:had|happened|to)|"
+        r"not only|nothing (?:more|else) to (?:do|pay)|won'?t (?:have to|need to) pay|"
+        r"won'?t (?:be charged|see it|pay|cost)|not be charged|no fee|no extra charge)(?!\w)"
+    ),
+    clause_break=re.compile(r"[,;:()\"]| - |(?<!\w)(?:but|however|although|though|instead|so|and then)(?!\w)"),
+    window=6,
+)
+
+_FR = Language(
+    code="fr",
+    negation=re.compile(
+        r"(?<!\w)(?:ne|n'|pas|plus|jamais|rien|aucun|aucune|personne|impossible|"
+        r"refuse|refusons|ni|sans)(?!\w)|(?<!\w)n'"
+    ),
+    not_negation=re.compile(
+        r"(?<!\w)(?:pas de (?:souci|soucis|probl[eè]me|frais|question)|sans (?:frais|"
+        r"probl[eè]me|souci|faute|attendre|d[eé]lai|suppl[eé]ment|co[uû]t)|ne vous inqui[eé]tez pas|"
+        r"pas d'inqui[eé]tude|ne vous sera pas (?:factur[eé]e?|compt[eé]e?|d[eé]bit[eé]e?)|"
+        r"n'aurez (?:rien|pas) [àa] payer|n'aurez rien [àa] (?:payer|r[eé]gler)|"
+        r"ne sera pas factur[eé]e?|ne payerez pas|ne paierez pas|rien [àa] payer|"
+        r"n'est pas (?:normal|acceptable|juste)|ce n'[eé]tait pas (?:juste|normal|acceptable)|"
+        r"plus (?:t[oô]t|vite|rapidement|fra[iî]che?|calme|grande?|de temps)|au plus tard|"
+        r"ne \w+ que|n'\w+ que|de plus|non plus|ne plus jamais)(?!\w)"
+    ),
+    clause_break=re.compile(r"[,;:()\"]| - |(?<!\w)(?:mais|cependant|toutefois|pourtant|alors|sinon)(?!\w)"),
+    window=6,
+)
+
+LANGUAGES: dict[str, Language] = {"en": _EN, "fr": _FR}
+
+
+def language(code: str) -> Language:
+    return LANGUAGES.get(code, _EN)
+
+
+def sentences(text: str) -> list[tuple[int, int]]:
+    """Start and end offsets of each sentence of folded text (stripped of spaces)."""
+    out: list[tuple[int, int]] = []
+    for m in _SENTENCE.finditer(text):
+        s, e = m.span()
+        while s < e and text[s].isspace():
+            s += 1
+        while e > s and text[e - 1].isspace():
+            e -= 1
+        if e > s:
+            out.append((s, e))
+    return out

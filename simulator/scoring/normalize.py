@@ -1,0 +1,104 @@
+"""Text normalisation that keeps offsets into the trainee's own words.
+
+The folded text is what rules match against: Unicode NFKC, case folding, typographic
+apostrophes and quotes folded to ASCII, dashes to '-', exotic spaces to ' ', invisible
+format characters removed. Runs of whitespace are kept (patterns accept any run), so
+most replies fold character for character and offsets need no table at all; only text
+whose length changes (ligatures, decomposed accents, 'ß') takes the slower, mapped path.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+_FOLD = {
+    **dict.fromkeys(map(ord, "’‘‛′`´ʼ＇"), "'"),
+    **dict.fromkeys(map(ord, "“”„‟″«»＂"), '"'),
+    **dict.fromkeys(map(ord, "‐‑‒–—―−﹘﹣－"), "-"),
+    **dict.fromkeys(map(ord, "\t\v\f\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
+                            "\u2007\u2008\u2009\u200a\u202f\u205f\u3000"), " "),
+    **dict.fromkeys(map(ord, "\r\u2028\u2029\x85"), "\n"),
+}
+_DROP = "\u00ad\u200b\u200c\u200d\u200e\u200f\u2060\ufeff\u061c\u202a\u202b\u202c\u202d\u202e"
+_FOLD_DROP = {**_FOLD, **dict.fromkeys(map(ord, _DROP), None)}
+_HAS_DROP = re.compile(f"[{_DROP}]")
+_ASCII_FOLD = {k: v for k, v in _FOLD.items() if k < 128}
+
+
+@dataclass(frozen=True, slots=True)
+class Normalized:
+    """Folded text plus the way back to the original."""
+
+    original: str
+    text: str
+    # For each folded character, the (start, end) it came from; None when 1:1.
+    origin: tuple[tuple[int, int], ...] | None = None
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """Offsets in the original text of the folded range [start, end)."""
+        if self.origin is None:
+            return start, end
+        if start >= len(self.origin):
+            n = len(self.original)
+            return n, n
+        if end <= start:
+            s = self.origin[start][0]
+            return s, s
+        return self.origin[start][0], self.origin[min(end, len(self.origin)) - 1][1]
+
+
+def _fold_chunk(chunk: str) -> str:
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", chunk).casefold()).translate(
+        _FOLD_DROP
+    )
+
+
+def fold(text: str) -> str:
+    """The folded text alone (idempotent: fold(fold(x)) == fold(x))."""
+    return normalize(text).text
+
+
+def normalize(text: str) -> Normalized:
+    if text.isascii():
+        return Normalized(text, text.lower().translate(_ASCII_FOLD))
+    if not _HAS_DROP.search(text) and unicodedata.is_normalized("NFKC", text):
+        folded = text.casefold()
+        if len(folded) == len(text) and unicodedata.is_normalized("NFKC", folded):
+            out = folded.translate(_FOLD)
+            if unicodedata.is_normalized("NFKC", out) and out.casefold() == out:
+                return Normalized(text, out)
+    return _mapped(text)
+
+
+def _clusters(text: str) -> list[tuple[int, int]]:
+    """Start/end of each base character with the combining marks that follow it."""
+    bounds: list[tuple[int, int]] = []
+    start = 0
+    for i in range(1, len(text) + 1):
+        if i == len(text) or not unicodedata.combining(text[i]):
+            bounds.append((start, i))
+            start = i
+    return bounds
+
+
+def _mapped(text: str) -> Normalized:
+    """Cluster by cluster, repeated until stable, composing the offset maps."""
+    current = text
+    origin: list[tuple[int, int]] = [(i, i + 1) for i in range(len(text))]
+    for _ in range(6):
+        out: list[str] = []
+        new_origin: list[tuple[int, int]] = []
+        for s, e in _clusters(current):
+            piece = _fold_chunk(current[s:e])
+            if not piece:
+                continue
+            src = (origin[s][0], origin[e - 1][1])
+            out.append(piece)
+            new_origin.extend([src] * len(piece))
+        result = "".join(out)
+        if result == current:
+            break
+        current, origin = result, new_origin
+    return Normalized(text, current, tuple(origin))

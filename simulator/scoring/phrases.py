@@ -1,0 +1,182 @@
+"""Turn a trainer's phrase into patterns: one for RE2 (the one-pass prefilter over every
+rule at once) and one for Python's ``re`` (exact spans for the few rules that hit).
+
+Phrases are escaped literals assembled by this module, with only bounded repetition, so
+neither engine can be made to backtrack without end. Both patterns match on Unicode word
+boundaries, which RE2's ASCII-only ``\\b`` cannot do.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+from simulator.scoring.lang import EN_CONTRACTIONS, EN_NOT, EN_SUBJECTS
+from simulator.scoring.normalize import fold
+
+# Words (with inner apostrophes and hyphens), '*' for any one word, and symbols such as
+# '%' or '€'; the punctuation , ; : . ! ? is dropped (the text may or may not have it).
+_TOKEN = re.compile(r"\*|[\w'-]+|[^\w\s,;:.!?]")
+
+
+@dataclass(frozen=True)
+class Dialect:
+    word: str  # one word
+    letter: str  # one word character
+    space: str
+
+
+# Between two words: spaces, or a comma, semicolon or colon with optional spaces.
+_SEP = r"(?:\s*[,;:]\s*|\s+)"
+PY = Dialect(word=r"[\w'-]+", letter=r"\w", space=_SEP)
+RE2 = Dialect(word=r"[\pL\pN\pM_'-]+", letter=r"[\pL\pN\pM_]", space=r"[\s,;:]+")
+
+
+@lru_cache(maxsize=None)
+def _accent_classes() -> dict[str, str]:
+    """Each base letter and the accented letters that fold to it."""
+    groups: dict[str, set[str]] = {}
+    for cp in range(0xC0, 0x250):
+        ch = chr(cp)
+        if not ch.isalpha() or ch != ch.casefold():
+            continue
+        base = unicodedata.normalize("NFD", ch)[0]
+        if base.isascii() and base.isalpha():
+            groups.setdefault(base, {base}).add(ch)
+    return {b: "[" + "".join(sorted(v)) + "]" for b, v in groups.items()}
+
+
+def _base(ch: str) -> str:
+    return unicodedata.normalize("NFD", ch)[0]
+
+
+def _literal(token: str, d: Dialect, accents: bool) -> str:
+    out: list[str] = []
+    classes = _accent_classes() if accents else {}
+    for ch in token:
+        if ch == "'":
+            out.append("'?")
+        elif accents and _base(ch) in classes:
+            out.append(classes[_base(ch)])
+        elif ch == "-":
+            out.append(r"[- ]?")
+        else:
+            out.append(re.escape(ch))
+    return "".join(out)
+
+
+def _expand_en(tokens: list[str]) -> list[str]:
+    """Write English contractions out in full: "you're" -> "you are", "can't" -> "can not"."""
+    out: list[str] = []
+    for tok in tokens:
+        if tok in ("can't", "cannot", "cant"):
+            out += ["can", "not"]
+        elif tok in ("won't", "wont"):
+            out += ["will", "not"]
+        elif tok.endswith("n't") and tok[:-3]:
+            stem = tok[:-3]
+            full = next((k for k, v in EN_NOT.items() if v == stem), stem)
+            out += [full, "not"]
+        elif "'" in tok and tok.split("'", 1)[0] in EN_SUBJECTS:
+            head, tail = tok.split("'", 1)
+            full = next((k for k, v in EN_CONTRACTIONS.items() if v == tail), None)
+            out += [head, full] if full else [tok]
+        else:
+            out.append(tok)
+    return out
+
+
+def _units_en(tokens: list[str], d: Dialect, accents: bool) -> list[tuple[str, bool]]:
+    """Regex units for English tokens, pairing words that may be contracted."""
+    units: list[tuple[str, bool]] = []
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+        if nxt == "not" and tok in EN_NOT:
+            short = EN_NOT[tok]
+            forms = [f"{re.escape(short)}'?t", f"{re.escape(tok)}{d.space}not"]
+            if tok == "can":
+                forms.append("cannot")
+            units.append(("(?:" + "|".join(forms) + ")", True))
+            i += 2
+            continue
+        if nxt in EN_CONTRACTIONS and tok in EN_SUBJECTS:
+            short = EN_CONTRACTIONS[nxt]
+            units.append(
+                (f"{_literal(tok, d, accents)}(?:'?{short}|{d.space}{re.escape(nxt)})", True)
+            )
+            i += 2
+            continue
+        units.append(_unit(tok, d, accents))
+        i += 1
+    return units
+
+
+def _unit(tok: str, d: Dialect, accents: bool) -> tuple[str, bool]:
+    if tok == "*":
+        return d.word, True
+    return _literal(tok, d, accents), bool(re.match(r"[\w'-]", tok))
+
+
+def body(phrase: str, language: str, d: Dialect, *, max_gap: int = 0, accents: bool = False) -> str:
+    """The pattern of a phrase, without boundaries."""
+    tokens = _TOKEN.findall(fold(phrase))
+    if not tokens:
+        raise ValueError(f"empty phrase {phrase!r}")
+    if language == "en":
+        units = _units_en(_expand_en(tokens), d, accents)
+    else:
+        units = [_unit(t, d, accents) for t in tokens]
+    sep = d.space if max_gap == 0 else f"(?:{d.space}{d.word}){{0,{max_gap}}}{d.space}"
+    out = units[0][0]
+    for (_, prev_word), (unit, word) in zip(units, units[1:], strict=False):
+        # next to a symbol such as '%', spaces are optional: "10 %" and "10%"
+        out += (sep if prev_word and word else r"\s*") + unit
+    return out
+
+
+def py_pattern(phrases: list[str], language: str, *, max_gap: int = 0, accents: bool = False) -> re.Pattern[str]:
+    """One Python pattern for a list of phrases, longest first, on word boundaries."""
+    bodies = sorted(
+        {body(p, language, PY, max_gap=max_gap, accents=accents) for p in phrases},
+        key=len,
+        reverse=True,
+    )
+    # A word ends where no letter follows, nor an apostrophe and a letter: "can" is not
+    # found in "can't".
+    return re.compile(r"(?<!\w)(?:" + "|".join(bodies) + r")(?!\w|'\w)")
+
+
+def keyword(phrase: str, language: str, *, accents: bool = False) -> str:
+    """A short RE2 pattern that every match of the phrase contains.
+
+    The prefilter only needs to know which rules *may* fire, so it looks for one word of
+    each phrase (the longest plain one) instead of the whole phrase: a much smaller
+    automaton, and the exact pattern confirms afterwards.
+    """
+    tokens = _TOKEN.findall(fold(phrase))
+    plain = tokens
+    if language == "en":
+        expanded = _expand_en(tokens)
+        paired: set[int] = set()
+        for i, (a, b) in enumerate(zip(expanded, expanded[1:], strict=False)):
+            if (b == "not" and a in EN_NOT) or (b in EN_CONTRACTIONS and a in EN_SUBJECTS):
+                paired |= {i, i + 1}
+        plain = [t for i, t in enumerate(expanded) if i not in paired]
+    plain = [t for t in plain if t != "*" and _is_word(t)]
+    if not plain:
+        return body(phrase, language, RE2, accents=accents)
+    return _literal(max(plain, key=len), RE2, accents)
+
+
+def _is_word(token: str) -> bool:
+    return bool(re.match(r"[\w'-]", token))
+
+
+def re2_pattern(phrases: list[str], language: str, *, max_gap: int = 0, accents: bool = False) -> str:
+    """The RE2 prefilter of a list of phrases (see ``keyword``)."""
+    words = sorted({keyword(p, language, accents=accents) for p in phrases}, key=len, reverse=True)
+    return "(?:" + "|".join(words) + ")"

@@ -1,0 +1,34 @@
+"""``absence``: something expected is missing (no acknowledgement, no apology...)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from simulator.scoring.reply import Reply
+from simulator.scoring.rules.base import Matcher, Span
+
+
+class AbsenceMatcher(Matcher):
+    gated = False
+    late = True
+
+    def __init__(self, rule: Any, language: str, weight: float) -> None:
+        super().__init__(rule, language, weight)
+        self.missing_category: str | None = rule.missing_category
+        self.min_words: int = rule.min_words
+        self.pattern: re.Pattern[str] | None = None
+        if rule.phrases:
+            re2_text, self.pattern = self.phrase_patterns(rule.phrases)
+            self.prefilter = [re2_text]
+
+    def find(self, reply: Reply, slots: frozenset[int], fired: set[str]) -> list[Span] | None:
+        if reply.word_count < self.min_words:
+            return None
+        if self.missing_category is not None:
+            present = self.missing_category in fired
+        else:
+            present = bool(slots) and self.pattern is not None and bool(
+                self.pattern.search(reply.text)
+            )
+        return None if present else []

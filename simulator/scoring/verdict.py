@@ -1,0 +1,190 @@
+"""The verdict on one reply: score, categories, fired rules with spans, five steps.
+
+Score formula (documented in docs/scoring.md):
+
+    points(category) = clamp(sum of the weights of its fired rules, -cap, +cap)
+    score = clamp(round(50 + sum of points(category) + lifetime adjustment), 0, 100)
+
+A rule counts once per reply however often it matches. Lifetime adjustment: for a
+high-value customer, a concrete fix with no compensation costs 10 points and a fix with
+compensation earns 5; other customers get 0.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+BASE = 50
+HIGH_VALUE_NO_COMPENSATION = -10
+HIGH_VALUE_COMPENSATION = 5
+
+# The five steps of handling a complaint (Training magazine, cited in the hotel story),
+# and the category whose firing shows each one. "calm" holds when no tone rule fired.
+STEPS: tuple[str, ...] = ("calm", "listen", "acknowledge", "clarify", "solve")
+STEP_CATEGORY: dict[str, str] = {
+    "listen": "listen",
+    "acknowledge": "acknowledge",
+    "clarify": "clarify",
+    "solve": "concrete_fix",
+}
+CALM_BREAKERS: frozenset[str] = frozenset({"tone"})
+
+# Labels and caps of the built-in categories; packs may add and relabel.
+DEFAULT_CATEGORIES: dict[str, tuple[str, float]] = {
+    "last_word": ("Last-word phrasing", 60),
+    "tone": ("Tone", 30),
+    "missed_step": ("Missed step", 20),
+    "concrete_fix": ("Concrete fix", 35),
+    "compensation": ("Compensation", 10),
+    "acknowledge": ("Acknowledgement", 15),
+    "listen": ("Listening", 10),
+    "clarify": ("Clarifying question", 10),
+    "empathy": ("Empathy", 10),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    start: int
+    end: int
+    text: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"start": self.start, "end": self.end, "text": self.text}
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """A rule that fired, with the trainee's words that made it fire."""
+
+    rule: str
+    category: str
+    kind: str
+    level: str
+    points: float
+    message: str
+    suggestion: str | None
+    spans: tuple[Span, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule,
+            "category": self.category,
+            "kind": self.kind,
+            "level": self.level,
+            "points": self.points,
+            "message": self.message,
+            "suggestion": self.suggestion,
+            "spans": [s.to_dict() for s in self.spans],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class CategoryResult:
+    name: str
+    label: str
+    fired: bool
+    points: float
+    rules: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "label": self.label,
+            "fired": self.fired,
+            "points": self.points,
+            "rules": list(self.rules),
+        }
+
+
+@dataclass(frozen=True)
+class Verdict:
+    score: int
+    categories: dict[str, CategoryResult]
+    hits: tuple[Hit, ...]
+    steps: dict[str, bool]
+    lifetime_adjustment: int
+    language: str
+    reply: str
+    scored_chars: int
+    notices: tuple[str, ...] = field(default_factory=tuple)
+
+    def fired(self, name: str) -> bool:
+        """Did a category, or a rule, of this name fire?"""
+        cat = self.categories.get(name)
+        if cat is not None:
+            return cat.fired
+        return any(h.rule == name for h in self.hits)
+
+    @property
+    def fired_rules(self) -> list[str]:
+        return [h.rule for h in self.hits]
+
+    @property
+    def gains(self) -> list[Hit]:
+        return [h for h in self.hits if h.points > 0]
+
+    @property
+    def losses(self) -> list[Hit]:
+        return [h for h in self.hits if h.points < 0]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "score": self.score,
+            "language": self.language,
+            "reply": self.reply,
+            "scored_chars": self.scored_chars,
+            "categories": {k: v.to_dict() for k, v in self.categories.items()},
+            "hits": [h.to_dict() for h in self.hits],
+            "steps": dict(self.steps),
+            "lifetime_adjustment": self.lifetime_adjustment,
+            "notices": list(self.notices),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Verdict:
+        cats = {
+            k: CategoryResult(k, v["label"], v["fired"], v["points"], tuple(v["rules"]))
+            for k, v in data["categories"].items()
+        }
+        hits = tuple(
+            Hit(
+                h["rule"],
+                h["category"],
+                h["kind"],
+                h["level"],
+                h["points"],
+                h["message"],
+                h.get("suggestion"),
+                tuple(Span(s["start"], s["end"], s["text"]) for s in h["spans"]),
+            )
+            for h in data["hits"]
+        )
+        return cls(
+            score=data["score"],
+            categories=cats,
+            hits=hits,
+            steps=dict(data["steps"]),
+            lifetime_adjustment=data.get("lifetime_adjustment", 0),
+            language=data.get("language", "en"),
+            reply=data.get("reply", ""),
+            scored_chars=data.get("scored_chars", len(data.get("reply", ""))),
+            notices=tuple(data.get("notices", ())),
+        )
+
+
+def lifetime_adjustment(value: str, fired: set[str]) -> int:
+    if value != "high" or "concrete_fix" not in fired:
+        return 0
+    return HIGH_VALUE_COMPENSATION if "compensation" in fired else HIGH_VALUE_NO_COMPENSATION
+
+
+def steps(fired: set[str]) -> dict[str, bool]:
+    out = {"calm": not (fired & CALM_BREAKERS)}
+    for step, category in STEP_CATEGORY.items():
+        out[step] = category in fired
+    return {s: out[s] for s in STEPS}
+
+
+def clamp(value: float, low: float, high: float) -> float:
+    return max(low, min(high, value))
