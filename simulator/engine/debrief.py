@@ -117,10 +117,14 @@ def changes(turns: list[Turn], limit: int = 3) -> list[Change]:
         )
         if len(found) >= limit:
             return found
+    covered = {(c.turn, c.why) for c in found}
     for turn in turns:
         if len(found) >= limit:
             break
         missing = [s for s in ("solve", "acknowledge") if not turn.verdict.steps.get(s)]
+        # a "missed step" rule already said so for this turn
+        if any(t == turn.index for t, _ in covered):
+            continue
         if missing:
             found.append(
                 Change(

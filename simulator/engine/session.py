@@ -11,12 +11,15 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from simulator.engine import flow
 from simulator.engine.transcript import TranscriptWriter
 from simulator.model.schema import Ending, RulePack, Scenario
 from simulator.scoring import Verdict, scorer_for
+
+if TYPE_CHECKING:
+    from simulator.engine.debrief import Debrief
 
 Mode = Literal["practice", "assessment"]
 Outcome = Literal["kept", "lost", "escalated", "unfinished"]
@@ -121,6 +124,7 @@ class Session:
         self._undo: list[_State] = []
         self.hints_used = 0
         self.retries = 0
+        self.resumed_warnings: list[str] = []
         if not _resume:
             self.log.write(self.header())
             self.log.write(
@@ -283,7 +287,7 @@ class Session:
     def close(self) -> None:
         self.log.close()
 
-    def debrief(self) -> Any:
+    def debrief(self) -> Debrief:
         from simulator.engine.debrief import build
 
         return build(self)
@@ -294,3 +298,67 @@ class Session:
             return variants[0]
         rng = random.Random(f"{self.seed}:{where}:{visit}")
         return variants[rng.randrange(len(variants))]
+
+
+class ResumeError(EngineError):
+    pass
+
+
+def resume(path: Path, scenario: Scenario, packs: Sequence[RulePack]) -> Session:
+    """Continue an interrupted session from its transcript, appending to the same file.
+
+    The recorded verdicts are applied as they were (not re-scored), so the conversation
+    is exactly where it stopped even if the rule packs changed since.
+    """
+    from simulator.engine import transcript as tr
+    from simulator.scoring.verdict import Verdict as _Verdict
+
+    log = tr.read(path)
+    header = log.header
+    if header is None:
+        raise ResumeError(f"{path}: not a transcript (no session header)")
+    if header.get("scenario") != scenario.id:
+        raise ResumeError(
+            f"{path}: this transcript is of scenario '{header.get('scenario')}', not '{scenario.id}'"
+        )
+    if str(header.get("scenario_version")) != scenario.version:
+        raise ResumeError(
+            f"{path}: recorded with version {header.get('scenario_version')} of '{scenario.id}'; "
+            f"the library now has version {scenario.version}, so it cannot be resumed"
+        )
+    if log.ended:
+        raise ResumeError(f"{path}: this conversation has already ended")
+    session = Session(
+        scenario,
+        packs,
+        mode=header.get("mode", "practice"),
+        seed=header.get("seed", 0),
+        time_limit=header.get("time_limit"),
+        transcript=None,
+        trainee=header.get("trainee"),
+        meta=header.get("meta"),
+        _resume=True,
+    )
+    pending: dict[str, Any] | None = None
+    for event in log.events:
+        kind = event.get("type")
+        if kind == "reply":
+            pending = event
+        elif kind == "verdict" and pending is not None:
+            verdict = _Verdict.from_dict(event["verdict"])
+            session._apply(
+                int(pending.get("turn", session.turn_number)),
+                pending["text"],
+                verdict,
+                pending.get("elapsed"),
+                bool(pending.get("over_time")),
+            )
+            pending = None
+        elif kind == "retry":
+            session.retry()
+        elif kind == "hint":
+            session.hints_used += 1
+    session.log = TranscriptWriter(path)
+    session.resumed_warnings = list(log.warnings)
+    session.log.write({"type": "resume", "turn": session.turn_number}, sync=True)
+    return session

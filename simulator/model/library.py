@@ -15,6 +15,7 @@ from pathlib import Path
 
 from simulator.model.loader import Origin, Problem, SourceFile, did_you_mean, load_file
 from simulator.model.schema import RulePack, Scenario
+from simulator.paths import scenarios_dir
 
 SUFFIXES = (".yaml", ".yml")
 
@@ -33,12 +34,7 @@ def builtin_dir() -> Path:
 
 def user_dir() -> Path:
     """Where a trainer's own scenarios live (created on demand, never required)."""
-    override = os.environ.get("SIMULATOR_HOME")
-    if override:
-        return Path(override) / "scenarios"
-    from platformdirs import user_data_path
-
-    return user_data_path("simulator", appauthor=False) / "scenarios"
+    return scenarios_dir()
 
 
 def _files_under(root: Path) -> list[Path]:

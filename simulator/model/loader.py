@@ -228,7 +228,13 @@ def load_text(raw: bytes, src: SourceFile) -> SourceFile:
 
 def _check_pack(src: SourceFile, pack: RulePack) -> None:
     seen: dict[str, int] = {}
+    categories = {r.category for r in pack.rules}
     for i, rule in enumerate(pack.rules):
+        if rule.id in categories:
+            src.problem(
+                ["rules", i, "id"],
+                f"rule id '{rule.id}' is also a category name; rename the rule (e.g. '{rule.id}-rule')",
+            )
         if rule.id in seen:
             src.problem(["rules", i, "id"], f"duplicate rule id '{rule.id}' (also rules[{seen[rule.id]}])")
         else:

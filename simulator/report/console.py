@@ -110,7 +110,7 @@ def debrief_text(debrief: Any, color: bool) -> str:
     if d.changes:
         lines += ["", "Three changes worth making:"]
         for i, c in enumerate(d.changes, 1):
-            lines.append(f"  {i}. Turn {c.turn}: you wrote “{c.quote}”. {c.why}")
+            lines.append(f"  {i}. Turn {c.turn}: you wrote “{c.quote}” — {c.why}")
             lines.append(f"     Better: {c.better}")
     if d.tips:
         lines += ["", "Tips:"]

@@ -1,0 +1,38 @@
+"""Where the simulator keeps a user's things: scenarios, transcripts, results, profile.
+
+Everything lives in the platform's user data folder (platformdirs), or under
+``$SIMULATOR_HOME`` when it is set (tests and shared machines use it).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def data_dir() -> Path:
+    override = os.environ.get("SIMULATOR_HOME")
+    if override:
+        return Path(override)
+    from platformdirs import user_data_path
+
+    return user_data_path("simulator", appauthor=False)
+
+
+def scenarios_dir() -> Path:
+    return data_dir() / "scenarios"
+
+
+def transcripts_dir() -> Path:
+    return data_dir() / "transcripts"
+
+
+def profile_path() -> Path:
+    return data_dir() / "profile.json"
+
+
+def default_db_url() -> str:
+    env = os.environ.get("SIMULATOR_DATABASE_URL")
+    if env:
+        return env
+    return f"sqlite:///{data_dir() / 'results.sqlite'}"
