@@ -83,12 +83,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"simulator {__version__}")
     parser.add_argument("--ui-lang", choices=("en", "fr"), help="language of the app's own text")
     parser.add_argument("--name", help="your name as a trainee (asked once otherwise)")
-    parser.add_argument("--db", metavar="URL", help="results database (default: a local SQLite file)")
+    parser.add_argument(
+        "--db", metavar="URL", help="results database (default: a local SQLite file)"
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("play", parents=[common], help="play a scenario")
     p.add_argument("--scenario", metavar="ID", help="scenario id (see 'simulator list')")
-    p.add_argument("--script", metavar="FILE", help="replies, one per paragraph (blank-line separated)")
+    p.add_argument(
+        "--script", metavar="FILE", help="replies, one per paragraph (blank-line separated)"
+    )
     p.add_argument("--stdin", action="store_true", help="read the replies from standard input")
     p.add_argument("--mode", choices=("practice", "assessment"), default="practice")
     p.add_argument("--seed", default="0", help="picks the customer's line variants (default: 0)")
@@ -106,11 +110,15 @@ def build_parser() -> argparse.ArgumentParser:
     _fmt(p, "json")
 
     p = sub.add_parser("validate", parents=[common], help="check scenario and rule-pack files")
-    p.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: the library)")
+    p.add_argument(
+        "paths", nargs="*", metavar="PATH", help="files or folders (default: the library)"
+    )
     _fmt(p, "json")
 
     p = sub.add_parser("test", parents=[common], help="run scenario and rule examples")
-    p.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: the library)")
+    p.add_argument(
+        "paths", nargs="*", metavar="PATH", help="files or folders (default: the library)"
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="print failures and the summary only")
     _fmt(p, "json")
 
@@ -127,12 +135,16 @@ def build_parser() -> argparse.ArgumentParser:
     _fmt(p, "json")
 
     p = sub.add_parser("schema", parents=[common], help="write JSON Schema files")
-    p.add_argument("-o", "--output", metavar="DIR", default="schema", help="folder (default: ./schema)")
+    p.add_argument(
+        "-o", "--output", metavar="DIR", default="schema", help="folder (default: ./schema)"
+    )
 
     p = sub.add_parser("new", parents=[common], help="scaffold a scenario")
     p.add_argument("id", metavar="ID")
     p.add_argument("--lang", choices=("en", "fr"), default="en")
-    p.add_argument("-o", "--output", metavar="PATH", help="file to write (default: your scenarios folder)")
+    p.add_argument(
+        "-o", "--output", metavar="PATH", help="file to write (default: your scenarios folder)"
+    )
     p.add_argument("--force", action="store_true", help="overwrite an existing file")
 
     p = sub.add_parser("workshop", parents=[common], help="manage workshops")
@@ -165,7 +177,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("export", parents=[common], help="export a workshop's results")
     p.add_argument("code")
     p.add_argument("--format", choices=("csv", "json", "md", "html"), default="html")
-    p.add_argument("-o", "--output", metavar="FILE", help="file to write (default: standard output)")
+    p.add_argument(
+        "-o", "--output", metavar="FILE", help="file to write (default: standard output)"
+    )
     _shared(p, "--db")
 
     p = sub.add_parser("progress", parents=[common], help="your attempts and personal bests")

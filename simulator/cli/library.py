@@ -32,7 +32,7 @@ def cmd_list(args: argparse.Namespace) -> int:
                 "path": src.display,
             }
         )
-    broken = [f for f in lib.broken if f.kind != "rule_pack" or True]
+    broken = lib.broken
     if args.format == "json":
         print_json(rows)
         return EXIT_OK
@@ -44,7 +44,9 @@ def cmd_list(args: argparse.Namespace) -> int:
         print(f"{'ID':<{w_id}}  LANG  {'TITLE':<{w_title}}  DIFFICULTY  SOURCE")
         for r in rows:
             title = r["title"] if len(r["title"]) <= w_title else r["title"][: w_title - 1] + "…"
-            print(f"{r['id']:<{w_id}}  {r['language']:<4}  {title:<{w_title}}  {r['difficulty']:<10}  {r['source']}")
+            print(
+                f"{r['id']:<{w_id}}  {r['language']:<4}  {title:<{w_title}}  {r['difficulty']:<10}  {r['source']}"
+            )
     if broken:
         print(f"\n{len(broken)} file(s) with errors (run 'simulator validate'):")
         for f in broken:
@@ -155,9 +157,7 @@ def cmd_new(args: argparse.Namespace) -> int:
 
 def scaffold(sid: str, lang: str) -> str:
     from simulator.cli.templates import TEMPLATES
+    from simulator.model.library import builtin_dir
 
-    schema_url = (
-        "https://raw.githubusercontent.com/simulator-training/simulator/main/"
-        "scenarios/schema/scenario.schema.json"
-    )
-    return TEMPLATES[lang].format(id=sid, schema=schema_url)
+    schema = (builtin_dir() / "schema" / "scenario.schema.json").resolve().as_uri()
+    return TEMPLATES[lang].format(id=sid, schema=schema)

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 from simulator.cli.common import (
-    EXIT_FAIL,
     EXIT_OK,
     EXIT_USAGE,
     error,
@@ -114,7 +113,9 @@ def read_replies(args: argparse.Namespace) -> list[str] | None:
         where = "standard input"
     replies = split_script(text)
     if not replies:
-        error(f"{where}: no replies found (write one reply per paragraph, separated by a blank line)")
+        error(
+            f"{where}: no replies found (write one reply per paragraph, separated by a blank line)"
+        )
         return None
     return replies
 
@@ -217,7 +218,9 @@ def cmd_replay(args: argparse.Namespace) -> int:
     if not pairs:
         warnings.append("no replies were recorded")
     # Re-play the same replies from the start with today's rules.
-    session = Session(scenario, packs, mode=header.get("mode", "practice"), seed=header.get("seed", 0))
+    session = Session(
+        scenario, packs, mode=header.get("mode", "practice"), seed=header.get("seed", 0)
+    )
     turns: list[dict[str, Any]] = []
     diverged_at: int | None = None
     for reply_event, verdict_event in pairs:
@@ -230,7 +233,9 @@ def cmd_replay(args: argparse.Namespace) -> int:
         if node != session.node and diverged_at is None:
             diverged_at = session.turn_number
         result = session.reply(reply_event["text"], elapsed=reply_event.get("elapsed"))
-        turns.append(_replay_row(reply_event, old, result.turn.verdict.to_dict(), node, session.node))
+        turns.append(
+            _replay_row(reply_event, old, result.turn.verdict.to_dict(), node, session.node)
+        )
     old_end = next((e for e in log.events if e.get("type") == "end"), None)
     old_outcome = old_end["outcome"] if old_end else "unfinished"
     new_debrief = session.debrief()
@@ -240,8 +245,16 @@ def cmd_replay(args: argparse.Namespace) -> int:
         "scenario": scenario.id,
         "warnings": warnings,
         "turns": turns,
-        "old": {"outcome": old_outcome, "ending": old_end.get("ending") if old_end else None, "score": old_score},
-        "new": {"outcome": session.outcome, "ending": new_debrief.ending, "score": new_debrief.score},
+        "old": {
+            "outcome": old_outcome,
+            "ending": old_end.get("ending") if old_end else None,
+            "score": old_score,
+        },
+        "new": {
+            "outcome": session.outcome,
+            "ending": new_debrief.ending,
+            "score": new_debrief.score,
+        },
         "diverged_at": diverged_at,
     }
     report["changed"] = (
@@ -258,7 +271,9 @@ def cmd_replay(args: argparse.Namespace) -> int:
     for t in turns:
         change = "same" if not t["score_change"] else f"{t['score_change']:+d}"
         new = "—" if t["new_score"] is None else str(t["new_score"])
-        print(f"  turn {t['turn']:>2}: {t['old_score']:>3} -> {new:>3} ({change})  {_short(t['reply'])}")
+        print(
+            f"  turn {t['turn']:>2}: {t['old_score']:>3} -> {new:>3} ({change})  {_short(t['reply'])}"
+        )
         for rid in t["added"]:
             print(f"           + {rid} now fires")
         for rid in t["removed"]:
@@ -273,7 +288,11 @@ def cmd_replay(args: argparse.Namespace) -> int:
 
 
 def _replay_row(
-    reply_event: dict[str, Any], old: dict[str, Any], new: dict[str, Any] | None, node: Any, now_at: Any
+    reply_event: dict[str, Any],
+    old: dict[str, Any],
+    new: dict[str, Any] | None,
+    node: Any,
+    now_at: Any,
 ) -> dict[str, Any]:
     old_rules = {h["rule"] for h in old.get("hits", [])}
     new_rules = {h["rule"] for h in new.get("hits", [])} if new else set()

@@ -22,7 +22,11 @@ from simulator.model.library import Library, UnknownScenario, load_library
 from simulator.report.console import verdict_text
 from simulator.scoring import Scorer, scorer_for
 
-EVAL_LABELS = {"last_word": "last_word", "concrete_fix": "concrete_fix", "acknowledges": "acknowledge"}
+EVAL_LABELS = {
+    "last_word": "last_word",
+    "concrete_fix": "concrete_fix",
+    "acknowledges": "acknowledge",
+}
 
 
 def cmd_score(args: argparse.Namespace) -> int:
@@ -54,11 +58,15 @@ def cmd_score(args: argparse.Namespace) -> int:
 
         node = args.node or scenario.start_node
         if scenario.node(node) is None:
-            error(f"unknown node '{node}' in {scenario.id}; nodes: {', '.join(n.id for n in scenario.nodes)}")
+            error(
+                f"unknown node '{node}' in {scenario.id}; nodes: {', '.join(n.id for n in scenario.nodes)}"
+            )
             return EXIT_USAGE
         mood = flow.next_mood(scenario.customer.mood, verdict)
         patience = scenario.customer.patience - (1 if flow.is_bad(verdict) else 0)
-        step = flow.decide(scenario, node, verdict, mood=mood, visits=1, patience_left=patience, turn=1)
+        step = flow.decide(
+            scenario, node, verdict, mood=mood, visits=1, patience_left=patience, turn=1
+        )
     if args.format == "json":
         data = verdict.to_dict()
         if step is not None:
@@ -104,7 +112,12 @@ def cmd_test(args: argparse.Namespace) -> int:
                 "failed": len(failed),
                 "broken_files": [p.to_dict() for f in broken for p in f.problems],
                 "failures": [
-                    {"example": r.label, "file": _where(f, r.loc), "reply": r.reply, "failures": r.failures}
+                    {
+                        "example": r.label,
+                        "file": _where(f, r.loc),
+                        "reply": r.reply,
+                        "failures": r.failures,
+                    }
                     for f, r in failed
                 ],
             }
@@ -163,7 +176,7 @@ def read_labelled(path: str) -> tuple[list[dict[str, Any]], list[str]] | None:
             problems.append(f"{path}:{n}:1: expected an object with a string 'reply'")
             continue
         if row.get("lang") not in ("en", "fr"):
-            problems.append(f"{path}:{n}:1: 'lang' must be \"en\" or \"fr\"")
+            problems.append(f'{path}:{n}:1: \'lang\' must be "en" or "fr"')
             continue
         bad = [k for k in EVAL_LABELS if k in row and not isinstance(row[k], bool)]
         if bad:
@@ -184,7 +197,9 @@ def evaluate(rows: list[dict[str, Any]], lib: Library) -> dict[str, Any]:
         sid = row.get("scenario_id")
         key = sid if sid in lib.scenarios else f"lang:{row['lang']}"
         if sid and sid not in lib.scenarios and f"unknown:{sid}" not in scorers:
-            warnings.append(f"unknown scenario_id '{sid}': scored with the {row['lang']} packs alone")
+            warnings.append(
+                f"unknown scenario_id '{sid}': scored with the {row['lang']} packs alone"
+            )
             scorers[f"unknown:{sid}"] = None  # type: ignore[assignment]
         if key not in scorers:
             if sid in lib.scenarios:
@@ -253,7 +268,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
     print(f"{result['replies']} labelled replies" + (f" ({args.lang})" if args.lang else ""))
     print(f"\n{'label':<14} {'precision':>9} {'recall':>7} {'f1':>6} {'support':>8}")
     for label, m in result["labels"].items():
-        print(f"{label:<14} {m['precision']:>9.2f} {m['recall']:>7.2f} {m['f1']:>6.2f} {m['support']:>8}")
+        print(
+            f"{label:<14} {m['precision']:>9.2f} {m['recall']:>7.2f} {m['f1']:>6.2f} {m['support']:>8}"
+        )
     if result["errors"]:
         print(f"\nMisclassified ({len(result['errors'])}):")
         for e in result["errors"]:

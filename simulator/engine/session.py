@@ -203,10 +203,18 @@ class Session:
             raise EngineError("the reply is empty: write something to the customer first")
         st = self._state
         index = len(st.turns) + 1
-        over_time = self.time_limit is not None and elapsed is not None and elapsed > self.time_limit
+        over_time = (
+            self.time_limit is not None and elapsed is not None and elapsed > self.time_limit
+        )
         self.log.write(
-            {"type": "reply", "turn": index, "node": st.node, "text": text,
-             "elapsed": elapsed, "over_time": over_time}
+            {
+                "type": "reply",
+                "turn": index,
+                "node": st.node,
+                "text": text,
+                "elapsed": elapsed,
+                "over_time": over_time,
+            }
         )
         verdict = self.scorer.score(text)
         self.log.write({"type": "verdict", "turn": index, "verdict": verdict.to_dict()})
@@ -221,13 +229,27 @@ class Session:
         visits = st.visits.get(st.node, 0) + 1
         patience = st.patience - (1 if flow.is_bad(verdict, over_time) else 0)
         step = flow.decide(
-            self.scenario, st.node, verdict,
-            mood=mood_after, visits=visits, patience_left=patience, turn=index,
+            self.scenario,
+            st.node,
+            verdict,
+            mood=mood_after,
+            visits=visits,
+            patience_left=patience,
+            turn=index,
         )
         turn = Turn(
-            index=index, node=st.node, customer=st.line, reply=text, verdict=verdict,
-            mood_before=st.mood, mood_after=mood_after, patience_left=patience,
-            goto=step.goto, reason=step.reason, elapsed=elapsed, over_time=over_time,
+            index=index,
+            node=st.node,
+            customer=st.line,
+            reply=text,
+            verdict=verdict,
+            mood_before=st.mood,
+            mood_after=mood_after,
+            patience_left=patience,
+            goto=step.goto,
+            reason=step.reason,
+            elapsed=elapsed,
+            over_time=over_time,
         )
         st.visits[st.node] = visits
         st.turns.append(turn)
@@ -245,14 +267,27 @@ class Session:
                 st.visits.get(step.goto, 0) + 1,
             )
         self.log.write(
-            {"type": "transition", "turn": index, "from": turn.node, "to": step.goto,
-             "reason": step.reason, "mood": mood_after, "patience": patience}
+            {
+                "type": "transition",
+                "turn": index,
+                "from": turn.node,
+                "to": step.goto,
+                "reason": step.reason,
+                "mood": mood_after,
+                "patience": patience,
+            }
         )
         if ending is not None:
-            self.log.write({"type": "customer", "turn": index + 1, "node": ending.id, "text": st.line})
             self.log.write(
-                {"type": "end", "outcome": ending.outcome, "ending": ending.id,
-                 "score": self.debrief().score},
+                {"type": "customer", "turn": index + 1, "node": ending.id, "text": st.line}
+            )
+            self.log.write(
+                {
+                    "type": "end",
+                    "outcome": ending.outcome,
+                    "ending": ending.id,
+                    "score": self.debrief().score,
+                },
                 sync=True,
             )
         else:
@@ -267,7 +302,9 @@ class Session:
         if self.ended:
             raise EngineError("the conversation has ended")
         node = self.scenario.node(self._state.node)
-        text = (node.hint if node else None) or "Acknowledge the problem, then commit to a concrete fix."
+        text = (
+            node.hint if node else None
+        ) or "Acknowledge the problem, then commit to a concrete fix."
         self.hints_used += 1
         self.log.write({"type": "hint", "turn": self.turn_number, "node": self.node, "text": text})
         return text

@@ -7,7 +7,6 @@ is reported in the file that makes the reference.
 from __future__ import annotations
 
 import difflib
-import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
@@ -126,10 +125,7 @@ def load_library(
 def _display(path: Path, base: Path, origin: Origin) -> str:
     if origin == "built-in":
         return f"scenarios/{path.relative_to(base).as_posix()}"
-    try:
-        return os.path.relpath(path)
-    except ValueError:  # pragma: no cover - other drive on Windows
-        return str(path)
+    return str(path)  # as the user wrote it (folders walked keep their prefix)
 
 
 def _link(lib: Library) -> None:
@@ -167,16 +163,16 @@ def _link(lib: Library) -> None:
     lib.scenarios = dict(sorted(lib.scenarios.items()))
 
 
-def _check_references(
-    src: SourceFile, sc: Scenario, lib: Library, broken_packs: set[str]
-) -> None:
+def _check_references(src: SourceFile, sc: Scenario, lib: Library, broken_packs: set[str]) -> None:
     rule_ids: dict[str, str] = {}
     categories: set[str] = set()
     for i, pack_id in enumerate(sc.scoring.packs):
         pack = lib.packs.get(pack_id)
         if pack is None:
             if pack_id in broken_packs:
-                src.problem(["scoring", "packs", i], f"rule pack '{pack_id}' has errors (see its file)")
+                src.problem(
+                    ["scoring", "packs", i], f"rule pack '{pack_id}' has errors (see its file)"
+                )
             else:
                 src.problem(
                     ["scoring", "packs", i],
@@ -209,10 +205,16 @@ def _check_references(
     pack_rules = {r for r, owner in rule_ids.items() if owner != "scenario"}
     for rid in sc.scoring.weights:
         if rid not in pack_rules:
-            src.problem(["scoring", "weights", rid], f"unknown rule '{rid}'" + did_you_mean(rid, pack_rules), key=True)
+            src.problem(
+                ["scoring", "weights", rid],
+                f"unknown rule '{rid}'" + did_you_mean(rid, pack_rules),
+                key=True,
+            )
     for i, rid in enumerate(sc.scoring.disable):
         if rid not in pack_rules:
-            src.problem(["scoring", "disable", i], f"unknown rule '{rid}'" + did_you_mean(rid, pack_rules))
+            src.problem(
+                ["scoring", "disable", i], f"unknown rule '{rid}'" + did_you_mean(rid, pack_rules)
+            )
     names = set(rule_ids) | categories
     clash = set(rule_ids) & categories
     for name in sorted(clash):
@@ -221,7 +223,9 @@ def _check_references(
     def check_names(loc: list[str | int], values: list[str]) -> None:
         for k, name in enumerate(values):
             if name not in names:
-                src.problem([*loc, k], f"unknown rule or category '{name}'" + did_you_mean(name, names))
+                src.problem(
+                    [*loc, k], f"unknown rule or category '{name}'" + did_you_mean(name, names)
+                )
 
     for i, node in enumerate(sc.nodes):
         for j, tr in enumerate(node.transitions):

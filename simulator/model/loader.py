@@ -145,9 +145,19 @@ def _pydantic_problems(src: SourceFile, exc: ValidationError) -> None:
             if msg.startswith("Value error, "):
                 msg = msg[len("Value error, ") :]
             got = err.get("input")
-            if kind in {"string_type", "dict_type", "list_type", "int_type", "float_type",
-                        "bool_type", "int_parsing", "float_parsing", "bool_parsing",
-                        "literal_error", "model_type"}:
+            if kind in {
+                "string_type",
+                "dict_type",
+                "list_type",
+                "int_type",
+                "float_type",
+                "bool_type",
+                "int_parsing",
+                "float_parsing",
+                "bool_parsing",
+                "literal_error",
+                "model_type",
+            }:
                 msg = f"{msg} (got {_describe(got)})"
             src.problem(loc, msg)
 
@@ -214,12 +224,14 @@ def load_text(raw: bytes, src: SourceFile) -> SourceFile:
         model = _MODELS[str(kind)].model_validate(data)
     except ValidationError as exc:
         _pydantic_problems(src, exc)
+        src.problems.sort(key=lambda p: (p.line, p.column))
         return src
     src.model = model
     if isinstance(model, Scenario):
         _check_scenario_graph(src, model)
     else:
         _check_pack(src, model)
+    src.problems.sort(key=lambda p: (p.line, p.column))
     return src
 
 
@@ -236,7 +248,9 @@ def _check_pack(src: SourceFile, pack: RulePack) -> None:
                 f"rule id '{rule.id}' is also a category name; rename the rule (e.g. '{rule.id}-rule')",
             )
         if rule.id in seen:
-            src.problem(["rules", i, "id"], f"duplicate rule id '{rule.id}' (also rules[{seen[rule.id]}])")
+            src.problem(
+                ["rules", i, "id"], f"duplicate rule id '{rule.id}' (also rules[{seen[rule.id]}])"
+            )
         else:
             seen[rule.id] = i
 
@@ -276,7 +290,10 @@ def _check_scenario_graph(src: SourceFile, sc: Scenario) -> None:
             src.problem([key], f"'{value}' is a node; name an ending")
     for i, ex in enumerate(sc.examples):
         if ex.node is not None and ex.node not in node_ids:
-            src.problem(["examples", i, "node"], f"unknown node '{ex.node}'" + did_you_mean(ex.node, node_ids))
+            src.problem(
+                ["examples", i, "node"],
+                f"unknown node '{ex.node}'" + did_you_mean(ex.node, node_ids),
+            )
         check_target(["examples", i, "next"], ex.next)
         if ex.score and ex.score.min > ex.score.max:
             src.problem(["examples", i, "score"], "min is greater than max")

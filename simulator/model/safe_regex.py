@@ -18,10 +18,19 @@ _OPTIONS.max_mem = 8 << 20
 
 _EXPLAIN = (
     (re.compile(r"\(\?[=!]"), "lookahead `(?=` / `(?!` is not supported by the safe regex engine"),
-    (re.compile(r"\(\?<[=!]"), "lookbehind `(?<=` / `(?<!` is not supported by the safe regex engine"),
-    (re.compile(r"\\[1-9]"), "backreferences such as `\\1` are not supported by the safe regex engine"),
+    (
+        re.compile(r"\(\?<[=!]"),
+        "lookbehind `(?<=` / `(?<!` is not supported by the safe regex engine",
+    ),
+    (
+        re.compile(r"\\[1-9]"),
+        "backreferences such as `\\1` are not supported by the safe regex engine",
+    ),
     (re.compile(r"\(\?>"), "atomic groups `(?>` are not supported by the safe regex engine"),
-    (re.compile(r"[*+?}][+]"), "possessive quantifiers such as `a++` are not supported by the safe regex engine"),
+    (
+        re.compile(r"[*+?}][+]"),
+        "possessive quantifiers such as `a++` are not supported by the safe regex engine",
+    ),
 )
 _ASCII_B = re.compile(r"(?<!\\)(?:\\\\)*\\[bB]")
 

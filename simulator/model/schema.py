@@ -89,7 +89,7 @@ class RuleBase(Strict):
     exceptions: list[Phrase] = Field(
         default_factory=list,
         description=(
-            "Phrases that cancel a match they overlap (e.g. \"we're lucky to have you\" "
+            'Phrases that cancel a match they overlap (e.g. "we\'re lucky to have you" '
             "for a rule about favour-framing)."
         ),
     )
@@ -166,12 +166,8 @@ class RegexRule(RuleBase):
 class CooccurPart(Strict):
     name: Ident = Field(description="Name of the part, e.g. owner, remedy, time.")
     phrases: list[Phrase] = Field(min_length=1, description="Phrases that satisfy this part.")
-    optional: bool = Field(
-        default=False, description="Highlighted when present, not required."
-    )
-    max_gap: int = Field(
-        default=0, ge=0, le=5, description="Extra words allowed inside a phrase."
-    )
+    optional: bool = Field(default=False, description="Highlighted when present, not required.")
+    max_gap: int = Field(default=0, ge=0, le=5, description="Extra words allowed inside a phrase.")
 
 
 class CooccurRule(RuleBase):
@@ -189,7 +185,7 @@ class CooccurRule(RuleBase):
         default=True,
         description=(
             "A part preceded by a negation in its clause does not count "
-            "(\"we can't refund you\" is not a fix)."
+            '("we can\'t refund you" is not a fix).'
         ),
     )
 
@@ -426,7 +422,9 @@ class Example(Strict):
     starting patience and (unless `mood` says otherwise) starting mood.
     """
 
-    node: Ident | None = Field(default=None, description="Where the reply is given (default: start).")
+    node: Ident | None = Field(
+        default=None, description="Where the reply is given (default: start)."
+    )
     reply: Text = Field(description="The trainee's reply.")
     fires: list[str] = Field(
         default_factory=list, description="Rule ids or categories that must fire."

@@ -95,9 +95,8 @@ def _child(node: yaml.Node | None, part: str | int) -> tuple[yaml.Node, bool] | 
         for k, v in node.value:
             if isinstance(k, yaml.ScalarNode) and k.value == str(part):
                 return v, False
-    elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
-        if 0 <= part < len(node.value):
-            return node.value[part], False
+    elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
+        return node.value[part], False
     return None
 
 
@@ -108,7 +107,7 @@ def decode(raw: bytes) -> str:
             1,
             1,
             f"file is {len(raw) / 1_000_000:.1f} MB; a scenario or rule pack may be at most "
-            f"{MAX_BYTES // 1000} KB",
+            f"{MAX_BYTES / 1_000_000:g} MB",
         )
     try:
         text = raw.decode("utf-8")
@@ -148,25 +147,26 @@ def _depth_guard(text: str) -> None:
             depth -= 1
 
 
-def _mark_error(exc: yaml.MarkedYAMLError) -> YamlError:
+def _mark_error(exc: yaml.MarkedYAMLError, text: str) -> YamlError:
     mark = exc.problem_mark or exc.context_mark
     line = mark.line + 1 if mark else 1
     col = mark.column + 1 if mark else 1
     problem = exc.problem or exc.context or "invalid YAML"
-    if "'\\t'" in problem or "\\t" in problem or (
-        mark is not None and mark.buffer and _is_tab_at(mark)
-    ):
-        problem = "tab character: YAML indentation must use spaces"
-    elif exc.context:
-        problem = f"{exc.context}; {problem}" if exc.problem else problem
+    if mark is not None and _char_at(text, mark.line, mark.column) == "\t":
+        return YamlError(line, col, "tab character: YAML indentation must use spaces")
+    if exc.context and exc.problem:
+        problem = f"{exc.context}, {problem}"
+    ctx = exc.context_mark
+    if ctx is not None and mark is not None and (ctx.line, ctx.column) != (mark.line, mark.column):
+        problem += f" (it starts at line {ctx.line + 1}, column {ctx.column + 1})"
     return YamlError(line, col, f"YAML syntax error: {problem}")
 
 
-def _is_tab_at(mark: yaml.Mark) -> bool:
-    try:
-        return mark.buffer[mark.pointer] == "\t"
-    except (IndexError, TypeError):
-        return False
+def _char_at(text: str, line: int, column: int) -> str:
+    lines = text.split("\n", line + 1)
+    if line < len(lines) and column < len(lines[line]):
+        return lines[line][column]
+    return ""
 
 
 def parse(text: str) -> Document:
@@ -179,7 +179,7 @@ def parse(text: str) -> Document:
     try:
         root = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
-        raise _mark_error(exc) from None
+        raise _mark_error(exc, text) from None
     except yaml.YAMLError as exc:
         raise YamlError(1, 1, f"YAML error: {exc}") from None
     except RecursionError:
@@ -208,7 +208,9 @@ class _Builder:
             )
         if depth > MAX_DEPTH:
             m = node.start_mark
-            raise YamlError(m.line + 1, m.column + 1, f"data is nested more than {MAX_DEPTH} levels deep")
+            raise YamlError(
+                m.line + 1, m.column + 1, f"data is nested more than {MAX_DEPTH} levels deep"
+            )
         if isinstance(node, yaml.ScalarNode):
             try:
                 value = _SCALARS.construct_object(node, deep=True)

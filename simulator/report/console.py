@@ -50,7 +50,9 @@ def highlight(verdict: Verdict, color: bool) -> str:
         out.append(text[pos:start])
         words = text[start:end]
         if color:
-            out.append(_paint(words, _COLORS.get(category, "1;33" if points < 0 else "1;32") + ";4", True))
+            out.append(
+                _paint(words, _COLORS.get(category, "1;33" if points < 0 else "1;32") + ";4", True)
+            )
         else:
             out.append(f"[-{words}-]" if points < 0 else f"{{+{words}+}}")
         pos = end
@@ -79,9 +81,7 @@ def verdict_text(verdict: Verdict, color: bool, *, next_step: str | None = None)
                 else "a high-value customer got compensation"
             )
         )
-    checks = "  ".join(
-        f"{'✓' if verdict.steps.get(s) else '·'} {STEP_LABELS[s]}" for s in STEPS
-    )
+    checks = "  ".join(f"{'✓' if verdict.steps.get(s) else '·'} {STEP_LABELS[s]}" for s in STEPS)
     lines.append("")
     lines.append(f"Five steps: {checks}")
     if next_step:
@@ -100,7 +100,9 @@ def debrief_text(debrief: Any, color: bool) -> str:
         lines += ["", d.ending_text.strip()]
     lines += ["", "Turns:"]
     for t in d.turns:
-        lines.append(f"  {t['index']:>2}. {t['score']:>3}/100  mood {t['mood']:>3}  {_short(t['reply'])}")
+        lines.append(
+            f"  {t['index']:>2}. {t['score']:>3}/100  mood {t['mood']:>3}  {_short(t['reply'])}"
+        )
     lines += ["", "Five steps (replies that showed each):"]
     for s in STEPS:
         st = d.steps[s]

@@ -41,7 +41,23 @@ EN_NOT: dict[str, str] = {  # the full form -> the contracted one, without apost
     "shall": "shan",
 }
 EN_SUBJECTS = frozenset(
-    "i you we they he she it that there here what who where how let".split()
+    [
+        "i",
+        "you",
+        "we",
+        "they",
+        "he",
+        "she",
+        "it",
+        "that",
+        "there",
+        "here",
+        "what",
+        "who",
+        "where",
+        "how",
+        "let",
+    ]
 )
 
 
@@ -71,7 +87,9 @@ _EN = Language(
         r"not only|nothing (?:more|else) to (?:do|pay)|won'?t (?:have to|need to) pay|"
         r"won'?t (?:be charged|see it|pay|cost)|not be charged|no fee|no extra charge)(?!\w)"
     ),
-    clause_break=re.compile(r"[,;:()\"]| - |(?<!\w)(?:but|however|although|though|instead|so|and then)(?!\w)"),
+    clause_break=re.compile(
+        r"[,;:()\"]| - |(?<!\w)(?:but|however|although|though|instead|so|and then)(?!\w)"
+    ),
     window=6,
 )
 
@@ -91,7 +109,9 @@ _FR = Language(
         r"plus (?:t[oô]t|vite|rapidement|fra[iî]che?|calme|grande?|de temps)|au plus tard|"
         r"ne \w+ que|n'\w+ que|de plus|non plus|ne plus jamais)(?!\w)"
     ),
-    clause_break=re.compile(r"[,;:()\"]| - |(?<!\w)(?:mais|cependant|toutefois|pourtant|alors|sinon)(?!\w)"),
+    clause_break=re.compile(
+        r"[,;:()\"]| - |(?<!\w)(?:mais|cependant|toutefois|pourtant|alors|sinon)(?!\w)"
+    ),
     window=6,
 )
 

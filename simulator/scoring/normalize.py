@@ -17,8 +17,14 @@ _FOLD = {
     **dict.fromkeys(map(ord, "’‘‛′`´ʼ＇"), "'"),
     **dict.fromkeys(map(ord, "“”„‟″«»＂"), '"'),
     **dict.fromkeys(map(ord, "‐‑‒–—―−﹘﹣－"), "-"),
-    **dict.fromkeys(map(ord, "\t\v\f\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
-                            "\u2007\u2008\u2009\u200a\u202f\u205f\u3000"), " "),
+    **dict.fromkeys(
+        map(
+            ord,
+            "\t\v\f\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
+            "\u2007\u2008\u2009\u200a\u202f\u205f\u3000",
+        ),
+        " ",
+    ),
     **dict.fromkeys(map(ord, "\r\u2028\u2029\x85"), "\n"),
 }
 _DROP = "\u00ad\u200b\u200c\u200d\u200e\u200f\u2060\ufeff\u061c\u202a\u202b\u202c\u202d\u202e"
@@ -63,12 +69,18 @@ def fold(text: str) -> str:
 def normalize(text: str) -> Normalized:
     if text.isascii():
         return Normalized(text, text.lower().translate(_ASCII_FOLD))
-    if not _HAS_DROP.search(text) and unicodedata.is_normalized("NFKC", text):
-        folded = text.casefold()
-        if len(folded) == len(text) and unicodedata.is_normalized("NFKC", folded):
-            out = folded.translate(_FOLD)
-            if unicodedata.is_normalized("NFKC", out) and out.casefold() == out:
-                return Normalized(text, out)
+    # Fast path: the folding table maps one character to one, so when what remains is
+    # already NFKC and case folding keeps the length, offsets need no table.
+    if not _HAS_DROP.search(text):
+        mapped = text.translate(_FOLD)
+        if unicodedata.is_normalized("NFKC", mapped):
+            folded = mapped.casefold()
+            if (
+                len(folded) == len(text)
+                and unicodedata.is_normalized("NFKC", folded)
+                and folded.translate(_FOLD) == folded
+            ):
+                return Normalized(text, folded)
     return _mapped(text)
 
 

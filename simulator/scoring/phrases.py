@@ -8,10 +8,11 @@ boundaries, which RE2's ASCII-only ``\\b`` cannot do.
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 from simulator.scoring.lang import EN_CONTRACTIONS, EN_NOT, EN_SUBJECTS
 from simulator.scoring.normalize import fold
@@ -34,7 +35,7 @@ PY = Dialect(word=r"[\w'-]+", letter=r"\w", space=_SEP)
 RE2 = Dialect(word=r"[\pL\pN\pM_'-]+", letter=r"[\pL\pN\pM_]", space=r"[\s,;:]+")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _accent_classes() -> dict[str, str]:
     """Each base letter and the accented letters that fold to it."""
     groups: dict[str, set[str]] = {}
@@ -132,13 +133,15 @@ def body(phrase: str, language: str, d: Dialect, *, max_gap: int = 0, accents: b
         units = [_unit(t, d, accents) for t in tokens]
     sep = d.space if max_gap == 0 else f"(?:{d.space}{d.word}){{0,{max_gap}}}{d.space}"
     out = units[0][0]
-    for (_, prev_word), (unit, word) in zip(units, units[1:], strict=False):
+    for (_, prev_word), (unit, word) in itertools.pairwise(units):
         # next to a symbol such as '%', spaces are optional: "10 %" and "10%"
         out += (sep if prev_word and word else r"\s*") + unit
     return out
 
 
-def py_pattern(phrases: list[str], language: str, *, max_gap: int = 0, accents: bool = False) -> re.Pattern[str]:
+def py_pattern(
+    phrases: list[str], language: str, *, max_gap: int = 0, accents: bool = False
+) -> re.Pattern[str]:
     """One Python pattern for a list of phrases, longest first, on word boundaries."""
     bodies = sorted(
         {body(p, language, PY, max_gap=max_gap, accents=accents) for p in phrases},
@@ -162,7 +165,7 @@ def keyword(phrase: str, language: str, *, accents: bool = False) -> str:
     if language == "en":
         expanded = _expand_en(tokens)
         paired: set[int] = set()
-        for i, (a, b) in enumerate(zip(expanded, expanded[1:], strict=False)):
+        for i, (a, b) in enumerate(itertools.pairwise(expanded)):
             if (b == "not" and a in EN_NOT) or (b in EN_CONTRACTIONS and a in EN_SUBJECTS):
                 paired |= {i, i + 1}
         plain = [t for i, t in enumerate(expanded) if i not in paired]
@@ -176,7 +179,9 @@ def _is_word(token: str) -> bool:
     return bool(re.match(r"[\w'-]", token))
 
 
-def re2_pattern(phrases: list[str], language: str, *, max_gap: int = 0, accents: bool = False) -> str:
+def re2_pattern(
+    phrases: list[str], language: str, *, max_gap: int = 0, accents: bool = False
+) -> str:
     """The RE2 prefilter of a list of phrases (see ``keyword``)."""
     words = sorted({keyword(p, language, accents=accents) for p in phrases}, key=len, reverse=True)
     return "(?:" + "|".join(words) + ")"

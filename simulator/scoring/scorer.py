@@ -189,7 +189,9 @@ _CACHE: OrderedDict[tuple[Any, ...], tuple[Any, Scorer]] = OrderedDict()
 _LOCK = threading.Lock()
 
 
-def scorer_for(scenario: Scenario | None, packs: Sequence[RulePack], language: str | None = None) -> Scorer:
+def scorer_for(
+    scenario: Scenario | None, packs: Sequence[RulePack], language: str | None = None
+) -> Scorer:
     """The compiled scorer of a scenario (or of bare packs), compiled once and cached."""
     key = (id(scenario), *(id(p) for p in packs))
     with _LOCK:

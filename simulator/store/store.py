@@ -90,7 +90,7 @@ class Store:
             kwargs["pool_pre_ping"] = True
         try:
             engine = create_engine(url, **kwargs)
-        except Exception as exc:  # noqa: BLE001 - an unusable URL or missing driver
+        except Exception as exc:
             raise StoreError(f"cannot use database {parsed.render_as_string()}: {exc}") from None
         if engine.dialect.name == "sqlite":
             _sqlite_setup(engine)
@@ -99,7 +99,7 @@ class Store:
             store.migrate()
         except StoreError:
             raise
-        except Exception as exc:  # noqa: BLE001 - connection refused, bad credentials...
+        except Exception as exc:
             raise StoreError(f"cannot open database {parsed.render_as_string()}: {exc}") from None
         return store
 

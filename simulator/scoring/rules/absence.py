@@ -28,7 +28,7 @@ class AbsenceMatcher(Matcher):
         if self.missing_category is not None:
             present = self.missing_category in fired
         else:
-            present = bool(slots) and self.pattern is not None and bool(
-                self.pattern.search(reply.text)
+            present = (
+                bool(slots) and self.pattern is not None and bool(self.pattern.search(reply.text))
             )
         return None if present else []

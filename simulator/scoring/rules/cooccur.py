@@ -36,13 +36,9 @@ class CooccurMatcher(Matcher):
             found.append(spans)
         if not self.by_sentence:
             return sorted(s for spans in found for s in spans)
-        per_part = [
-            {reply.sentence_of(s) for s, _ in spans} for spans in found
-        ]
+        per_part = [{reply.sentence_of(s) for s, _ in spans} for spans in found]
         common = set.intersection(*(per_part[i] for i in self.required))
         common.discard(-1)
         if not common:
             return None
-        return sorted(
-            (s, e) for spans in found for s, e in spans if reply.sentence_of(s) in common
-        )
+        return sorted((s, e) for spans in found for s, e in spans if reply.sentence_of(s) in common)

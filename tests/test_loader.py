@@ -1,0 +1,221 @@
+"""Bad input gets a located, clear message and exit code 1; never a hang or a traceback."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from simulator.cli import main
+from simulator.model.loader import SourceFile, load_file, load_text
+
+BAD = Path(__file__).parent / "data" / "bad"
+
+# file -> (line, column, field path or "", words the message must contain)
+CASES = {
+    "syntax.yaml": (5, 1, "", "quoted scalar"),
+    "unknown_key.yaml": (13, 5, "nodes[0].trasitions", "did you mean 'transitions'"),
+    "wrong_type.yaml": (10, 13, "customer.patience", "valid integer"),
+    "dangling_goto.yaml": (
+        15,
+        15,
+        "nodes[0].transitions[0].goto",
+        "unknown node or ending 'dnoe'; did you mean 'done'",
+    ),
+    "duplicate_id.yaml": (15, 9, "nodes[1].id", "duplicate id 'start'"),
+    "unsafe_regex.yaml": (12, 14, "rules[0].pattern", "lookahead"),
+    "ascii_boundary.yaml": (12, 14, "rules[0].pattern", "words: true"),
+    "tabs.yaml": (5, 1, "", "tab character"),
+    "alias_bomb.yaml": (2, 8, "", "aliases"),
+    "empty.yaml": (1, 1, "", "file is empty"),
+    "list_root.yaml": (1, 1, "", "found a list"),
+    "unreachable.yaml": (15, 9, "nodes[1].id", "cannot be reached"),
+    "dead_end.yaml": (17, 9, "nodes[1].id", "no ending can be reached from node 'loop'"),
+    "unknown_pack.yaml": (10, 25, "scoring.packs[1]", "did you mean 'concrete-fix-en'"),
+    "unknown_rule_in_example.yaml": (
+        19,
+        13,
+        "examples[0].fires[0]",
+        "did you mean 'favour-framing'",
+    ),
+    "duplicate_key.yaml": (4, 1, "title", "duplicate key 'title'"),
+    "bad_rule_kind.yaml": (8, 11, "rules[0].kind", "did you mean 'phrase'"),
+    "conditional_last.yaml": (
+        14,
+        9,
+        "nodes[0].transitions[0]",
+        "last transition must have no 'when'",
+    ),
+}
+
+
+def validate(capsys: pytest.CaptureFixture[str], *paths: Path | str) -> tuple[int, str]:
+    code = main(["validate", *map(str, paths)])
+    return code, capsys.readouterr().out
+
+
+def test_every_bad_fixture_has_a_case() -> None:
+    assert {p.name for p in BAD.glob("*.yaml")} == set(CASES)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_bad_file_is_located(name: str, capsys: pytest.CaptureFixture[str]) -> None:
+    line, col, path, words = CASES[name]
+    code, out = validate(capsys, BAD / name)
+    assert code == 1
+    prefix = f"{BAD / name}:{line}:{col}: " if Path(str(BAD / name)).is_absolute() else ""
+    expected = f":{line}:{col}: {path + ': ' if path else ''}"
+    first = next(ln for ln in out.splitlines() if f":{line}:{col}:" in ln)
+    assert name in first and expected in first, out
+    assert words in first, out
+    del prefix
+
+
+def test_all_errors_of_a_file_at_once(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    text = (BAD / "unknown_key.yaml").read_text().replace("difficulty: easy", "difficulty: trivial")
+    f = tmp_path / "two.yaml"
+    f.write_text(text)
+    code, out = validate(capsys, f)
+    assert code == 1
+    assert "difficulty" in out and "trasitions" in out
+
+
+def test_non_utf8_bytes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    f = tmp_path / "latin1.yaml"
+    f.write_bytes("kind: scenario\nid: caf\ntitle: Café crème\n".encode("latin-1"))
+    code, out = validate(capsys, f)
+    assert code == 1
+    assert f"{f}:3:11: not valid UTF-8 (byte 0xe9)" in out
+
+
+def test_fifty_megabytes_is_refused_before_parsing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    f = tmp_path / "huge.yaml"
+    with f.open("w") as fh:
+        fh.write("kind: scenario\nsummary: |\n")
+        line = "  " + "x" * 98 + "\n"
+        for _ in range(500_000):
+            fh.write(line)
+    code, out = validate(capsys, f)
+    assert code == 1
+    assert f"{f}:1:1: file is 50.5 MB; a scenario or rule pack may be at most 1 MB" in out
+
+
+@pytest.mark.parametrize("opener,closer", [("[", "]"), ("{a: ", "}")])
+def test_deeply_nested_data(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], opener: str, closer: str
+) -> None:
+    f = tmp_path / "deep.yaml"
+    depth = 100_000
+    f.write_text("kind: scenario\nnodes: " + opener * depth + closer * depth + "\n")
+    code, out = validate(capsys, f)
+    assert code == 1
+    assert "nested more than 64 levels" in out
+
+
+def test_deeply_nested_block_style(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    f = tmp_path / "block.yaml"
+    f.write_text(
+        "kind: scenario\nnodes:\n" + "".join("  " * i + "- \n" for i in range(600)) + "\n"
+    )
+    code, out = validate(capsys, f)
+    assert code == 1
+    assert "nested more than 64 levels" in out
+
+
+def test_bad_input_never_hangs_in_a_fresh_process(tmp_path: Path) -> None:
+    """The alias bomb in a subprocess: a hang would hit the timeout, a crash the exit code."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "simulator", "validate", str(BAD / "alias_bomb.yaml")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr
+
+
+def test_a_broken_file_does_not_stop_the_others(tmp_path: Path) -> None:
+    from simulator.model.library import load_library
+
+    (tmp_path / "bad.yaml").write_text("kind: scenario\nid: [unclosed\n")
+    mini = (Path(__file__).parent / "data" / "scenarios" / "mini.yaml").read_text()
+    (tmp_path / "good.yaml").write_text(mini.replace("id: mini-en", "id: mini-copy"))
+    lib = load_library([tmp_path], user=False)
+    assert "mini-copy" in lib.scenarios
+    assert [f.display.endswith("bad.yaml") for f in lib.broken] == [True]
+
+
+def test_duplicate_scenario_ids_across_sources(tmp_path: Path) -> None:
+    from simulator.model.library import load_library
+
+    mini = (Path(__file__).parent / "data" / "scenarios" / "mini.yaml").read_text()
+    (tmp_path / "a.yaml").write_text(mini)
+    (tmp_path / "b.yaml").write_text(mini)
+    lib = load_library([tmp_path], user=False)
+    messages = [str(p) for p in lib.problems()]
+    assert any("duplicate scenario id 'mini-en' (also in" in m for m in messages), messages
+    assert "mini-en" in lib.scenarios  # the first one still loads
+
+
+def test_validate_json(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["validate", "--format", "json", str(BAD / "dangling_goto.yaml")])
+    data = json.loads(capsys.readouterr().out)
+    assert code == 1 and data["ok"] is False
+    (problem,) = data["problems"]
+    assert (problem["line"], problem["column"]) == (15, 15)
+    assert problem["path"] == "nodes[0].transitions[0].goto"
+
+
+def test_validate_missing_path(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", "no/such/file.yaml"]) == 2
+    assert "no such file" in capsys.readouterr().err
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.binary(max_size=2000))
+def test_loader_never_raises_on_any_bytes(raw: bytes) -> None:
+    src = load_text(raw, SourceFile(path=Path("x.yaml"), origin="extra", display="x.yaml"))
+    assert src.ok or src.problems
+    for p in src.problems:
+        assert p.line >= 1 and p.column >= 1 and p.message
+
+
+yaml_text = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=20)),
+    lambda children: st.one_of(
+        st.lists(children, max_size=4), st.dictionaries(st.text(max_size=8), children, max_size=4)
+    ),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(yaml_text)
+def test_loader_never_raises_on_any_structure(data: object) -> None:
+    import yaml
+
+    raw = yaml.safe_dump({"kind": "scenario", "nodes": data}).encode()
+    src = load_text(raw, SourceFile(path=Path("x.yaml"), origin="extra", display="x.yaml"))
+    assert src.problems  # never a valid scenario, always located problems
+    assert all(p.line >= 1 for p in src.problems)
+
+
+BUILTIN_IDS = {
+    f"{story}-{lang}"
+    for story in ("hotel-ac", "supermarket-return", "b2b-consultant", "agency-deadline")
+    for lang in ("en", "fr")
+}
+
+
+def test_builtin_library_is_valid_and_complete(library) -> None:  # noqa: ANN001
+    assert [str(p) for p in library.problems()] == []
+    assert set(library.scenarios) >= BUILTIN_IDS
+    for sid in BUILTIN_IDS:
+        assert library.scenarios[sid].language == sid[-2:]

@@ -1,0 +1,282 @@
+"""What a trainee sees in a verdict: which words cost or earned points, and why."""
+
+from __future__ import annotations
+
+import json
+import time
+import unicodedata
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from simulator.model.schema import RulePack
+from simulator.scoring import MAX_REPLY_CHARS, Scorer, scorer_for
+from simulator.scoring.normalize import fold, normalize
+
+
+@pytest.fixture(scope="module")
+def en(library) -> Scorer:  # noqa: ANN001
+    return scorer_for(None, library.packs_for_language("en"), "en")
+
+
+@pytest.fixture(scope="module")
+def fr(library) -> Scorer:  # noqa: ANN001
+    return scorer_for(None, library.packs_for_language("fr"), "fr")
+
+
+def pack(*rules: dict, language: str = "en") -> RulePack:
+    return RulePack.model_validate(
+        {"kind": "rule_pack", "id": "t", "language": language, "version": "1", "title": "t", "rules": list(rules)}
+    )
+
+
+def rule(**kw: object) -> dict:
+    base = {"id": "r", "category": "last_word", "weight": -30, "message": "{match}"}
+    base.update(kw)
+    return base
+
+
+# ----------------------------------------------------------------- normalisation
+
+
+def test_normalisation_folds_quotes_case_and_dashes() -> None:
+    n = normalize("You’re LUCKY — “really”\u00a0lucky")
+    assert n.text == "you're lucky - \"really\" lucky"
+    assert len(n.text) == len(n.original) and n.origin is None
+
+
+def test_offsets_survive_length_changes() -> None:
+    text = "ﬁne, you’re lu\u200bcky, Straße"
+    n = normalize(text)
+    start = n.text.index("lucky")
+    s, e = n.span(start, start + len("lucky"))
+    assert text[s:e] == "lu\u200bcky"
+    s, e = n.span(n.text.index("strasse"), n.text.index("strasse") + 7)
+    assert text[s:e] == "Straße"
+
+
+printable = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs",)),
+    max_size=300,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(printable)
+def test_normalisation_is_idempotent(text: str) -> None:
+    once = fold(text)
+    assert fold(once) == once
+
+
+@settings(max_examples=300, deadline=None)
+@given(printable)
+def test_spans_map_into_the_original(text: str) -> None:
+    n = normalize(text)
+    for i in range(0, len(n.text) + 1, 3):
+        for j in range(i, min(len(n.text), i + 7) + 1, 2):
+            s, e = n.span(i, j)
+            assert 0 <= s <= e <= len(text)
+
+
+# ----------------------------------------------------------------- rule kinds
+
+
+def test_phrase_with_inserted_words_and_contractions() -> None:
+    s = Scorer([(r, r.weight) for r in pack(rule(kind="phrase", phrases=["you're lucky"], max_gap=2)).rules], "en")
+    for reply in ("You are really very lucky", "youre lucky", "You’re lucky!", "you are lucky"):
+        assert s.score(reply).fired("r"), reply
+    assert not s.score("You are not at all very lucky").fired("r")  # three inserted words
+    assert not s.score("unlucky").fired("r")
+
+
+def test_phrase_on_unicode_word_boundaries_in_french() -> None:
+    p = pack(rule(kind="phrase", phrases=["réglé"], accent_insensitive=True), language="fr")
+    s = Scorer([(r, r.weight) for r in p.rules], "fr")
+    assert s.score("C'est réglé.").fired("r")
+    assert s.score("c'est regle").fired("r")
+    assert not s.score("dérégléx").fired("r")
+    assert not s.score("déréglé").fired("r")
+
+
+def test_exceptions_cancel_an_overlapping_match(en: Scorer) -> None:
+    v = en.score("We're lucky to have you as a guest.")
+    assert not v.fired("last_word")
+    assert en.score("You're lucky we're not charging you.").fired("favour-framing")
+
+
+def test_negated_favour_is_not_favour(en: Scorer, fr: Scorer) -> None:
+    assert not en.score("I won't tell you you're lucky, it was a terrible night.").fired("last_word")
+    assert not fr.score("Je ne vais pas vous dire que vous avez de la chance.").fired("last_word")
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "We can't refund you.",
+        "There is no way to move you tonight.",
+        "I can't give you a refund or an exchange on opened food, sorry.",
+        "We can't refund the night or move you, but you're welcome to leave a comment.",
+    ],
+)
+def test_a_refusal_that_names_a_remedy_is_not_a_fix(en: Scorer, reply: str) -> None:
+    assert not en.score(reply).fired("concrete_fix")
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "I'll move you to room 804 right now.",
+        "I can't fix the air conditioning tonight, but I'll bring you a fan in ten minutes.",
+        "Tonight's stay is refunded in full.",
+        "ill bring u a fan in 10 min",
+    ],
+)
+def test_an_owned_remedy_is_a_fix(en: Scorer, reply: str) -> None:
+    assert en.score(reply).fired("concrete_fix")
+
+
+@pytest.mark.parametrize(
+    "reply",
+    ["Je ne peux pas vous rembourser.", "On ne peut pas rembourser un produit entamé."],
+)
+def test_french_refusal_is_not_a_fix(fr: Scorer, reply: str) -> None:
+    assert not fr.score(reply).fired("concrete_fix")
+
+
+def test_french_fix_with_accents_or_without(fr: Scorer) -> None:
+    assert fr.score("Je vous rembourse la nuit tout de suite, désolé.").fired("concrete_fix")
+    assert fr.score("je vous rembourse la nuit tout de suite, desole").fired("concrete_fix")
+
+
+def test_regex_kind_runs_in_re2_and_catastrophic_patterns_stay_fast() -> None:
+    p = pack(rule(kind="regex", pattern="(a+)+$"))
+    s = Scorer([(r, r.weight) for r in p.rules], "en")
+    text = "a" * 3000 + "b"
+    started = time.perf_counter()
+    v = s.score(text)
+    # Not a speed assertion: Python's backtracking engine would take longer than the
+    # age of the universe here, so finishing at all is the property under test.
+    assert time.perf_counter() - started < 60
+    assert not v.fired("r")
+    assert s.score("caaa").fired("r")
+
+
+def test_case_sensitive_regex_finds_shouting(en: Scorer) -> None:
+    v = en.score("THE AIR CONDITIONING IS OUT FOR THE SEASON.")
+    assert v.fired("shouting") and v.fired("tone")
+    assert not en.score("The AC in room 804 is fixed.").fired("tone")
+
+
+def test_occurrence_counts() -> None:
+    p = pack(rule(kind="occurrence", phrases=["policy"], min_count=2))
+    s = Scorer([(r, r.weight) for r in p.rules], "en")
+    assert not s.score("It is policy.").fired("r")
+    v = s.score("It is policy. Policy is policy.")
+    assert v.fired("r") and len(v.hits[0].spans) == 3
+
+
+def test_question_kind_with_rhetorical_exceptions(en: Scorer) -> None:
+    assert en.score("Which room are you in?").fired("clarify")
+    assert not en.score("What do you want me to do about it?").fired("clarify")
+
+
+def test_absence_of_acknowledgement(en: Scorer) -> None:
+    assert en.score("The air conditioning is off for the season.").fired("no-acknowledgement")
+    assert not en.score("I'm so sorry about the heat tonight.").fired("no-acknowledgement")
+
+
+def test_cooccur_needs_one_sentence() -> None:
+    r = rule(
+        kind="cooccur",
+        category="concrete_fix",
+        weight=30,
+        parts=[{"name": "owner", "phrases": ["i'll"]}, {"name": "remedy", "phrases": ["refund"]}],
+    )
+    s = Scorer([(x, x.weight) for x in pack(r).rules], "en")
+    assert s.score("I'll refund you.").fired("r")
+    assert not s.score("I'll see. A refund is unlikely.").fired("r")
+
+
+# ----------------------------------------------------------------- the verdict
+
+
+def test_verdict_shows_the_trainees_own_words(en: Scorer) -> None:
+    reply = "Honestly, you’re lucky we aren't charging you."
+    v = en.score(reply)
+    hit = next(h for h in v.hits if h.rule == "favour-framing")
+    (span,) = hit.spans
+    assert reply[span.start : span.end] == span.text == "you’re lucky"
+    assert "“you’re lucky”" in hit.message
+    assert hit.suggestion and hit.points < 0
+
+
+def test_verdict_is_json_and_has_the_contract_keys(en: Scorer) -> None:
+    v = en.score("I'm sorry. I'll move you to a cooler room now.")
+    data = json.loads(json.dumps(v.to_dict()))
+    assert 0 <= data["score"] <= 100
+    for name in ("last_word", "concrete_fix", "acknowledge"):
+        assert isinstance(data["categories"][name]["fired"], bool)
+    assert set(data["steps"]) == {"calm", "listen", "acknowledge", "clarify", "solve"}
+    assert data["steps"]["solve"] and data["steps"]["acknowledge"]
+
+
+def test_score_formula(en: Scorer) -> None:
+    good = en.score("I'm so sorry. I'll move you to a cooler room right now.")
+    bad = en.score("You're lucky, calm down.")
+    neutral = en.score("Thank you for your patience.")
+    assert good.score > neutral.score > bad.score
+    # formula: 50 + capped category points
+    expected = 50 + sum(c.points for c in good.categories.values()) + good.lifetime_adjustment
+    assert good.score == max(0, min(100, round(expected)))
+
+
+def test_lifetime_value_adjustment(library) -> None:  # noqa: ANN001
+    sc = library.scenario("hotel-ac-en")
+    assert sc.customer.lifetime_value == "high"
+    s = scorer_for(sc, library.packs_for(sc))
+    plain = s.score("I'm sorry. I'll move you to another room right now.")
+    generous = s.score("I'm sorry. I'll move you to another room right now and refund the night.")
+    assert plain.lifetime_adjustment == -10
+    assert generous.lifetime_adjustment == 5
+
+
+def test_a_huge_reply_is_scored_on_its_first_part_with_a_notice(en: Scorer) -> None:
+    reply = "You're lucky. " + "word " * 300_000
+    v = en.score(reply)
+    assert v.fired("favour-framing")
+    assert v.scored_chars <= MAX_REPLY_CHARS
+    assert v.notices and "only the first" in v.notices[0]
+
+
+weird = st.text(
+    alphabet=st.one_of(
+        st.characters(blacklist_categories=("Cs",)),
+        st.sampled_from(list("\u202e\u200f\u0301\u0308👍🏽\x00\x07\t\r\nﬁß’«»İ")),
+    ),
+    max_size=600,
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(weird)
+def test_scoring_never_raises_and_spans_are_valid(en: Scorer, fr: Scorer, text: str) -> None:
+    for scorer in (en, fr):
+        v = scorer.score(text)
+        assert 0 <= v.score <= 100
+        for h in v.hits:
+            for sp in h.spans:
+                assert 0 <= sp.start <= sp.end <= len(text)
+                assert text[sp.start : sp.end] == sp.text
+
+
+def test_one_megabyte_of_anything(en: Scorer) -> None:
+    text = ("é\u0301👍 lucky " * 110_000)[:1_000_000]
+    v = en.score(text)
+    assert 0 <= v.score <= 100 and v.notices
+
+
+def test_normalised_text_is_nfkc_casefolded() -> None:
+    for text in ("ＦＵＬＬ width", "Ǆ digraph", "e\u0301cole"):
+        out = fold(text)
+        assert unicodedata.is_normalized("NFKC", out)
