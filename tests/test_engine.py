@@ -96,7 +96,11 @@ def test_last_word_loses_the_customer(mini) -> None:  # noqa: ANN001
     s.reply(DISMISS)
     assert s.outcome == "lost"
     changes = s.debrief().changes
-    assert changes and changes[0].quote in (BAD, DISMISS) or any(c.quote in BAD + DISMISS for c in changes)
+    assert (
+        changes
+        and changes[0].quote in (BAD, DISMISS)
+        or any(c.quote in BAD + DISMISS for c in changes)
+    )
 
 
 def test_patience_runs_out(mini) -> None:  # noqa: ANN001
@@ -257,7 +261,17 @@ def test_kill_minus_nine_loses_nothing_sent(mini, tmp_path: Path) -> None:  # no
     assert again.node == "angry" and again.turn_number == 2
     # and the replay reproduces the recorded verdict
     out = subprocess.run(
-        [sys.executable, "-m", "simulator", "--scenarios", str(data), "replay", str(path), "--format", "json"],
+        [
+            sys.executable,
+            "-m",
+            "simulator",
+            "--scenarios",
+            str(data),
+            "replay",
+            str(path),
+            "--format",
+            "json",
+        ],
         capture_output=True,
         text=True,
         timeout=60,
