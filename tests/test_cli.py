@@ -58,7 +58,7 @@ def test_schema_files_are_up_to_date(tmp_path: Path, capsys: pytest.CaptureFixtu
         assert (committed / name).read_text() == text, (
             f"run: simulator schema -o scenarios/schema ({name})"
         )
-    code, out, _ = run(capsys, "schema", "-o", str(tmp_path))
+    code, _out, _ = run(capsys, "schema", "-o", str(tmp_path))
     assert code == 0 and (tmp_path / "scenario.schema.json").is_file()
 
 
@@ -225,7 +225,7 @@ def test_eval_bad_lines_are_located(tmp_path: Path, capsys: pytest.CaptureFixtur
     f.write_text(
         '{"reply": "ok", "lang": "en", "last_word": false}\n{not json\n{"reply": "x", "lang": "de"}\n'
     )
-    code, out, err = run(capsys, "eval", str(f))
+    code, _out, err = run(capsys, "eval", str(f))
     assert code == 1
     assert f"{f}:2:2: not valid JSON" in err and f"{f}:3:1: 'lang' must be" in err
 
@@ -238,6 +238,7 @@ def test_eval_on_the_shared_sample_meets_the_bar(
     if not sample.is_file():
         pytest.skip("the shared labelled sample is not beside this checkout")
     code, out, _ = run(capsys, "eval", str(sample), "--lang", lang, "--format", "json")
+    assert code == 0
     labels = json.loads(out)["labels"]
     for label in ("last_word", "concrete_fix"):
         assert labels[label]["precision"] >= 0.90, (label, labels[label])
@@ -282,6 +283,7 @@ def test_play_assessment_hides_feedback_until_the_debrief(
     code, out, _ = run(
         capsys, *MINI, "play", "--scenario", "mini-en", "--script", str(f), "--mode", "assessment"
     )
+    assert code == 0
     before_debrief = out.split("The cold soup: LOST")[0]
     assert "Score:" not in before_debrief and "Total score" in out
 
@@ -303,7 +305,7 @@ def test_play_multiline_paragraphs(tmp_path: Path, capsys: pytest.CaptureFixture
         capsys, *MINI, "play", "--scenario", "mini-en", "--script", str(f), "--format", "json"
     )
     turns = json.loads(out)["turns"]
-    assert len(turns) == 2 and "\n" in turns[0]["reply"]
+    assert code == 0 and len(turns) == 2 and "\n" in turns[0]["reply"]
 
 
 @pytest.mark.parametrize(
@@ -383,7 +385,7 @@ def test_play_without_terminal_or_script_explains() -> None:
 def _played(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
     f = script(tmp_path, BAD, "I'm so sorry. I'll bring you a fresh soup right now.", GOOD2)
     transcript = tmp_path / "t.jsonl"
-    code, out, _ = run(
+    code, _out, _ = run(
         capsys,
         *MINI,
         "play",
@@ -440,7 +442,7 @@ def test_replay_of_a_damaged_or_foreign_file(
     transcript = _played(tmp_path, capsys)
     lines = transcript.read_text().splitlines()
     transcript.write_text("\n".join(lines[:6]) + "\n" + lines[6][:20] + "\n")
-    code, out, err = run(capsys, *MINI, "replay", str(transcript))
+    code, _out, err = run(capsys, *MINI, "replay", str(transcript))
     assert code == 0 and "damaged line" in err
 
 

@@ -11,8 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from simulator.engine import EngineError, Session
-from simulator.engine import flow
+from simulator.engine import EngineError, Session, flow
 from simulator.engine import transcript as tr
 from simulator.engine.session import ResumeError, resume
 from simulator.model.schema import Condition, Scenario
@@ -23,7 +22,7 @@ BAD = "You're lucky we serve soup at this hour."
 DISMISS = "Calm down, it's only soup."
 
 
-def session(mini, **kw) -> Session:  # noqa: ANN001
+def session(mini, **kw) -> Session:
     sc, packs = mini
     return Session(sc, packs, **kw)
 
@@ -32,7 +31,7 @@ def session(mini, **kw) -> Session:  # noqa: ANN001
 
 
 @pytest.fixture(scope="module")
-def verdicts(mini):  # noqa: ANN001, ANN201
+def verdicts(mini):
     sc, packs = mini
     from simulator.scoring import scorer_for
 
@@ -63,11 +62,11 @@ def verdicts(mini):  # noqa: ANN001, ANN201
         ({"visits_min": 2}, "neutral", 50, 1, False),
     ],
 )
-def test_every_condition(verdicts, cond, which, mood, visits, expected) -> None:  # noqa: ANN001
+def test_every_condition(verdicts, cond, which, mood, visits, expected) -> None:
     assert flow.holds(Condition(**cond), verdicts[which], mood, visits) is expected
 
 
-def test_mood_formula(verdicts) -> None:  # noqa: ANN001
+def test_mood_formula(verdicts) -> None:
     good, bad = verdicts["good"], verdicts["bad"]
     assert flow.mood_delta(good) == round(0.6 * (good.score - 50)) + 10
     assert flow.mood_delta(bad) == round(0.6 * (bad.score - 50)) - 10
@@ -77,7 +76,7 @@ def test_mood_formula(verdicts) -> None:  # noqa: ANN001
 # ------------------------------------------------------------------ playing
 
 
-def test_good_path_keeps_the_customer(mini) -> None:  # noqa: ANN001
+def test_good_path_keeps_the_customer(mini) -> None:
     s = session(mini)
     first = s.reply(GOOD)
     assert first.turn.goto == "waiting" and not first.ended
@@ -89,7 +88,7 @@ def test_good_path_keeps_the_customer(mini) -> None:  # noqa: ANN001
     assert d.mood[0] == mini[0].customer.mood and len(d.mood) == 3
 
 
-def test_last_word_loses_the_customer(mini) -> None:  # noqa: ANN001
+def test_last_word_loses_the_customer(mini) -> None:
     s = session(mini)
     s.reply(BAD)
     assert s.node == "angry"
@@ -97,13 +96,13 @@ def test_last_word_loses_the_customer(mini) -> None:  # noqa: ANN001
     assert s.outcome == "lost"
     changes = s.debrief().changes
     assert (
-        changes
-        and changes[0].quote in (BAD, DISMISS)
+        (changes
+        and changes[0].quote in (BAD, DISMISS))
         or any(c.quote in BAD + DISMISS for c in changes)
     )
 
 
-def test_patience_runs_out(mini) -> None:  # noqa: ANN001
+def test_patience_runs_out(mini) -> None:
     sc, packs = mini  # patience 2: two bad replies end it, whatever the node says
     s = Session(sc, packs)
     s.reply("Well, the kitchen is very busy tonight.")
@@ -112,7 +111,7 @@ def test_patience_runs_out(mini) -> None:  # noqa: ANN001
     assert r.ended and r.turn.reason == "patience" and s.outcome == "lost"
 
 
-def test_max_turns_ends_the_conversation(mini) -> None:  # noqa: ANN001
+def test_max_turns_ends_the_conversation(mini) -> None:
     sc, packs = mini
     short = sc.model_copy(update={"max_turns": 1})
     s = Session(short, packs)
@@ -120,20 +119,20 @@ def test_max_turns_ends_the_conversation(mini) -> None:  # noqa: ANN001
     assert r.ended and r.turn.reason == "max_turns" and s.outcome == "escalated"
 
 
-def test_over_time_replies_cost_patience(mini) -> None:  # noqa: ANN001
+def test_over_time_replies_cost_patience(mini) -> None:
     s = session(mini, time_limit=30)
     r = s.reply(GOOD, elapsed=45.0)
     assert r.turn.over_time and s.patience_left == mini[0].customer.patience - 1
 
 
-def test_empty_reply_is_refused(mini) -> None:  # noqa: ANN001
+def test_empty_reply_is_refused(mini) -> None:
     s = session(mini)
     with pytest.raises(EngineError, match="empty"):
         s.reply("   \n ")
     assert s.turn_number == 1
 
 
-def test_practice_retry_and_hint(mini) -> None:  # noqa: ANN001
+def test_practice_retry_and_hint(mini) -> None:
     s = session(mini)
     assert "hot soup" in s.hint()
     s.reply(BAD)
@@ -144,7 +143,7 @@ def test_practice_retry_and_hint(mini) -> None:  # noqa: ANN001
     assert s.node == "waiting"
 
 
-def test_assessment_has_no_retry_or_hint(mini) -> None:  # noqa: ANN001
+def test_assessment_has_no_retry_or_hint(mini) -> None:
     s = session(mini, mode="assessment")
     s.reply(BAD)
     with pytest.raises(EngineError, match="assessment"):
@@ -153,7 +152,7 @@ def test_assessment_has_no_retry_or_hint(mini) -> None:  # noqa: ANN001
         s.hint()
 
 
-def test_same_seed_same_conversation(mini, tmp_path: Path) -> None:  # noqa: ANN001
+def test_same_seed_same_conversation(mini, tmp_path: Path) -> None:
     def run(path: Path, seed: int) -> list[dict]:
         s = session(mini, seed=seed, transcript=path)
         for reply in (BAD, DISMISS):
@@ -174,7 +173,7 @@ def test_same_seed_same_conversation(mini, tmp_path: Path) -> None:  # noqa: ANN
 # ------------------------------------------------------------------ transcripts
 
 
-def test_transcript_records_every_event(mini, tmp_path: Path) -> None:  # noqa: ANN001
+def test_transcript_records_every_event(mini, tmp_path: Path) -> None:
     path = tmp_path / "t.jsonl"
     s = session(mini, transcript=path, seed=3)
     s.hint()
@@ -191,7 +190,7 @@ def test_transcript_records_every_event(mini, tmp_path: Path) -> None:  # noqa: 
     assert header["scenario_version"] == "2" and "last-word-en" in header["packs"]
 
 
-def test_damaged_transcript_is_read_up_to_the_damage(mini, tmp_path: Path) -> None:  # noqa: ANN001
+def test_damaged_transcript_is_read_up_to_the_damage(mini, tmp_path: Path) -> None:
     path = tmp_path / "t.jsonl"
     s = session(mini, transcript=path)
     s.reply(BAD)
@@ -204,7 +203,7 @@ def test_damaged_transcript_is_read_up_to_the_damage(mini, tmp_path: Path) -> No
     assert log.warnings and "damaged line" in log.warnings[0]
 
 
-def test_resume_continues_where_it_stopped(mini, tmp_path: Path) -> None:  # noqa: ANN001
+def test_resume_continues_where_it_stopped(mini, tmp_path: Path) -> None:
     sc, packs = mini
     path = tmp_path / "t.jsonl"
     s = Session(sc, packs, transcript=path, seed=5)
@@ -217,7 +216,7 @@ def test_resume_continues_where_it_stopped(mini, tmp_path: Path) -> None:  # noq
     assert [e["type"] for e in tr.read(path).events].count("reply") == 2
 
 
-def test_resume_refuses_another_version(mini, tmp_path: Path) -> None:  # noqa: ANN001
+def test_resume_refuses_another_version(mini, tmp_path: Path) -> None:
     sc, packs = mini
     path = tmp_path / "t.jsonl"
     Session(sc, packs, transcript=path).close()
@@ -241,7 +240,7 @@ time.sleep(60)  # the trainee is typing the next reply when the process is kille
 
 
 @pytest.mark.skipif(os.name != "posix", reason="SIGKILL is POSIX")
-def test_kill_minus_nine_loses_nothing_sent(mini, tmp_path: Path) -> None:  # noqa: ANN001
+def test_kill_minus_nine_loses_nothing_sent(mini, tmp_path: Path) -> None:
     path = tmp_path / "killed.jsonl"
     data = Path(__file__).parent / "data" / "scenarios"
     proc = subprocess.Popen(

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from simulator.cli import main
-from simulator.model.loader import SourceFile, load_file, load_text
+from simulator.model.loader import SourceFile, load_text
 
 BAD = Path(__file__).parent / "data" / "bad"
 
@@ -214,7 +214,7 @@ BUILTIN_IDS = {
 }
 
 
-def test_builtin_library_is_valid_and_complete(library) -> None:  # noqa: ANN001
+def test_builtin_library_is_valid_and_complete(library) -> None:
     assert [str(p) for p in library.problems()] == []
     assert set(library.scenarios) >= BUILTIN_IDS
     for sid in BUILTIN_IDS:

@@ -16,12 +16,12 @@ from simulator.scoring.normalize import fold, normalize
 
 
 @pytest.fixture(scope="module")
-def en(library) -> Scorer:  # noqa: ANN001
+def en(library) -> Scorer:
     return scorer_for(None, library.packs_for_language("en"), "en")
 
 
 @pytest.fixture(scope="module")
-def fr(library) -> Scorer:  # noqa: ANN001
+def fr(library) -> Scorer:
     return scorer_for(None, library.packs_for_language("fr"), "fr")
 
 
@@ -246,7 +246,7 @@ def test_score_formula(en: Scorer) -> None:
     assert good.score == max(0, min(100, round(expected)))
 
 
-def test_lifetime_value_adjustment(library) -> None:  # noqa: ANN001
+def test_lifetime_value_adjustment(library) -> None:
     sc = library.scenario("hotel-ac-en")
     assert sc.customer.lifetime_value == "high"
     s = scorer_for(sc, library.packs_for(sc))
