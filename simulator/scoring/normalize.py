@@ -31,6 +31,9 @@ _DROP = "\u00ad\u200b\u200c\u200d\u200e\u200f\u2060\ufeff\u061c\u202a\u202b\u202
 _FOLD_DROP = {**_FOLD, **dict.fromkeys(map(ord, _DROP), None)}
 _HAS_DROP = re.compile(f"[{_DROP}]")
 _ASCII_FOLD = {k: v for k, v in _FOLD.items() if k < 128}
+# str.translate looks every character up; most replies have nothing to fold, so look first.
+_NEEDS_FOLD = re.compile("[" + re.escape("".join(map(chr, _FOLD))) + "]")
+_ASCII_NEEDS_FOLD = re.compile("[" + re.escape("".join(map(chr, _ASCII_FOLD))) + "]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,17 +71,20 @@ def fold(text: str) -> str:
 
 def normalize(text: str) -> Normalized:
     if text.isascii():
-        return Normalized(text, text.lower().translate(_ASCII_FOLD))
+        lower = text.lower()
+        return Normalized(
+            text, lower.translate(_ASCII_FOLD) if _ASCII_NEEDS_FOLD.search(lower) else lower
+        )
     # Fast path: the folding table maps one character to one, so when what remains is
     # already NFKC and case folding keeps the length, offsets need no table.
     if not _HAS_DROP.search(text):
-        mapped = text.translate(_FOLD)
+        mapped = text.translate(_FOLD) if _NEEDS_FOLD.search(text) else text
         if unicodedata.is_normalized("NFKC", mapped):
             folded = mapped.casefold()
             if (
                 len(folded) == len(text)
                 and unicodedata.is_normalized("NFKC", folded)
-                and folded.translate(_FOLD) == folded
+                and not _NEEDS_FOLD.search(folded)
             ):
                 return Normalized(text, folded)
     return _mapped(text)

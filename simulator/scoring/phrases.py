@@ -1,9 +1,12 @@
 """Turn a trainer's phrase into patterns: one for RE2 (the one-pass prefilter over every
-rule at once) and one for Python's ``re`` (exact spans for the few rules that hit).
+phrase of every rule at once) and one for Python's ``re`` (exact spans, run only for the
+phrases the prefilter found).
 
 Phrases are escaped literals assembled by this module, with only bounded repetition, so
-neither engine can be made to backtrack without end. Both patterns match on Unicode word
-boundaries, which RE2's ASCII-only ``\\b`` cannot do.
+neither engine can be made to backtrack without end. The RE2 entry over-approximates
+(no word boundaries, any non-space run for a word: a small automaton); the Python
+pattern is exact, and ``find_words`` checks Unicode word boundaries, which RE2's
+ASCII-only ``\\b`` cannot do.
 """
 
 from __future__ import annotations
@@ -25,14 +28,13 @@ _TOKEN = re.compile(r"\*|[\w'-]+|[^\w\s,;:.!?]")
 @dataclass(frozen=True)
 class Dialect:
     word: str  # one word
-    letter: str  # one word character
-    space: str
+    space: str  # between two words
 
 
 # Between two words: spaces, or a comma, semicolon or colon with optional spaces.
 _SEP = r"(?:\s*[,;:]\s*|\s+)"
-PY = Dialect(word=r"[\w'-]+", letter=r"\w", space=_SEP)
-RE2 = Dialect(word=r"[\pL\pN\pM_'-]+", letter=r"[\pL\pN\pM_]", space=r"[\s,;:]+")
+PY = Dialect(word=r"[\w'-]+", space=_SEP)
+RE2 = Dialect(word=r"[^\s,;:]+", space=r"[\s,;:]+")
 
 
 @cache
@@ -104,7 +106,8 @@ def _units_en(tokens: list[str], d: Dialect, accents: bool) -> list[tuple[str, b
             units.append(("(?:" + "|".join(forms) + ")", True))
             i += 2
             continue
-        if nxt in EN_CONTRACTIONS and tok in EN_SUBJECTS:
+        after = tokens[i + 2] if i + 2 < len(tokens) else None
+        if nxt in EN_CONTRACTIONS and tok in EN_SUBJECTS and not (after == "not" and nxt in EN_NOT):
             short = EN_CONTRACTIONS[nxt]
             units.append(
                 (f"{_literal(tok, d, accents)}(?:'?{short}|{d.space}{re.escape(nxt)})", True)
@@ -153,35 +156,47 @@ def py_pattern(
     return re.compile(r"(?<!\w)(?:" + "|".join(bodies) + r")(?!\w|'\w)")
 
 
-def keyword(phrase: str, language: str, *, accents: bool = False) -> str:
-    """A short RE2 pattern that every match of the phrase contains.
+def compile_phrase(
+    phrase: str, language: str, *, max_gap: int = 0, accents: bool = False
+) -> tuple[str, re.Pattern[str]]:
+    """The RE2 prefilter entry and the exact Python pattern of one phrase.
 
-    The prefilter only needs to know which rules *may* fire, so it looks for one word of
-    each phrase (the longest plain one) instead of the whole phrase: a much smaller
-    automaton, and the exact pattern confirms afterwards.
+    The Python pattern has no boundaries: ``find_words`` checks them, which is several
+    times faster than a lookbehind at every position.
     """
-    tokens = _TOKEN.findall(fold(phrase))
-    plain = tokens
-    if language == "en":
-        expanded = _expand_en(tokens)
-        paired: set[int] = set()
-        for i, (a, b) in enumerate(itertools.pairwise(expanded)):
-            if (b == "not" and a in EN_NOT) or (b in EN_CONTRACTIONS and a in EN_SUBJECTS):
-                paired |= {i, i + 1}
-        plain = [t for i, t in enumerate(expanded) if i not in paired]
-    plain = [t for t in plain if t != "*" and _is_word(t)]
-    if not plain:
-        return body(phrase, language, RE2, accents=accents)
-    return _literal(max(plain, key=len), RE2, accents)
+    return (
+        body(phrase, language, RE2, max_gap=max_gap, accents=accents),
+        re.compile(body(phrase, language, PY, max_gap=max_gap, accents=accents)),
+    )
 
 
-def _is_word(token: str) -> bool:
-    return bool(re.match(r"[\w'-]", token))
+def _wordchar(ch: str) -> bool:
+    return ch.isalnum() or ch == "_"
 
 
-def re2_pattern(
-    phrases: list[str], language: str, *, max_gap: int = 0, accents: bool = False
-) -> str:
-    """The RE2 prefilter of a list of phrases (see ``keyword``)."""
-    words = sorted({keyword(p, language, accents=accents) for p in phrases}, key=len, reverse=True)
-    return "(?:" + "|".join(words) + ")"
+def find_words(pattern: re.Pattern[str], text: str, limit: int = 200) -> list[tuple[int, int]]:
+    """Matches of ``pattern`` that start and end on word boundaries ("can" not in "can't")."""
+    out: list[tuple[int, int]] = []
+    n = len(text)
+    pos = 0
+    search = pattern.search
+    while len(out) < limit:
+        m = search(text, pos)
+        if m is None:
+            break
+        s, e = m.span()
+        if (
+            e > s
+            and (s == 0 or not _wordchar(text[s - 1]))
+            and (
+                e == n
+                or not (
+                    _wordchar(text[e]) or (text[e] == "'" and e + 1 < n and _wordchar(text[e + 1]))
+                )
+            )
+        ):
+            out.append((s, e))
+            pos = e
+        else:
+            pos = s + 1
+    return out

@@ -11,6 +11,9 @@ from simulator.scoring.normalize import Normalized, normalize
 
 _WORD = re.compile(r"[\w'-]+")
 _CASED_FOLD = re.compile(r"[\t\v\f\u00a0\u2000-\u200a\u202f\u205f\u3000]")
+# How far before a match a negation is looked for (characters); the word window of the
+# language then decides.
+_LOOKBACK = 120
 
 
 class Reply:
@@ -43,42 +46,43 @@ class Reply:
         return -1
 
     @cached_property
-    def _clause_breaks(self) -> list[int]:
-        ends = [e for _, e in self.sentences]
-        ends += [m.end() for m in self.language.clause_break.finditer(self.text)]
-        return sorted(ends)
-
-    @cached_property
-    def _cues(self) -> list[tuple[int, int]]:
-        blocked = [m.span() for m in self.language.not_negation.finditer(self.text)]
-        cues = []
-        for m in self.language.negation.finditer(self.text):
-            s, e = m.span()
-            if not any(bs <= s < be for bs, be in blocked):
-                cues.append((s, e))
-        return cues
-
-    @cached_property
     def word_count(self) -> int:
-        return len(_WORD.findall(self.text))
+        return len(self.text.split())
 
     def negated(self, start: int, end: int) -> bool:
         """Is the match [start, end) preceded by a negation in its own clause?
 
         Cues inside the match itself do not count ("you won't be charged" is a remedy).
         """
-        if not self._cues:
+        text = self.text
+        lo = max(0, start - _LOOKBACK)
+        lang = self.language
+        cues = [m.span() for m in lang.negation.finditer(text, lo, start)]
+        if not cues:
             return False
-        i = bisect.bisect_right(self._clause_breaks, start) - 1
-        clause_start = self._clause_breaks[i] if i >= 0 else 0
-        window = self.language.window
-        for cs, ce in self._cues:
-            if cs >= start:
+        breaks = [m.end() for m in lang.clause_break.finditer(text, lo, start)]
+        sentence = self.sentence_of(start)
+        clause_start = max([lo, *breaks, self.sentences[sentence][0] if sentence >= 0 else 0])
+        blocked: list[tuple[int, int]] | None = None
+        for cs, ce in reversed(cues):
+            if cs < clause_start:
                 break
-            if cs < clause_start or (cs >= start and ce <= end):
+            if len(_WORD.findall(text, ce, start)) > lang.window:
                 continue
-            between = self.text[ce:start]
-            if len(_WORD.findall(between)) <= window:
+            if blocked is None:
+                window = (max(0, lo - 40), min(len(text), end + 40))
+                blocked = [m.span() for m in lang.not_negation.finditer(text, *window)]
+            if not any(bs <= cs < be for bs, be in blocked):
+                return True
+        return False
+
+    def negated_inside(self, start: int, end: int, own_words: frozenset[str]) -> bool:
+        """Is there a negation among words inserted into a match ("you were *not* lucky")?
+
+        ``own_words`` are the words of the phrase itself, which never count.
+        """
+        for m in self.language.negation.finditer(self.text, start, end):
+            if m.group().strip("'") not in own_words:
                 return True
         return False
 

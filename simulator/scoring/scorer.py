@@ -52,20 +52,14 @@ class Scorer:
         for c in ("last_word", "concrete_fix", "acknowledge"):
             self.categories.setdefault(c, cats[c])
         self._slot_of: list[tuple[int, int]] = []
-        self._set: Any = None
         patterns = [
             (i, j, p) for i, m in enumerate(self.matchers) for j, p in enumerate(m.prefilter)
         ]
-        if patterns:
-            opts = re2.Options()
-            opts.log_errors = False
-            opts.max_mem = 64 << 20
-            s = re2.Set.SearchSet(opts)
-            for i, j, p in patterns:
-                s.Add(p)
-                self._slot_of.append((i, j))
-            s.Compile()
-            self._set = s
+        self._set = _compile_set(p for _, _, p in patterns)
+        self._slot_of = [(i, j) for i, j, _ in patterns]
+        cased = [(i, m.cased_prefilter) for i, m in enumerate(self.matchers) if m.cased_prefilter]
+        self._cased_set = _compile_set(p for _, p in cased)
+        self._cased_of = [i for i, _ in cased]
         self._early = [i for i, m in enumerate(self.matchers) if not m.late]
         self._late = [i for i, m in enumerate(self.matchers) if m.late]
         self.rule_ids = frozenset(m.id for m in self.matchers)
@@ -83,9 +77,17 @@ class Scorer:
         reply = Reply(text, self.language)
         slots: dict[int, set[int]] = {}
         if self._set is not None and reply.text:
+            slot_of = self._slot_of
             for k in self._set.Match(reply.text) or ():
-                i, j = self._slot_of[k]
-                slots.setdefault(i, set()).add(j)
+                i, j = slot_of[k]
+                got = slots.get(i)
+                if got is None:
+                    slots[i] = {j}
+                else:
+                    got.add(j)
+        if self._cased_set is not None and reply.text:
+            for k in self._cased_set.Match(reply.cased) or ():
+                slots.setdefault(self._cased_of[k], set()).add(-1)
         fired: set[str] = set()
         found: list[tuple[Matcher, list[tuple[int, int]]]] = []
         for group in (self._early, self._late):
@@ -151,6 +153,22 @@ class Scorer:
             scored_chars=len(reply.original),
             notices=notices,
         )
+
+
+def _compile_set(patterns: Iterable[str]) -> Any:
+    """One RE2 set of every pattern (None when there are none): one linear pass finds
+    which of them occur."""
+    items = list(patterns)
+    if not items:
+        return None
+    opts = re2.Options()
+    opts.log_errors = False
+    opts.max_mem = 64 << 20
+    s = re2.Set.SearchSet(opts)
+    for p in items:
+        s.Add(p)
+    s.Compile()
+    return s
 
 
 def _template(message: str, spans: Sequence[Span]) -> str:

@@ -44,7 +44,9 @@ DEFAULT_CATEGORIES: dict[str, tuple[str, float]] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+# Built for every reply on the hot path: plain slotted classes (frozen dataclasses pay
+# for object.__setattr__ on every field). Treat them as read-only.
+@dataclass(slots=True)
 class Span:
     start: int
     end: int
@@ -54,7 +56,7 @@ class Span:
         return {"start": self.start, "end": self.end, "text": self.text}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Hit:
     """A rule that fired, with the trainee's words that made it fire."""
 
@@ -80,7 +82,7 @@ class Hit:
         }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class CategoryResult:
     name: str
     label: str

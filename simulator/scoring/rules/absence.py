@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from simulator.scoring.reply import Reply
@@ -17,10 +16,8 @@ class AbsenceMatcher(Matcher):
         super().__init__(rule, language, weight)
         self.missing_category: str | None = rule.missing_category
         self.min_words: int = rule.min_words
-        self.pattern: re.Pattern[str] | None = None
-        if rule.phrases:
-            re2_text, self.pattern = self.phrase_patterns(rule.phrases)
-            self.prefilter = [re2_text]
+        self.phrase_slots = self.add_phrases(rule.phrases) if rule.phrases else range(0)
+        self.add_exceptions()
 
     def find(self, reply: Reply, slots: frozenset[int], fired: set[str]) -> list[Span] | None:
         if reply.word_count < self.min_words:
@@ -28,7 +25,5 @@ class AbsenceMatcher(Matcher):
         if self.missing_category is not None:
             present = self.missing_category in fired
         else:
-            present = (
-                bool(slots) and self.pattern is not None and bool(self.pattern.search(reply.text))
-            )
+            present = bool(self.spans(reply, [s for s in self.phrase_slots if s in slots]))
         return None if present else []

@@ -1,4 +1,10 @@
-"""What every rule kind shares: identity, weight, exceptions, and the prefilter contract."""
+"""What every rule kind shares: identity, weight, exceptions, and the prefilter contract.
+
+A compiled rule lists RE2 patterns (``prefilter``), one per phrase it looks for. The
+scorer runs all of them at once over the reply and hands each rule the indexes
+(``slots``) of its patterns that matched; the rule then confirms with the exact Python
+pattern of those phrases only.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +18,7 @@ Span = tuple[int, int]
 
 
 class Matcher:
-    """A compiled rule. Subclasses set ``prefilter`` and implement ``find``."""
+    """A compiled rule. Subclasses fill ``prefilter``/``exact`` and implement ``find``."""
 
     # True: evaluate only when one of the rule's prefilter patterns matched.
     gated: ClassVar[bool] = True
@@ -26,12 +32,47 @@ class Matcher:
         self.weight = weight
         self.language = language
         self.accents: bool = bool(rule.accent_insensitive)
-        self.prefilter: list[str] = []
-        self.exceptions: re.Pattern[str] | None = (
-            phrases.py_pattern(rule.exceptions, language, accents=self.accents)
-            if rule.exceptions
-            else None
-        )
+        self.prefilter: list[str] = []  # RE2 text, one per slot
+        self.exact: list[re.Pattern[str]] = []  # the exact pattern of each slot
+        # A case-sensitive rule is prefiltered on the original text instead (one pattern).
+        self.cased_prefilter: str | None = None
+        self.exceptions: re.Pattern[str] | None = None
+        self._exception_slots: frozenset[int] = frozenset()
+
+    def add_exceptions(self) -> None:
+        """Register the rule's exceptions in the prefilter too (call after the phrases):
+        the exact exception pattern then runs only when one of them is in the reply."""
+        if self.rule.exceptions:
+            self._exception_slots = frozenset(self.add_phrases(self.rule.exceptions))
+            self.exceptions = phrases.py_pattern(
+                self.rule.exceptions, self.language, accents=self.accents
+            )
+
+    def add_phrases(self, items: list[str], max_gap: int = 0) -> range:
+        """Register phrases as slots; returns their slot indexes."""
+        first = len(self.prefilter)
+        for item in items:
+            re2_text, exact = phrases.compile_phrase(
+                item, self.language, max_gap=max_gap, accents=self.accents
+            )
+            self.prefilter.append(re2_text)
+            self.exact.append(exact)
+        return range(first, len(self.prefilter))
+
+    def spans(self, reply: Reply, slots: frozenset[int] | set[int] | range) -> list[Span]:
+        """Confirmed word-bounded matches of the given slots, longest first on overlap."""
+        found: list[Span] = []
+        for i in slots:
+            found.extend(phrases.find_words(self.exact[i], reply.text))
+        if len(found) < 2:
+            return found
+        found.sort(key=lambda s: (s[0], -(s[1] - s[0])))
+        out: list[Span] = []
+        for s, e in found:
+            if out and s < out[-1][1]:
+                continue
+            out.append((s, e))
+        return out
 
     def find(self, reply: Reply, slots: frozenset[int], fired: set[str]) -> list[Span] | None:
         """Spans in folded text if the rule fires, else None.
@@ -41,16 +82,14 @@ class Matcher:
         """
         raise NotImplementedError
 
-    def _without_exceptions(self, reply: Reply, spans: list[Span]) -> list[Span]:
+    def _without_exceptions(
+        self, reply: Reply, spans: list[Span], slots: frozenset[int] | None = None
+    ) -> list[Span]:
         if self.exceptions is None or not spans:
+            return spans
+        if slots is not None and not (slots & self._exception_slots):
             return spans
         blocked = [m.span() for m in self.exceptions.finditer(reply.text)]
         if not blocked:
             return spans
         return [(s, e) for s, e in spans if not any(bs < e and s < be for bs, be in blocked)]
-
-    def phrase_patterns(self, items: list[str], max_gap: int = 0) -> tuple[str, re.Pattern[str]]:
-        return (
-            phrases.re2_pattern(items, self.language, max_gap=max_gap, accents=self.accents),
-            phrases.py_pattern(items, self.language, max_gap=max_gap, accents=self.accents),
-        )

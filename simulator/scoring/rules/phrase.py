@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from simulator.scoring.normalize import fold
 from simulator.scoring.reply import Reply
 from simulator.scoring.rules.base import Matcher, Span
 
@@ -12,13 +13,26 @@ from simulator.scoring.rules.base import Matcher, Span
 class PhraseMatcher(Matcher):
     def __init__(self, rule: Any, language: str, weight: float) -> None:
         super().__init__(rule, language, weight)
-        re2_text, self.pattern = self.phrase_patterns(rule.phrases, rule.max_gap)
-        self.prefilter = [re2_text]
+        self.phrase_slots = self.add_phrases(rule.phrases, rule.max_gap)
         self.unless_negated: bool = rule.unless_negated
+        # The words of each phrase, with contracted and full forms, so that a negation
+        # that belongs to the phrase ("most hotels wouldn't") is not read as one inserted.
+        self.own_words: frozenset[str] = frozenset(w for p in rule.phrases for w in _words(p))
+        self.add_exceptions()
 
     def find(self, reply: Reply, slots: frozenset[int], fired: set[str]) -> list[Span] | None:
-        spans = [m.span() for m in self.pattern.finditer(reply.text)]
-        spans = self._without_exceptions(reply, spans)
+        spans = self.spans(reply, [s for s in self.phrase_slots if s in slots])
+        spans = self._without_exceptions(reply, spans, slots)
         if self.unless_negated:
-            spans = [(s, e) for s, e in spans if not reply.negated(s, e)]
+            spans = [
+                (s, e)
+                for s, e in spans
+                if not reply.negated(s, e)
+                and not (self.rule.max_gap and reply.negated_inside(s, e, self.own_words))
+            ]
         return spans or None
+
+
+def _words(phrase: str) -> list[str]:
+    words = fold(phrase).split()
+    return words + [w.replace("'", "") for w in words]

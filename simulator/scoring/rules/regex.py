@@ -23,16 +23,17 @@ class RegexMatcher(Matcher):
         self.case_sensitive: bool = rule.case_sensitive
         self.compiled = safe_regex.compile_(wrap(rule.pattern, rule.words), self.case_sensitive)
         if self.case_sensitive:
-            self.gated = False  # the prefilter reads folded text; this rule reads the original
+            self.cased_prefilter = wrap(rule.pattern, rule.words)
         else:
             self.prefilter = ["(?i)" + wrap(rule.pattern, rule.words)]
+        self.add_exceptions()
 
     def find(self, reply: Reply, slots: frozenset[int], fired: set[str]) -> list[Span] | None:
         text = reply.cased if self.case_sensitive else reply.text
         spans = iter_spans(self.compiled, text)
         if self.case_sensitive:  # offsets are in the original: map them to folded ones
-            spans = [_to_folded(reply, s, e) for s, e in spans]
-        return self._without_exceptions(reply, spans) or None
+            spans = [to_folded(reply, s, e) for s, e in spans]
+        return self._without_exceptions(reply, spans, slots) or None
 
 
 def iter_spans(compiled: Any, text: str, limit: int = 200) -> list[Span]:
@@ -50,7 +51,7 @@ def iter_spans(compiled: Any, text: str, limit: int = 200) -> list[Span]:
     return spans
 
 
-def _to_folded(reply: Reply, start: int, end: int) -> Span:
+def to_folded(reply: Reply, start: int, end: int) -> Span:
     origin = reply.norm.origin
     if origin is None:
         return start, end
