@@ -76,7 +76,7 @@ _EN = Language(
     code="en",
     negation=re.compile(
         r"(?<!\w)(?:not|no|never|nothing|nobody|none|neither|nor|cannot|unable|impossible|"
-        r"refuse|without|\w+n'?t)(?!\w)"
+        r"refuse|without|\w+n'?t|whether|maybe|perhaps|hopefully|might)(?!\w)"
     ),
     not_negation=re.compile(
         r"(?<!\w)(?:no (?:problem|worries|worry|question|doubt|charge|cost|extra)|"
@@ -97,7 +97,7 @@ _FR = Language(
     code="fr",
     negation=re.compile(
         r"(?<!\w)(?:ne|n'|pas|plus|jamais|rien|aucun|aucune|personne|impossible|"
-        r"refuse|refusons|ni|sans)(?!\w)|(?<!\w)n'"
+        r"refuse|refusons|ni|sans|peut-[eê]tre|[eé]ventuellement)(?!\w)|(?<!\w)n'"
     ),
     not_negation=re.compile(
         r"(?<!\w)(?:pas de (?:souci|soucis|probl[eè]me|frais|question)|sans (?:frais|"
