@@ -9,6 +9,7 @@ maps pydantic error locations onto YAML positions, hence this module.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -24,7 +25,7 @@ MAX_BYTES = 1_000_000
 MAX_DEPTH = 64
 MAX_VALUES = 200_000
 
-_SCALARS = yaml.constructor.SafeConstructor()
+_STR = "tag:yaml.org,2002:str"
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,11 @@ def _child(node: yaml.Node | None, part: str | int) -> tuple[yaml.Node, bool] | 
         for k, v in node.value:
             if isinstance(k, yaml.ScalarNode) and k.value == str(part):
                 return v, False
-    elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
+    elif (
+        isinstance(node, yaml.SequenceNode)
+        and isinstance(part, int)
+        and 0 <= part < len(node.value)
+    ):
         return node.value[part], False
     return None
 
@@ -123,14 +128,37 @@ def decode(raw: bytes) -> str:
     return text.removeprefix("\ufeff")
 
 
+_BRACKETS = re.compile(r"[\[\]{}]")
+
+
+def _could_nest_deeply(text: str) -> bool:
+    """A cheap upper bound of the nesting depth, from indentation, inline '- ' and
+    'key: ' starts, and flow brackets; False means the text is certainly shallow."""
+    if len(text) >= 200_000:
+        return True
+    depth = 0
+    for m in _BRACKETS.finditer(text):
+        depth = depth + 1 if m.group() in "[{" else max(0, depth - 1)
+        if depth > MAX_DEPTH // 2:
+            return True
+    # Each level of block nesting needs a column of indentation or an inline "- " or
+    # "key: " on the line; bound the two separately (only long lines can hold many).
+    half = MAX_DEPTH // 4
+    if re.search(rf"^[ \t]{{{half}}}", text, re.M):
+        return True
+    return any(
+        line.count("- ") + line.count(": ") > half
+        for line in text.splitlines()
+        if len(line) > 2 * half
+    )
+
+
 def _depth_guard(text: str) -> None:
     """Refuse nesting deeper than MAX_DEPTH before the (recursive, C) composer sees it.
 
-    Counting opening tokens is cheap; only a text that could nest deeply is scanned
-    event by event, which never recurses.
+    Only a text that could nest deeply is scanned event by event, which never recurses.
     """
-    openers = text.count("[") + text.count("{") + text.count("- ") + text.count(": ")
-    if openers < 2_000 and len(text) < 200_000:
+    if not _could_nest_deeply(text):
         return
     depth = 0
     for event in yaml.parse(text, Loader=_Loader):
@@ -195,6 +223,8 @@ class _Builder:
     def __init__(self) -> None:
         self.count = 0
         self.duplicates: list[YamlError] = []
+        # one per document: a constructor remembers every node it built
+        self.scalars = yaml.constructor.SafeConstructor()
 
     def build(self, node: yaml.Node, depth: int) -> Any:
         self.count += 1
@@ -212,8 +242,10 @@ class _Builder:
                 m.line + 1, m.column + 1, f"data is nested more than {MAX_DEPTH} levels deep"
             )
         if isinstance(node, yaml.ScalarNode):
+            if node.tag == _STR:  # most values: no constructor needed
+                return node.value
             try:
-                value = _SCALARS.construct_object(node, deep=True)
+                value = self.scalars.construct_object(node, deep=True)
             except yaml.constructor.ConstructorError as exc:
                 m = node.start_mark
                 raise YamlError(m.line + 1, m.column + 1, f"bad value: {exc.problem}") from None
@@ -225,7 +257,7 @@ class _Builder:
             return [self.build(child, depth + 1) for child in node.value]
         if isinstance(node, yaml.MappingNode):
             try:
-                _SCALARS.flatten_mapping(node)
+                self.scalars.flatten_mapping(node)
             except yaml.constructor.ConstructorError as exc:
                 m = node.start_mark
                 raise YamlError(m.line + 1, m.column + 1, f"bad merge: {exc.problem}") from None
