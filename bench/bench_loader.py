@@ -21,10 +21,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import yaml  # noqa: E402
+import yaml
 
-from simulator.model.library import builtin_dir  # noqa: E402
-from simulator.model.loader import load_file  # noqa: E402
+from simulator.model.library import builtin_dir
+from simulator.model.loader import load_file
 
 
 def main() -> int:

@@ -26,11 +26,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import re2  # noqa: E402
+import re2
 
-from simulator.model.library import load_library  # noqa: E402
-from simulator.scoring import scorer_for  # noqa: E402
-from simulator.scoring.normalize import fold  # noqa: E402
+from simulator.model.library import load_library
+from simulator.scoring import scorer_for
+from simulator.scoring.normalize import fold
 
 PARTS = {
     "en": {
@@ -129,7 +129,7 @@ def generate(n: int, seed: int) -> list[tuple[str, str]]:
     return out
 
 
-def phrases_of(rule) -> list[str]:  # noqa: ANN001
+def phrases_of(rule) -> list[str]:
     if getattr(rule, "phrases", None):
         return list(rule.phrases)
     if getattr(rule, "parts", None):

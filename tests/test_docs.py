@@ -15,7 +15,7 @@ def _yaml_blocks(text: str) -> list[str]:
     return re.findall(r"```yaml\n(.*?)```", text, re.S)
 
 
-def test_annotated_example_validates_and_its_examples_pass(tmp_path: Path, capsys) -> None:  # noqa: ANN001
+def test_annotated_example_validates_and_its_examples_pass(tmp_path: Path, capsys) -> None:
     text = (DOCS / "scenario-format.md").read_text()
     example = next(b for b in _yaml_blocks(text) if "kind: scenario" in b)
     f = tmp_path / "cold-soup.yaml"

@@ -16,7 +16,7 @@ LABELLED = Path(__file__).parent / "data" / "labelled" / "heldout.jsonl"
 
 
 @pytest.mark.parametrize("lang", ["en", "fr"])
-def test_packs_meet_the_bar_on_our_labelled_replies(lang: str, library) -> None:  # noqa: ANN001
+def test_packs_meet_the_bar_on_our_labelled_replies(lang: str, library) -> None:
     read = read_labelled(str(LABELLED))
     assert read is not None
     rows, problems = read
