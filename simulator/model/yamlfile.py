@@ -166,11 +166,8 @@ def _depth_guard(text: str) -> None:
             depth += 1
             if depth > MAX_DEPTH:
                 mark = event.start_mark
-                raise YamlError(
-                    mark.line + 1,
-                    mark.column + 1,
-                    f"data is nested more than {MAX_DEPTH} levels deep",
-                )
+                line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+                raise YamlError(line, col, f"data is nested more than {MAX_DEPTH} levels deep")
         elif isinstance(event, yaml.CollectionEndEvent):
             depth -= 1
 

@@ -84,8 +84,8 @@ def _expand_en(tokens: list[str]) -> list[str]:
             out += [full, "not"]
         elif "'" in tok and tok.split("'", 1)[0] in EN_SUBJECTS:
             head, tail = tok.split("'", 1)
-            full = next((k for k, v in EN_CONTRACTIONS.items() if v == tail), None)
-            out += [head, full] if full else [tok]
+            expanded = next((k for k, v in EN_CONTRACTIONS.items() if v == tail), None)
+            out += [head, expanded] if expanded else [tok]
         else:
             out.append(tok)
     return out

@@ -9,7 +9,7 @@ from simulator.scoring.rules.base import Matcher, Span
 
 
 class AbsenceMatcher(Matcher):
-    gated = False
+    gated: bool = False
     late = True
 
     def __init__(self, rule: Any, language: str, weight: float) -> None:

@@ -9,6 +9,7 @@ pattern of those phrases only.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any, ClassVar
 
 from simulator.scoring import phrases
@@ -21,7 +22,7 @@ class Matcher:
     """A compiled rule. Subclasses fill ``prefilter``/``exact`` and implement ``find``."""
 
     # True: evaluate only when one of the rule's prefilter patterns matched.
-    gated: ClassVar[bool] = True
+    gated: bool = True
     # Absence rules read what the other rules found, so they run last.
     late: ClassVar[bool] = False
 
@@ -59,7 +60,7 @@ class Matcher:
             self.exact.append(exact)
         return range(first, len(self.prefilter))
 
-    def spans(self, reply: Reply, slots: frozenset[int] | set[int] | range) -> list[Span]:
+    def spans(self, reply: Reply, slots: Iterable[int]) -> list[Span]:
         """Confirmed word-bounded matches of the given slots, longest first on overlap."""
         found: list[Span] = []
         for i in slots:

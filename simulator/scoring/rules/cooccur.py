@@ -36,18 +36,20 @@ class CooccurMatcher(Matcher):
             taken.extend(spans)
             found.append(spans)
         if self.by_sentence:
-            found = self._in_common_sentences(reply, found)
-            if found is None:
+            kept = self._in_common_sentences(reply, found)
+            if kept is None:
                 return None
+            found = kept
         if self.negation:
             # Negation is the costliest check: only the candidates left are looked at.
             found = [[(s, e) for s, e in spans if not reply.negated(s, e)] for spans in found]
             if any(not found[i] for i in self.required):
                 return None
             if self.by_sentence:
-                found = self._in_common_sentences(reply, found)
-                if found is None:
+                kept = self._in_common_sentences(reply, found)
+                if kept is None:
                     return None
+                found = kept
         return sorted(s for spans in found for s in spans)
 
     def _in_common_sentences(
