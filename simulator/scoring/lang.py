@@ -76,7 +76,7 @@ _EN = Language(
     code="en",
     negation=re.compile(
         r"(?<!\w)(?:not|no|never|nothing|nobody|none|neither|nor|cannot|unable|impossible|"
-        r"refuse|without|\w+n'?t|whether|maybe|perhaps|hopefully|might)(?!\w)"
+        r"refuse|without|\w+n't|(?:do|does|did|ca|wo|is|are|was|were|have|has|had|could|would|should|must|need)nt|aint|whether|maybe|perhaps|hopefully|might)(?!\w)"
     ),
     not_negation=re.compile(
         r"(?<!\w)(?:no (?:problem|worries|worry|question|doubt|charge|cost|extra)|"
