@@ -1,3 +1,3 @@
-from simulator.cli import main
+from simulator.tui.launch import main
 
 raise SystemExit(main())

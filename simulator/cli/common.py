@@ -16,6 +16,21 @@ EXIT_FAIL = 1
 EXIT_USAGE = 2
 
 
+class OpenScreen(Exception):
+    """A command that needs a screen asks for one by raising this.
+
+    The command line sits below the terminal UI and never imports it; the program's
+    entry point (:mod:`simulator.tui.launch`) catches the request and opens the screen:
+    ``app`` (the trainee app), ``leaderboard`` (the live board) or ``serve`` (browsers).
+    """
+
+    def __init__(self, screen: str, args: argparse.Namespace, **options: Any) -> None:
+        super().__init__(screen)
+        self.screen = screen
+        self.args = args
+        self.options = options
+
+
 def library(args: argparse.Namespace) -> Library:
     return load_library([Path(p) for p in getattr(args, "scenarios", []) or []])
 

@@ -13,6 +13,7 @@ from typing import Any
 from simulator.cli.common import (
     EXIT_OK,
     EXIT_USAGE,
+    OpenScreen,
     error,
     library,
     print_json,
@@ -46,9 +47,7 @@ def cmd_app(args: argparse.Namespace, scenario: str | None = None) -> int:
             "'simulator play --scenario ID --script FILE' (or --stdin)"
         )
         return EXIT_USAGE
-    from simulator.tui.app import run_app
-
-    return run_app(args, scenario=scenario)
+    raise OpenScreen("app", args, scenario=scenario)
 
 
 def cmd_play(args: argparse.Namespace) -> int:
