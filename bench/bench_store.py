@@ -12,9 +12,11 @@ then one line of JSON with all of them (the last line).
 - leaderboard: ``Store.leaderboard(code)`` on one workshop holding --turns turns (20 per
   attempt, 4 scenarios, 5 attempts per trainee and scenario): median and p95 of --repeat
   runs. Also the live leaderboard's whole poll (workshop + leaderboard), the most common
-  last-word phrases, and a full HTML export (read + render) of the same workshop.
+  last-word phrases, an HTML export (read + render, as `simulator export` does it) and
+  a CSV export of every reply.
 - write latency: --processes processes (tests/workshop/load_driver.py) each play the
-  20-turn test scenario through Session + Recorder against one database; the time of
+  20-turn test scenario through Session + Recorder against one database, all starting
+  their replies at the same moment (after each has loaded the library); the time of
   each ``add_turn`` (its own committed transaction) is collected: p50, p99, max.
 """
 
@@ -199,13 +201,22 @@ def time_reads(url: str, code: str, repeat: int) -> dict[str, Any]:
             store.phrase_counts(code)
             runs.append(time.perf_counter() - t0)
         out["phrases_ms"] = {"median": ms(statistics.median(runs))}
+        # HTML as `simulator export --format html` does it: figures and quotes by SQL.
         t0 = time.perf_counter()
-        data = store.workshop_data(code)
+        data = store.workshop_data(code, turns=False)
         t1 = time.perf_counter()
         html = render_workshop(data, "html")
         t2 = time.perf_counter()
         out["export_html_s"] = {"read": round(t1 - t0, 3), "render": round(t2 - t1, 3),
                                 "bytes": len(html.encode())}
+        # JSON/CSV carry every reply and its verdict.
+        t0 = time.perf_counter()
+        data = store.workshop_data(code)
+        t1 = time.perf_counter()
+        text = render_workshop(data, "csv")
+        t2 = time.perf_counter()
+        out["export_csv_s"] = {"read": round(t1 - t0, 3), "render": round(t2 - t1, 3),
+                               "bytes": len(text.encode())}
     return out
 
 
@@ -221,6 +232,7 @@ def write_load(url: str, processes: int, folder: Path) -> dict[str, Any]:
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
     env["SIMULATOR_HOME"] = str(folder / "home")
     procs = []
+    go = folder / "go"
     for i in range(processes):
         rng = random.Random(i)
         replies = [rng.choice([REPLIES[0], REPLIES[1], REPLIES[4], REPLIES[6], REPLIES[7]])
@@ -231,8 +243,19 @@ def write_load(url: str, processes: int, folder: Path) -> dict[str, Any]:
         procs.append((lat, subprocess.Popen(
             [sys.executable, str(DRIVER), "--db", url, "--workshop", code, "--name",
              f"load {i:02d}", "--replies", str(rfile), "--scenarios", str(LONG),
-             "--latency", str(lat)],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)))
+             "--latency", str(lat), "--go", str(go)],
+            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)))
+    # Every process loads the library and opens the store first; then all reply at once,
+    # so the figures are the store's under 30 writers, not Python's start-up.
+    for _, p in procs:
+        assert p.stdout is not None
+        while True:
+            line = p.stdout.readline()
+            if not line:
+                raise SystemExit(f"a load process failed to start:\n{p.stderr.read() if p.stderr else ''}")
+            if line.startswith("ready"):
+                break
+    go.write_text("go")
     t0 = time.perf_counter()
     latencies: list[float] = []
     for lat, p in procs:
@@ -263,9 +286,10 @@ def bench(label: str, url: str, args: argparse.Namespace, folder: Path) -> dict[
           f"median {lb['median']:.2f} ms, p95 {lb['p95']:.2f} ms")
     print(f"live poll (workshop + leaderboard): median {poll['median']:.2f} ms")
     print(f"most common last-word phrases: median {reads['phrases_ms']['median']:.1f} ms")
-    ex = reads["export_html_s"]
-    print(f"HTML export: read {ex['read']:.2f} s + render {ex['render']:.2f} s "
-          f"({ex['bytes'] / 1024:.0f} KiB)")
+    for key, label in (("export_html_s", "HTML"), ("export_csv_s", "CSV (every reply)")):
+        ex = reads[key]
+        print(f"{label} export: read {ex['read']:.2f} s + render {ex['render']:.2f} s "
+              f"({ex['bytes'] / 1024:.0f} KiB)")
     result: dict[str, Any] = {"fill_s": round(fill_s, 2), **reads}
     if not args.no_load:
         load = write_load(url, args.processes, folder)

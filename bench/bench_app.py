@@ -1,0 +1,251 @@
+"""The app's speed: start-up to the library screen, peak memory, and per-turn latency.
+
+    python bench/bench_app.py [--runs 7] [--turns 24]
+
+Start-up and memory: ``python -m simulator`` (the same as running ``simulator``) and a
+minimal Textual app (one Label) are each started several times, alternately, in a real
+pseudo-terminal at 80x24. Each reports the moment its first screen is on the terminal
+(for the simulator: the library screen, its scenario list filled) and its peak resident
+memory (ru_maxrss) at that moment; the simulator does so when SIMULATOR_EXIT_WHEN_READY
+names a file. Time is measured from just before the process is spawned. Medians are
+reported, and the ratios simulator / minimal app (goals: at most 1.3x the time and 1.5x
+the memory).
+
+Per-turn latency: headless (``App.run_test``), a built-in scenario is played with
+generic replies; for each reply, the time from the send key (ctrl+s, put in the input
+queue as a terminal would) to the first screen refresh that shows the verdict and the
+customer's answer. Goal: p50 under 50 ms.
+
+The last line is JSON: {"start_ratio": .., "memory_ratio": .., "turn_p50_ms": ..}.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import fcntl
+import json
+import os
+import pty
+import select
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+import termios
+import textwrap
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+MINIMAL_APP = textwrap.dedent(
+    """
+    import os, resource, time
+    from pathlib import Path
+    from textual.app import App
+    from textual.widgets import Label
+
+    class Minimal(App):
+        def compose(self):
+            yield Label("Hello")
+
+        def on_mount(self):
+            self.call_after_refresh(self.ready)
+
+        def ready(self):
+            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+            Path(os.environ["SIMULATOR_EXIT_WHEN_READY"]).write_text(f"{time.time()} {peak}\\n")
+            self.exit()
+
+    Minimal().run()
+    """
+)
+
+REPLIES = {
+    "en": [
+        "I'm so sorry, you're right: this is not acceptable. I will fix it right now: I'll "
+        "personally arrange a replacement within ten minutes, and I'll refund you today.",
+        "I understand. Could you tell me what would help you most? I will take care of it "
+        "within the hour and call you back by 5 pm today.",
+        "You're lucky we even talk to you.",
+        "Thank you for telling me. I'll send you a written confirmation within ten minutes.",
+    ],
+    "fr": [
+        "Je suis vraiment désolé, vous avez raison. Je m'en occupe tout de suite : je vous "
+        "organise un remplacement dans les dix minutes, et je vous rembourse aujourd'hui.",
+        "Je comprends. Pouvez-vous me dire ce qui vous aiderait le plus ? Je vous rappelle "
+        "avant 17 h aujourd'hui.",
+        "Vous avez de la chance qu'on vous parle encore.",
+        "Merci de me l'avoir dit. Je vous envoie une confirmation écrite dans les dix minutes.",
+    ],
+}
+
+
+# --------------------------------------------------------------------------- start-up
+def run_in_pty(cmd: list[str], env: dict[str, str], timeout: float = 60) -> tuple[float, int]:
+    """Spawn ``cmd`` on a pseudo-terminal; (seconds to ready, peak RSS in KiB)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        ready = Path(tmp) / "ready"
+        env = {**env, "SIMULATOR_EXIT_WHEN_READY": str(ready)}
+        master, slave = pty.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+        start = time.time()
+        proc = subprocess.Popen(
+            cmd, stdin=slave, stdout=slave, stderr=slave, env=env, close_fds=True,
+            start_new_session=True,
+        )
+        os.close(slave)
+        deadline = time.monotonic() + timeout
+        seen = b""
+        try:
+            while proc.poll() is None and time.monotonic() < deadline:
+                r, _, _ = select.select([master], [], [], 0.05)
+                if r:
+                    try:
+                        seen = (seen + os.read(master, 65536))[-4000:]  # drain the drawing
+                    except OSError:
+                        time.sleep(0.01)
+            if proc.poll() is None:
+                proc.kill()
+                raise RuntimeError(f"{cmd!r} did not get ready within {timeout} s")
+        finally:
+            os.close(master)
+            proc.wait()
+        if not ready.exists():
+            tail = seen.decode("utf-8", "replace")[-800:]
+            raise RuntimeError(f"{cmd!r} exited ({proc.returncode}) without reporting ready:\n{tail}")
+        stamp, peak = ready.read_text().split()
+        return float(stamp) - start, int(peak)
+
+
+def measure_start(runs: int) -> dict[str, Any]:
+    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "TEXTUAL")}
+    env["TERM"] = env.get("TERM", "xterm-256color") if env.get("TERM") not in (None, "dumb") else "xterm-256color"
+    with tempfile.TemporaryDirectory() as home:
+        (Path(home) / "profile.json").write_text('{"name": "Bench", "ui_lang": "en"}')
+        sim_env = {**env, "SIMULATOR_HOME": home}
+        minimal = Path(home) / "minimal_app.py"
+        minimal.write_text(MINIMAL_APP)
+        # Warm the file cache and the bytecode first (not measured).
+        run_in_pty([sys.executable, str(minimal)], env)
+        run_in_pty([sys.executable, "-m", "simulator"], sim_env)
+        base_t, base_m, sim_t, sim_m = [], [], [], []
+        for _ in range(runs):
+            t, m = run_in_pty([sys.executable, str(minimal)], env)
+            base_t.append(t)
+            base_m.append(m)
+            t, m = run_in_pty([sys.executable, "-m", "simulator"], sim_env)
+            sim_t.append(t)
+            sim_m.append(m)
+    return {
+        "minimal_start_s": statistics.median(base_t),
+        "app_start_s": statistics.median(sim_t),
+        "minimal_peak_mib": statistics.median(base_m) / 1024,
+        "app_peak_mib": statistics.median(sim_m) / 1024,
+    }
+
+
+# --------------------------------------------------------------------------- turns
+async def _turns(wanted: int) -> list[float]:
+    from textual import events
+
+    from simulator.model.library import load_library
+    from simulator.tui.app import make_app
+    from simulator.tui.context import AppConfig
+    from simulator.tui.screens.play import PlayScreen
+
+    lib = load_library(user=False)
+    ids = [s for s in ("hotel-ac-en", "supermarket-return-fr", "agency-deadline-en") if s in lib.scenarios]
+    extra: list[Path] = []
+    if not ids:  # no built-in scenario yet: the test scenario stands in
+        extra = [ROOT / "tests" / "tui" / "data" / "snap"]
+        ids = ["snap-soup-en"]
+    samples: list[float] = []
+    k = 0
+    while len(samples) < wanted:
+        sid = ids[k % len(ids)]
+        k += 1
+        config = AppConfig(
+            extra_dirs=extra, builtin=not extra, user_scenarios=False, ui_lang="en",
+            theme="simulator-dark", seed="0", name="Bench", offer_resume=False, scenario=sid,
+        )
+        app = make_app(config)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            await app.workers.wait_for_complete([w for w in app.workers if w.group != "welcome"])
+            await pilot.press("ctrl+s")
+            await pilot.pause()
+            screen = app.screen
+            assert isinstance(screen, PlayScreen)
+            shown = asyncio.Event()
+            original = screen._show
+
+            def show(
+                result: Any, _original: Any = original, _screen: Any = screen, _shown: Any = shown
+            ) -> None:
+                _original(result)
+                _screen.call_after_refresh(_shown.set)
+
+            screen._show = show  # type: ignore[method-assign]
+            replies = REPLIES[screen.session.scenario.language]
+            i = 0
+            while not screen.session.ended and len(samples) < wanted:
+                editor = screen.query_one("#reply-editor")
+                editor.text = replies[i % len(replies)]  # typing is not what is measured
+                i += 1
+                await pilot.pause(0.05)
+                shown.clear()
+                key = events.Key("ctrl+s", None)
+                key.set_sender(app)
+                start = time.perf_counter()
+                app._driver.send_message(key)  # as the terminal reports the key
+                await asyncio.wait_for(shown.wait(), 10)
+                samples.append((time.perf_counter() - start) * 1000)
+    return samples
+
+
+def measure_turns(wanted: int) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as home:
+        os.environ["SIMULATOR_HOME"] = home
+        samples = asyncio.run(_turns(wanted))
+    samples.sort()
+    return {
+        "turns": len(samples),
+        "turn_p50_ms": statistics.median(samples),
+        "turn_p90_ms": samples[int(0.9 * (len(samples) - 1))],
+        "turn_max_ms": samples[-1],
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=7, help="start-ups of each app (default 7)")
+    parser.add_argument("--turns", type=int, default=24, help="replies timed (default 24)")
+    args = parser.parse_args()
+    start = measure_start(args.runs)
+    print(f"start-up to ready, median of {args.runs}:")
+    print(f"  minimal Textual app   {start['minimal_start_s'] * 1000:7.0f} ms   "
+          f"peak {start['minimal_peak_mib']:6.1f} MiB")
+    print(f"  simulator (library)   {start['app_start_s'] * 1000:7.0f} ms   "
+          f"peak {start['app_peak_mib']:6.1f} MiB")
+    start_ratio = start["app_start_s"] / start["minimal_start_s"]
+    memory_ratio = start["app_peak_mib"] / start["minimal_peak_mib"]
+    print(f"  ratio: time {start_ratio:.2f}x (goal <= 1.3), memory {memory_ratio:.2f}x (goal <= 1.5)")
+    turns = measure_turns(args.turns)
+    print(f"per-turn latency, send key to verdict and answer on screen ({turns['turns']} replies, headless):")
+    print(f"  p50 {turns['turn_p50_ms']:.1f} ms   p90 {turns['turn_p90_ms']:.1f} ms   "
+          f"max {turns['turn_max_ms']:.1f} ms   (goal: p50 < 50 ms)")
+    print(json.dumps({
+        "start_ratio": round(start_ratio, 3),
+        "memory_ratio": round(memory_ratio, 3),
+        "turn_p50_ms": round(turns["turn_p50_ms"], 1),
+    }))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
