@@ -156,13 +156,15 @@ def py_pattern(
     return re.compile(r"(?<!\w)(?:" + "|".join(bodies) + r")(?!\w|'\w)")
 
 
+@cache
 def compile_phrase(
     phrase: str, language: str, *, max_gap: int = 0, accents: bool = False
 ) -> tuple[str, re.Pattern[str]]:
     """The RE2 prefilter entry and the exact Python pattern of one phrase.
 
     The Python pattern has no boundaries: ``find_words`` checks them, which is several
-    times faster than a lookbehind at every position.
+    times faster than a lookbehind at every position. Cached, so a phrase shared by
+    several rules is one pattern, searched once per reply (see ``Reply.words``).
     """
     return (
         body(phrase, language, RE2, max_gap=max_gap, accents=accents),

@@ -8,6 +8,7 @@ from functools import cached_property
 
 from simulator.scoring import lang as langs
 from simulator.scoring.normalize import Normalized, normalize
+from simulator.scoring.phrases import find_words
 
 _WORD = re.compile(r"[\w'-]+")
 _CASED_FOLD = re.compile(r"[\t\v\f\u00a0\u2000-\u200a\u202f\u205f\u3000]")
@@ -24,6 +25,15 @@ class Reply:
         self.language = langs.language(language)
         self.norm: Normalized = normalize(original)
         self.text = self.norm.text
+        self._words: dict[re.Pattern[str], list[tuple[int, int]]] = {}
+        self._negated: dict[tuple[int, int], bool] = {}
+
+    def words(self, pattern: re.Pattern[str]) -> list[tuple[int, int]]:
+        """Word-bounded matches of a phrase pattern, found once per reply."""
+        found = self._words.get(pattern)
+        if found is None:
+            found = self._words[pattern] = find_words(pattern, self.text)
+        return found
 
     @cached_property
     def cased(self) -> str:
@@ -54,6 +64,13 @@ class Reply:
 
         Cues inside the match itself do not count ("you won't be charged" is a remedy).
         """
+        key = (start, end)
+        cached = self._negated.get(key)
+        if cached is None:
+            cached = self._negated[key] = self._negated_uncached(start, end)
+        return cached
+
+    def _negated_uncached(self, start: int, end: int) -> bool:
         text = self.text
         lo = max(0, start - _LOOKBACK)
         lang = self.language

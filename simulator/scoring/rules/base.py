@@ -64,7 +64,7 @@ class Matcher:
         """Confirmed word-bounded matches of the given slots, longest first on overlap."""
         found: list[Span] = []
         for i in slots:
-            found.extend(phrases.find_words(self.exact[i], reply.text))
+            found.extend(reply.words(self.exact[i]))
         if len(found) < 2:
             return found
         found.sort(key=lambda s: (s[0], -(s[1] - s[0])))
