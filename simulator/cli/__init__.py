@@ -152,13 +152,28 @@ def build_parser() -> argparse.ArgumentParser:
     wsub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
     w = wsub.add_parser("create", help="create a workshop and print its join code")
     w.add_argument("name")
-    w.add_argument("--scenarios", dest="workshop_scenarios", required=True, metavar="ID,ID")
-    w.add_argument("--mode", choices=("practice", "assessment"), default="assessment")
-    w.add_argument("--time-limit", type=float, metavar="SECONDS")
+    w.add_argument(
+        "--scenarios",
+        dest="workshop_scenarios",
+        required=True,
+        metavar="ID,ID",
+        help="the scenarios to play, in order (extra folders: 'simulator --scenarios DIR workshop ...')",
+    )
+    w.add_argument(
+        "--mode",
+        choices=("practice", "assessment"),
+        default="assessment",
+        help="assessment: no hints, no retries (default); practice: both allowed",
+    )
+    w.add_argument("--time-limit", type=float, metavar="SECONDS", help="per-reply time limit")
+    w.add_argument("-q", "--quiet", action="store_true", help="print the join code only")
+    _shared(w, "--db")
     _fmt(w, "json")
     w = wsub.add_parser("close", help="close a workshop to new attempts")
     w.add_argument("code")
+    _shared(w, "--db")
     w = wsub.add_parser("list", help="list workshops")
+    _shared(w, "--db")
     _fmt(w, "json")
 
     p = sub.add_parser("serve", parents=[common], help="serve the app to browsers")

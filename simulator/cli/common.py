@@ -27,7 +27,7 @@ class OpenScreen(Exception):
     def __init__(self, screen: str, args: argparse.Namespace, **options: Any) -> None:
         super().__init__(screen)
         self.screen = screen
-        self.args = args
+        self.namespace = args  # (not "args": BaseException.args must be a tuple)
         self.options = options
 
 

@@ -1,5 +1,14 @@
 """Record a session into the store as it happens: each turn when it is sent, the
-transcript with it, the result at the end."""
+transcript with it, the result at the end.
+
+The recorder listens to the session's transcript events. A reply becomes a turn row in
+its own committed transaction as soon as it is scored, together with the customer's
+answer (the ``transition`` and ``customer`` events that ``Session.reply`` emits before
+it returns), so the turn is stored before the trainee sees the answer; a practice retry marks the last turn retracted; the
+``end`` event writes the outcome and the debrief. A store failure is raised to the
+caller (the reply is then not confirmed), never swallowed: a turn the trainee saw as
+sent is a turn in the store.
+"""
 
 from __future__ import annotations
 
@@ -18,7 +27,7 @@ class Recorder:
     ) -> None:
         self.session = session
         self.store = store
-        self.lines: list[str] = [json.dumps(session.header(), ensure_ascii=False)]
+        self.lines: list[str] = self._initial_lines(session)
         self.attempt_id = store.start_attempt(
             trainee,
             session.scenario.id,
@@ -29,26 +38,76 @@ class Recorder:
             workshop=workshop,
             transcript_path=str(session.log.path) if session.log.path else None,
         )
+        self.turns_written = 0
+        self._pending = False
         session.log.listeners.append(self._on_event)
 
+    @staticmethod
+    def _initial_lines(session: Session) -> list[str]:
+        """The transcript so far: the file's lines if there is one, else what it holds."""
+        path = session.log.path
+        if path is not None and path.is_file():
+            text = path.read_text(encoding="utf-8", errors="replace")
+            lines = [ln for ln in text.splitlines() if ln.strip()]
+            if lines:
+                return lines
+        events: list[dict[str, Any]] = [session.header()]
+        if not session.turns:
+            events.append(
+                {"type": "customer", "turn": 1, "node": session.node, "text": session.customer_line}
+            )
+        return [_line(e) for e in events]
+
+    def transcript(self) -> str:
+        return "\n".join(self.lines) + "\n"
+
     def _on_event(self, event: dict[str, Any]) -> None:
-        self.lines.append(json.dumps(event, ensure_ascii=False, separators=(",", ":")))
+        self.lines.append(_line(event))
         kind = event.get("type")
-        text = "\n".join(self.lines) + "\n"
         if kind == "transition":
-            self.store.add_turn(self.attempt_id, self.session.turns[-1].to_dict(), transcript=text)
-        elif kind == "retry":
+            # Written with the customer's answer, the very next event of the same reply.
+            self._pending = True
+            return
+        self.flush()
+        if kind == "retry":
             self.store.retract_last_turn(self.attempt_id)
         elif kind == "end":
             debrief = self.session.debrief()
             self.store.finish_attempt(
-                self.attempt_id, debrief.outcome, debrief.score, debrief.to_dict(), transcript=text
+                self.attempt_id,
+                debrief.outcome,
+                debrief.score,
+                debrief.to_dict(),
+                transcript=self.transcript(),
             )
+
+    def flush(self) -> None:
+        """Write the scored reply not yet written (normally done by the next event)."""
+        if self._pending:
+            self._pending = False
+            self.store.add_turn(
+                self.attempt_id, self.session.turns[-1].to_dict(), transcript=self.transcript()
+            )
+            self.turns_written += 1
 
     def abandon(self) -> None:
         """Mark an attempt left before its end (the transcript stays resumable)."""
+        self.flush()
         if not self.session.ended:
+            debrief = self.session.debrief()
             self.store.finish_attempt(
-                self.attempt_id, "unfinished", self.session.debrief().score,
-                self.session.debrief().to_dict(), transcript="\n".join(self.lines) + "\n",
+                self.attempt_id,
+                "unfinished",
+                debrief.score,
+                debrief.to_dict(),
+                transcript=self.transcript(),
             )
+
+    def detach(self) -> None:
+        """Stop listening (the session goes on unrecorded)."""
+        if self._on_event in self.session.log.listeners:
+            self.session.log.listeners.remove(self._on_event)
+
+
+def _line(event: dict[str, Any]) -> str:
+    return json.dumps(event, ensure_ascii=False, separators=(",", ":"))

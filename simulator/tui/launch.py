@@ -11,7 +11,6 @@ import sys
 from collections.abc import Sequence
 
 from simulator.cli import main as cli_main
-from simulator.cli.common import OpenScreen
 
 SCREENS = {
     "app": ("simulator.tui.app", "run_app"),
@@ -20,14 +19,56 @@ SCREENS = {
 }
 
 
+def _app_alone(argv: list[str]) -> int | None:
+    """``simulator`` with no command opens the app straight away.
+
+    The same as ``cli.play.cmd_app`` (through OpenScreen), without importing the command
+    line's modules first: they load the library and the engine, which the app loads in
+    the background after its first screen (start-up time is measured: bench/bench_app.py).
+    None when this is not that case.
+    """
+    if any(a in ("-h", "--help", "--version") for a in argv):
+        return None
+    if argv:
+        from simulator.cli import build_parser
+
+        args = build_parser().parse_args(argv)
+        if args.command is not None:
+            return None
+    else:  # what the parser gives for no arguments, without building it (~20 ms)
+        import argparse
+
+        args = argparse.Namespace(command=None, scenarios=[], ui_lang=None, name=None, db=None)
+    if not sys.stdin.isatty() or not sys.stdout.isatty():
+        print(
+            "simulator: the app needs a terminal; to play without one use "
+            "'simulator play --scenario ID --script FILE' (or --stdin)",
+            file=sys.stderr,
+        )
+        return 2
+    from simulator.tui.app import run_app
+
+    try:
+        return int(run_app(args) or 0)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    alone = _app_alone(argv)
+    if alone is not None:
+        return alone
+    from simulator.cli.common import OpenScreen
+
     try:
         return cli_main(argv)
     except OpenScreen as request:
         module, name = SCREENS[request.screen]
         opener = getattr(importlib.import_module(module), name)
         try:
-            return int(opener(request.args, **request.options) or 0)
+            return int(opener(request.namespace, **request.options) or 0)
         except KeyboardInterrupt:
             print("interrupted", file=sys.stderr)
             return 130

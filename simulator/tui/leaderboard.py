@@ -1,0 +1,172 @@
+"""`simulator leaderboard CODE --live`: a small Textual app that re-reads the store.
+
+Every ``interval`` seconds (2 by default) it reads the workshop's leaderboard in a worker
+thread, so a slow database never freezes the screen, and redraws the table: rank,
+trainee, total, best score per scenario, attempts and outcomes, who is playing now, and
+an arrow on the rows whose total rose since the last read. A failed read keeps the last
+table and says why in the status line. Keys: r refreshes now, q quits.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from textual import work
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widgets import DataTable, Footer, Header, Static
+
+if TYPE_CHECKING:
+    from simulator.store.store import Store
+
+Snapshot = tuple[dict[str, Any], list[dict[str, Any]]]  # (workshop.to_dict(), leaderboard)
+
+
+class LeaderboardApp(App[int]):
+    """Polls ``load`` and shows the ranking; ``load`` runs in a worker thread."""
+
+    TITLE = "Leaderboard"
+    CSS = """
+    #heading { padding: 0 1; height: auto; text-style: bold; }
+    #board { height: 1fr; }
+    #status { padding: 0 1; height: 1; color: $text-muted; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("r", "refresh_now", "Refresh now"),
+        Binding("q", "quit", "Quit"),
+    ]
+
+    def __init__(
+        self,
+        load: Callable[[], Snapshot],
+        *,
+        titles: dict[str, str] | None = None,
+        interval: float = 2.0,
+    ) -> None:
+        super().__init__()
+        self.load = load
+        self.titles = dict(titles or {})
+        self.interval = interval
+        self.totals: dict[str, int] = {}
+        self.rows: list[dict[str, Any]] = []
+        self.workshop: dict[str, Any] = {}
+        self.reads = 0
+        self.last_error: str | None = None
+        self._columns: list[str] = []
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("Reading the results…", id="heading")
+        yield DataTable(id="board", zebra_stripes=True, cursor_type="row")
+        yield Static("", id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.poll()
+        self.set_interval(self.interval, self.poll)
+
+    def action_refresh_now(self) -> None:
+        self.poll()
+
+    @work(thread=True, exclusive=True, group="poll")
+    def poll(self) -> None:
+        try:
+            snapshot = self.load()
+        except Exception as exc:  # shown in the status line; the next poll tries again
+            self.call_from_thread(self.show_error, str(exc))
+            return
+        self.call_from_thread(self.show, snapshot)
+
+    def show_error(self, message: str) -> None:
+        self.last_error = message
+        stamp = datetime.now().strftime("%H:%M:%S")
+        self.query_one("#status", Static).update(
+            f"{stamp}  could not read the results: {message[:200]} (retrying)"
+        )
+
+    def show(self, snapshot: Snapshot) -> None:
+        workshop, rows = snapshot
+        self.workshop, self.rows = workshop, rows
+        self.reads += 1
+        self.last_error = None
+        scenarios = list(workshop.get("scenarios") or [])
+        status = "closed" if workshop.get("closed") else "open"
+        self.sub_title = f"{workshop.get('name', '')} ({workshop.get('code', '')})"
+        self.query_one("#heading", Static).update(
+            f"Workshop {workshop.get('name', '')} · code {workshop.get('code', '')} · "
+            f"{workshop.get('mode', '')} · {status}"
+        )
+        table = self.query_one("#board", DataTable)
+        columns = ["#", "Trainee", "Total"]
+        columns += [_short(self.titles.get(s, s), 18) for s in scenarios]
+        columns += ["Tries", "Kept", "Esc.", "Lost", "Now"]
+        if columns != self._columns:
+            table.clear(columns=True)
+            table.add_columns(*columns)
+            self._columns = columns
+        else:
+            table.clear()
+        playing = 0
+        for r in rows:
+            key = str(r["name"]).casefold()
+            before = self.totals.get(key)
+            rose = before is not None and r["total"] > before
+            self.totals[key] = int(r["total"])
+            o = r.get("outcomes") or {}
+            now = "playing" if r.get("playing") else ""
+            playing += bool(r.get("playing"))
+            table.add_row(
+                str(r["rank"]),
+                _short(str(r["name"]), 30),
+                f"{r['total']}{' ▲' if rose else ''}",
+                *(str(r["per_scenario"].get(s, "—")) for s in scenarios),
+                str(r["attempts"]),
+                str(o.get("kept", 0)),
+                str(o.get("escalated", 0)),
+                str(o.get("lost", 0)),
+                now,
+            )
+        stamp = datetime.now().strftime("%H:%M:%S")
+        self.query_one("#status", Static).update(
+            f"Updated {stamp} · {len(rows)} trainees, {playing} playing now · "
+            f"refreshing every {self.interval:g} s · total = best finished score per scenario"
+        )
+
+
+def _short(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def store_loader(store: Store, code: str) -> Callable[[], Snapshot]:
+    def load() -> Snapshot:
+        return store.workshop(code).to_dict(), store.leaderboard(code)
+
+    return load
+
+
+def run_live(
+    args: argparse.Namespace,
+    *,
+    code: str,
+    titles: dict[str, str] | None = None,
+    interval: float = 2.0,
+) -> int:
+    """Open the live board of workshop ``code`` (asked for by ``leaderboard --live``)."""
+    from simulator.store.store import Store, StoreError
+
+    try:
+        store = Store.open(getattr(args, "db", None))
+    except StoreError as exc:
+        print(f"simulator: {exc}", file=sys.stderr)
+        return 1
+    try:
+        app = LeaderboardApp(store_loader(store, code), titles=titles, interval=interval)
+        app.run()
+    finally:
+        store.close()
+    return 0
