@@ -1,0 +1,287 @@
+"""The Textual app: start-up, navigation between screens, themes, the too-small guard.
+
+Screens own their layout and talk to :class:`~simulator.tui.context.Context`; the engine
+owns every decision. ``run_app`` is what ``simulator`` (no arguments) and
+``simulator play --scenario ID`` in a terminal call.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any, ClassVar
+
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.events import Resize
+
+from simulator.tui.context import AppConfig, Context, Play
+from simulator.tui.i18n import N_, _, detect_language, set_language
+from simulator.tui.screens.base import translate_bindings
+from simulator.tui.themes import DEFAULT_THEME, THEMES
+
+MIN_WIDTH, MIN_HEIGHT = 80, 24
+STYLES = Path(__file__).parent / "styles"
+READY_ENV = "SIMULATOR_EXIT_WHEN_READY"  # bench: write timings to this file and exit
+
+
+def _commands() -> Any:
+    from simulator.tui.commands import SimulatorCommands
+
+    return SimulatorCommands
+
+
+class SimulatorApp(App[int]):
+    TITLE = "simulator"
+    # Shared and library styles; each other screen brings its own file when first shown.
+    CSS_PATH = [STYLES / "app.tcss", STYLES / "library.tcss"]  # noqa: RUF012
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]  # noqa: RUF012
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f1", "help", N_("Help"), tooltip=N_("Every key of every screen")),
+        Binding("ctrl+q", "quit", N_("Quit"), priority=True),
+    ]
+    COMMANDS: ClassVar[set[Any]] = App.COMMANDS | {_commands}
+
+    def __init__(self, ctx: Context) -> None:
+        super().__init__()
+        translate_bindings(self)
+        self.ctx = ctx
+        self.active: Play | None = None
+        self.exit_code = 0  # 2 when the app can only say why it cannot be used
+        self._too_small: Any = None
+        self._sized = False
+        self._ready_reported = False
+        for theme in THEMES:
+            self.register_theme(theme)
+        wanted = ctx.config.theme or ctx.profile.theme or DEFAULT_THEME
+        self.theme = wanted if wanted in self.available_themes else DEFAULT_THEME
+
+    # ------------------------------------------------------------------ start-up
+    def on_mount(self) -> None:
+        self.theme_changed_signal.subscribe(self, self._theme_changed)
+        if self.ctx.workshop is not None and self.ctx.workshop.closed:
+            from simulator.tui.screens.message import MessageScreen
+
+            self.exit_code = 2
+            self.push_screen(
+                MessageScreen(
+                    _("Workshop {code} is closed").format(code=self.ctx.workshop.code),
+                    _("It accepts no new attempts. Ask your trainer for a new code."),
+                )
+            )
+            return
+        from simulator.tui.screens.library import LibraryScreen
+
+        self.push_screen(LibraryScreen())
+        self._sized = True
+        self.call_after_refresh(self._check_size, self.size.width, self.size.height)
+        self.run_worker(self._welcome(), exclusive=True, group="welcome")
+
+    async def _welcome(self) -> None:
+        """Ask the name (once, or every time in a workshop), offer to resume, open a scenario."""
+        from simulator.tui.screens.name import NameScreen
+
+        await asyncio.sleep(0)
+        while self._too_small is not None:  # the message stays on top until it can be read
+            await asyncio.sleep(0.2)
+        if not self.ctx.trainee:
+            name = await self.push_screen_wait(NameScreen(workshop=self.ctx.workshop))
+            self.ctx.set_name(name)
+            self.refresh_library()
+        if self.ctx.config.offer_resume and self.ctx.workshop is None:
+            found = await asyncio.to_thread(self.ctx.resumable)  # (loads the library)
+            if found:
+                from simulator.tui.screens.resume import ResumeScreen
+
+                choice = await self.push_screen_wait(ResumeScreen(found[0], len(found)))
+                if choice == "resume":
+                    self.resume(found[0])
+                    return
+                if choice == "discard":
+                    self.ctx.discard(found[0])
+        if self.ctx.config.scenario:
+            self.open_scenario(self.ctx.config.scenario)
+
+    def library_ready(self) -> None:
+        """Called by the library screen once its list is on screen (start-up benchmark)."""
+        target = os.environ.get(READY_ENV)
+        if not target or self._ready_reported:
+            return
+        self._ready_reported = True
+        import resource
+
+        peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        cpu = time.process_time()
+        Path(target).write_text(f"{time.time()} {peak_kib} {cpu}\n", encoding="utf-8")
+        self.exit(0)
+
+    def refresh_library(self) -> None:
+        from simulator.tui.screens.library import LibraryScreen
+
+        for screen in self.screen_stack:
+            if isinstance(screen, LibraryScreen):
+                screen.refresh_list(reload=False)
+
+    # ------------------------------------------------------------------ navigation
+    def open_scenario(self, scenario_id: str) -> None:
+        from simulator.model.library import UnknownScenario
+        from simulator.tui.screens.briefing import BriefingScreen
+
+        try:
+            scenario = self.ctx.library.scenario(scenario_id)
+        except UnknownScenario as exc:
+            self.notify(str(exc), severity="error", timeout=8)
+            return
+        if self.ctx.workshop is not None and scenario.id not in self.ctx.workshop.scenarios:
+            self.notify(_("This scenario is not part of the workshop."), severity="error")
+            return
+        self.navigate(BriefingScreen(scenario.id))
+
+    def navigate(self, screen: Any) -> None:
+        """Show ``screen`` just above the library, replacing what was there.
+
+        The library itself is not shown on the way (it reloads when it is shown).
+        """
+        from simulator.tui.screens.library import LibraryScreen
+
+        base = next(
+            (i for i, s in enumerate(self.screen_stack) if isinstance(s, LibraryScreen)), None
+        )
+        if base is None:
+            self.push_screen(screen)
+            return
+        while len(self.screen_stack) > base + 2:
+            self.pop_screen()
+        if len(self.screen_stack) == base + 2:
+            self.switch_screen(screen)
+        else:
+            self.push_screen(screen)
+
+    def back_to_library(self) -> None:
+        from simulator.tui.screens.library import LibraryScreen
+
+        while len(self.screen_stack) > 1 and not isinstance(self.screen, LibraryScreen):
+            self.pop_screen()
+
+    def start_play(self, play: Play) -> None:
+        from simulator.tui.screens.play import PlayScreen
+
+        self.active = play
+        self.navigate(PlayScreen(play))
+
+    def resume(self, item: Any) -> None:
+        from simulator.engine.session import EngineError
+
+        try:
+            play = self.ctx.resume(item)
+        except (EngineError, OSError) as exc:
+            self.notify(str(exc), severity="error", timeout=10)
+            return
+        self.start_play(play)
+
+    def show_debrief(self, play: Play) -> None:
+        from simulator.tui.screens.debrief import DebriefScreen
+
+        self.active = None
+        self.navigate(DebriefScreen(play))
+
+    # ------------------------------------------------------------------ actions
+    def action_help(self) -> None:
+        from simulator.tui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_progress(self) -> None:
+        from simulator.tui.screens.progress import ProgressScreen
+
+        if not isinstance(self.screen, ProgressScreen):
+            self.push_screen(ProgressScreen())
+
+    async def action_switch_language(self) -> None:
+        """English <-> French for the app's own text (the customers keep theirs)."""
+        from simulator.tui.i18n import language
+        from simulator.tui.screens.library import LibraryScreen
+
+        if self.active is not None:
+            return
+        lang = "en" if language() == "fr" else "fr"
+        set_language(lang)
+        self.ctx.remember(ui_lang=lang)
+        translate_bindings(self)
+        self.back_to_library()
+        for screen in self.screen_stack:
+            if isinstance(screen, LibraryScreen):
+                translate_bindings(screen)
+                await screen.recompose()
+                screen.after_compose()
+        self.refresh_bindings()
+        self.notify(_("Interface language: English"))
+
+    async def action_quit(self) -> None:
+        self.leave_play()
+        self.exit(self.exit_code, return_code=self.exit_code)
+
+    def leave_play(self) -> None:
+        if self.active is not None:
+            self.active.abandon()
+            self.active = None
+
+    def _theme_changed(self, theme: Any) -> None:
+        name = getattr(theme, "name", None)
+        if name and name != self.ctx.profile.theme and self.ctx.config.theme is None:
+            self.ctx.remember(theme=name)
+
+    # ------------------------------------------------------------------ size guard
+    def on_resize(self, event: Resize) -> None:
+        if self._sized:
+            self._check_size(event.size.width, event.size.height)
+
+    def _check_size(self, width: int, height: int) -> None:
+        from simulator.tui.screens.too_small import TooSmallScreen
+
+        small = width < MIN_WIDTH or height < MIN_HEIGHT
+        shown = self._too_small
+        if small:
+            if shown is None:
+                self._too_small = TooSmallScreen()
+                self.push_screen(self._too_small)
+            elif shown.is_mounted:
+                shown.update_size(width, height)
+        elif shown is not None:
+            if self.screen is shown:
+                self._too_small = None
+                self.pop_screen()
+            elif shown not in self.screen_stack:
+                self._too_small = None
+
+
+def make_app(config: AppConfig, library: Any = None) -> SimulatorApp:
+    """The app for ``config`` (tests and the benchmark build it this way)."""
+    ctx = Context(config, library)
+    set_language(config.ui_lang or ctx.profile.ui_lang or detect_language())
+    return SimulatorApp(ctx)
+
+
+def run_app(args: argparse.Namespace, scenario: str | None = None) -> int:
+    config = AppConfig.from_args(args, scenario)
+    ctx = Context(config)
+    set_language(config.ui_lang or ctx.profile.ui_lang or detect_language())
+    if config.workshop:
+        from simulator.store.store import StoreError
+
+        try:
+            ctx.open_workshop()
+        except StoreError as exc:
+            print(f"simulator: {exc}", file=sys.stderr)
+            return 2
+    app = SimulatorApp(ctx)
+    try:
+        app.run()
+    finally:
+        app.leave_play()
+    return int(app.return_code or 0)

@@ -1,0 +1,66 @@
+"""What every screen shares: translated key descriptions and access to the context."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from textual.binding import BindingsMap
+from textual.screen import ModalScreen, Screen
+
+from simulator.tui.i18n import _
+
+if TYPE_CHECKING:
+    from simulator.tui.app import SimulatorApp
+    from simulator.tui.context import Context
+
+T = TypeVar("T")
+STYLES = Path(__file__).resolve().parents[1] / "styles"
+
+
+def translate_bindings(node: Any) -> None:
+    """Key descriptions are written in English (N_) and shown in the UI language.
+
+    Keeps the English bindings aside the first time, and starts from them, so it can
+    run again after the language changes.
+    """
+    originals = node.__dict__.setdefault("_english_bindings", node._bindings)
+    node._bindings = BindingsMap.from_keys(
+        {
+            key: [
+                replace(b, description=_(b.description) if b.description else b.description,
+                        tooltip=_(b.tooltip) if b.tooltip else b.tooltip)
+                for b in bindings
+            ]
+            for key, bindings in originals.key_to_bindings.items()
+        }
+    )
+
+
+class AppScreen(Screen[T]):
+    def __init__(self, *, name: str | None = None, id: str | None = None) -> None:
+        super().__init__(name=name, id=id)
+        translate_bindings(self)
+
+    @property
+    def sim(self) -> SimulatorApp:
+        return self.app  # type: ignore[return-value]
+
+    @property
+    def ctx(self) -> Context:
+        return self.sim.ctx
+
+
+class AppModal(ModalScreen[T]):
+    def __init__(self, *, name: str | None = None, id: str | None = None) -> None:
+        super().__init__(name=name, id=id)
+        translate_bindings(self)
+
+    @property
+    def sim(self) -> SimulatorApp:
+        return self.app  # type: ignore[return-value]
+
+    @property
+    def ctx(self) -> Context:
+        return self.sim.ctx

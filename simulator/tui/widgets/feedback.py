@@ -1,0 +1,172 @@
+"""Why a reply scored as it did: the trainee's words highlighted by category, each
+fired rule's message and better phrasing, points gained and lost, the five steps.
+
+Colour is never the only cue: penalised words are also underlined, rewarded ones bold;
+with NO_COLOR they are marked [-like this-] and {+like this+}.
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.widgets import Static
+
+from simulator.scoring.verdict import STEPS, Verdict
+from simulator.tui import labels
+from simulator.tui.i18n import _
+
+HIGHLIGHT_LIMIT = 1500
+
+CATEGORY_STYLE: dict[str, str] = {
+    "last_word": "$error",
+    "tone": "$warning",
+    "missed_step": "$warning",
+    "concrete_fix": "$success",
+    "compensation": "$success",
+    "acknowledge": "$primary",
+    "listen": "$secondary",
+    "clarify": "$secondary",
+    "empathy": "$primary",
+}
+
+
+def category_style(category: str, points: float) -> str:
+    return CATEGORY_STYLE.get(category, "$error" if points < 0 else "$success")
+
+
+def marks(verdict: Verdict) -> list[tuple[int, int, str, float]]:
+    """Non-overlapping (start, end, category, points) of the fired rules' words."""
+    found = sorted(
+        ((s.start, s.end, h.category, h.points) for h in verdict.hits for s in h.spans),
+        key=lambda m: (m[0], -(m[1] - m[0])),
+    )
+    out: list[tuple[int, int, str, float]] = []
+    pos = 0
+    for start, end, category, pts in found:
+        if start < pos or end <= start:
+            continue  # overlapping: the first, longest, wins
+        out.append((start, end, category, pts))
+        pos = end
+    return out
+
+
+def highlight(verdict: Verdict, *, no_color: bool = False, limit: int = HIGHLIGHT_LIMIT) -> Content:
+    """The scored part of the reply with every fired rule's words marked."""
+    text = verdict.reply[: verdict.scored_chars]
+    parts: list[Content | str | tuple[str, str]] = []
+    pos = 0
+    for start, end, category, pts in marks(verdict):
+        if start >= limit:
+            break
+        parts.append(text[pos:start])
+        words = text[start:end]
+        if no_color:
+            words = f"[-{words}-]" if pts < 0 else f"{{+{words}+}}"
+        style = "bold underline" if pts < 0 else "bold"
+        parts.append((words, f"{style} {category_style(category, pts)}"))
+        pos = end
+    rest = text[pos:]
+    shown = max(0, limit - pos)
+    if len(rest) > shown:
+        more = len(text) - (pos + shown)
+        parts.append(rest[:shown] + "… ")
+        parts.append((_("({n} more characters)").format(n=more), "italic $foreground 60%"))
+    else:
+        parts.append(rest)
+    return Content.assemble(*parts)
+
+
+def summary(verdict: Verdict) -> Content:
+    adj = verdict.lifetime_adjustment
+    gained = sum(h.points for h in verdict.hits if h.points > 0) + max(0, adj)
+    lost = sum(h.points for h in verdict.hits if h.points < 0) + min(0, adj)
+    return Content.assemble(
+        (_("Score") + f" {verdict.score}/100", "bold"),
+        "   ",
+        (_("gained") + f" {labels.points(gained)}", "$success"),
+        "   ",
+        (_("lost") + f" {labels.points(lost)}", "$error"),
+    )
+
+
+def hit_rows(verdict: Verdict) -> list[tuple[Content, Content]]:
+    """(points, explanation) per fired rule, costliest first, then the lifetime value."""
+    out: list[tuple[Content, Content]] = []
+    for hit in sorted(verdict.hits, key=lambda h: (h.points, h.rule)):
+        cat = verdict.categories.get(hit.category)
+        label = cat.label if cat else hit.category
+        style = category_style(hit.category, hit.points)
+        quote = hit.spans[0].text if hit.spans else ""
+        parts: list[Content | str | tuple[str, str]] = [(label, f"bold {style}")]
+        if quote and quote not in hit.message:
+            parts += [" ", (f"“{quote}”", "italic")]
+        parts += [": ", hit.message]
+        if hit.suggestion and hit.points < 0:
+            parts += ["\n", (_("Better:") + " ", "bold $success"), hit.suggestion]
+        out.append((Content.styled(labels.points(hit.points), f"bold {style}"), Content.assemble(*parts)))
+    if verdict.lifetime_adjustment:
+        adj = verdict.lifetime_adjustment
+        why = (
+            _("a high-value customer got a fix without compensation")
+            if adj < 0
+            else _("a high-value customer got compensation")
+        )
+        out.append((
+            Content.styled(labels.points(adj), "bold $warning" if adj < 0 else "bold $success"),
+            Content.assemble((_("Lifetime value"), "bold"), ": ", why),
+        ))
+    return out
+
+
+def steps_line(steps: dict[str, bool]) -> Content:
+    parts: list[Content | str | tuple[str, str]] = []
+    for s in STEPS:
+        done = steps.get(s, False)
+        parts.append(("✓ " if done else "· ", "bold $success" if done else "$foreground 50%"))
+        parts.append((labels.step(s), "" if done else "$foreground 60%"))
+        parts.append("  ")
+    return Content.assemble(*parts)
+
+
+class FeedbackCard(Vertical):
+    """The verdict on one reply (practice mode)."""
+
+    def __init__(
+        self, verdict: Verdict, *, turn: int, over_time: bool = False, no_color: bool = False
+    ) -> None:
+        super().__init__(classes="feedback", id=f"feedback-{turn}")
+        self.verdict = verdict
+        self.over_time = over_time
+        self.no_color = no_color
+        self.border_title = _("Feedback on reply {n}").format(n=turn)
+
+    def compose(self) -> ComposeResult:
+        v = self.verdict
+        yield Static(summary(v), classes="fb-summary")
+        yield Static(highlight(v, no_color=self.no_color), classes="fb-reply")
+        for notice in v.notices:
+            yield Static(Content.assemble(("▲ ", "bold $warning"), notice), classes="fb-notice")
+        if self.over_time:
+            yield Static(
+                Content.assemble(("▲ ", "bold $warning"), _("Over the time limit: the customer waited.")),
+                classes="fb-notice",
+            )
+        for pts, text in hit_rows(v):
+            with Horizontal(classes="fb-hit"):
+                yield Static(pts, classes="fb-points")
+                yield Static(text, classes="fb-text")
+        yield Static(steps_line(v.steps), classes="fb-steps")
+
+
+class NoticeCard(Static):
+    """Assessment mode shows no verdict, only what the trainee must know (notices)."""
+
+    def __init__(self, verdict: Verdict, *, over_time: bool = False) -> None:
+        notes = list(verdict.notices)
+        if over_time:
+            notes.append(_("Over the time limit: the customer waited."))
+        super().__init__(
+            Content("\n").join(Content.assemble(("▲ ", "bold $warning"), n) for n in notes),
+            classes="chat-note notice",
+        )

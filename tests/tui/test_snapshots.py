@@ -1,0 +1,130 @@
+"""Pictures of every screen at 80x24 and 120x40 (SVGs under __snapshots__/).
+
+Deterministic: a frozen scenario and rule pack (tests/tui/data/snap), a fixed seed, a
+fixed theme, the results store filled with fixed content and a fixed clock, and no clock
+in the render. After an intended change of the UI, look at the report and accept with
+``pytest tests/tui/test_snapshots.py --snapshot-update``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.tui.conftest import BAD, BROKEN_REL, GOOD, SNAP, SNAP_REL, make_app, send_reply, settle
+
+SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
+TRAINEE = "Sam Trainee"
+
+
+@pytest.fixture
+def seeded_store(fixed_clock: None) -> None:
+    """Three attempts of the trainee, recorded through the engine and the Recorder."""
+    from simulator.engine.session import Session
+    from simulator.model.library import load_library
+    from simulator.store.recorder import Recorder
+    from simulator.store.store import Store
+
+    lib = load_library([SNAP], builtin=False, user=False)
+    store = Store.open(None)
+    plays = [
+        ("snap-soup-en", BAD["en"]),
+        ("snap-soup-en", ["I'm so sorry. I'll bring you a fresh soup right now.", "Two minutes, on the house."]),
+        ("snap-coffee-en", ["I'm so sorry, I'll replace it right now."]),
+        ("snap-coffee-en", ["Our policy is one drink per order."]),
+    ]
+    for sid, replies in plays:
+        sc = lib.scenario(sid)
+        session = Session(sc, lib.packs_for(sc), seed=0)
+        rec = Recorder(session, store, TRAINEE)
+        for reply in replies:
+            if session.ended:
+                break
+            session.reply(reply)
+        if not session.ended:
+            rec.abandon()
+    store.close()
+
+
+def _steady(pilot: Any) -> None:
+    """Stop blinking cursors (a blink would make two pictures of one state differ)."""
+    from textual.widgets import Input, TextArea
+
+    for widget in pilot.app.screen.query(TextArea):
+        widget.cursor_blink = False
+    for widget in pilot.app.screen.query(Input):
+        widget.cursor_blink = False
+
+
+async def _open_play(pilot: Any) -> None:
+    await settle(pilot)
+    await pilot.press("ctrl+s")
+    await pilot.pause()
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_library(snap_compare: Any, size: tuple[int, int], seeded_store: None, in_repo: None) -> None:
+    app = make_app(extra_dirs=[SNAP_REL, BROKEN_REL])
+    assert snap_compare(app, terminal_size=size, run_before=settle)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_briefing(snap_compare: Any, size: tuple[int, int], fixed_clock: None) -> None:
+    app = make_app(scenario="snap-soup-en")
+    assert snap_compare(app, terminal_size=size, run_before=settle)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_play_with_feedback(snap_compare: Any, size: tuple[int, int], fixed_clock: None) -> None:
+    async def run_before(pilot: Any) -> None:
+        await _open_play(pilot)
+        _steady(pilot)
+        await send_reply(pilot, "You're lucky we serve soup at all. I'm sorry, I'll bring you a fresh soup.")
+        await settle(pilot)
+
+    app = make_app(scenario="snap-soup-en")
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_debrief(snap_compare: Any, size: tuple[int, int], fixed_clock: None) -> None:
+    async def run_before(pilot: Any) -> None:
+        await _open_play(pilot)
+        _steady(pilot)
+        await send_reply(pilot, "You're lucky we serve soup at all.")
+        await send_reply(pilot, GOOD["en"][0])
+        await send_reply(pilot, "Two minutes, and dessert is on the house.")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+
+    app = make_app(scenario="snap-soup-en")
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_progress(snap_compare: Any, size: tuple[int, int], seeded_store: None) -> None:
+    app = make_app()
+    assert snap_compare(app, terminal_size=size, run_before=settle, press=["p"])
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_help(snap_compare: Any, size: tuple[int, int], fixed_clock: None) -> None:
+    app = make_app()
+    assert snap_compare(app, terminal_size=size, run_before=settle, press=["f1"])
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_name_prompt(snap_compare: Any, size: tuple[int, int], fixed_clock: None) -> None:
+    async def run_before(pilot: Any) -> None:
+        await settle(pilot)
+        _steady(pilot)
+
+    app = make_app(name=None)
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", [pytest.param((60, 20), id="60x20"), pytest.param((100, 20), id="100x20")])
+def test_too_small(snap_compare: Any, size: tuple[int, int], fixed_clock: None) -> None:
+    app = make_app()
+    assert snap_compare(app, terminal_size=size, run_before=settle)
