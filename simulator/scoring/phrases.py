@@ -159,29 +159,38 @@ def py_pattern(
 @cache
 def compile_phrase(
     phrase: str, language: str, *, max_gap: int = 0, accents: bool = False
-) -> tuple[str, re.Pattern[str]]:
-    """The RE2 prefilter entry and the exact Python pattern of one phrase.
+) -> tuple[str, str]:
+    """The RE2 prefilter entry and the exact Python pattern text of one phrase.
 
     The Python pattern has no boundaries: ``find_words`` checks them, which is several
-    times faster than a lookbehind at every position. Cached, so a phrase shared by
-    several rules is one pattern, searched once per reply (see ``Reply.words``).
+    times faster than a lookbehind at every position. It is compiled (``exact``) only
+    the first time its phrase is found in a reply: most phrases of a pack never are,
+    and compiling them all up front made starting a scenario take a second or more.
     """
     return (
         body(phrase, language, RE2, max_gap=max_gap, accents=accents),
-        re.compile(body(phrase, language, PY, max_gap=max_gap, accents=accents)),
+        body(phrase, language, PY, max_gap=max_gap, accents=accents),
     )
+
+
+@cache
+def exact(pattern: str) -> re.Pattern[str]:
+    """The compiled exact pattern, shared by every rule that uses the phrase."""
+    return re.compile(pattern)
 
 
 def _wordchar(ch: str) -> bool:
     return ch.isalnum() or ch == "_"
 
 
-def find_words(pattern: re.Pattern[str], text: str, limit: int = 200) -> list[tuple[int, int]]:
+def find_words(
+    pattern: re.Pattern[str] | str, text: str, limit: int = 200
+) -> list[tuple[int, int]]:
     """Matches of ``pattern`` that start and end on word boundaries ("can" not in "can't")."""
     out: list[tuple[int, int]] = []
     n = len(text)
     pos = 0
-    search = pattern.search
+    search = (exact(pattern) if isinstance(pattern, str) else pattern).search
     while len(out) < limit:
         m = search(text, pos)
         if m is None:

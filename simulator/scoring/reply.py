@@ -25,10 +25,10 @@ class Reply:
         self.language = langs.language(language)
         self.norm: Normalized = normalize(original)
         self.text = self.norm.text
-        self._words: dict[re.Pattern[str], list[tuple[int, int]]] = {}
+        self._words: dict[str, list[tuple[int, int]]] = {}
         self._negated: dict[tuple[int, int], bool] = {}
 
-    def words(self, pattern: re.Pattern[str]) -> list[tuple[int, int]]:
+    def words(self, pattern: str) -> list[tuple[int, int]]:
         """Word-bounded matches of a phrase pattern, found once per reply."""
         found = self._words.get(pattern)
         if found is None:

@@ -34,7 +34,7 @@ class Matcher:
         self.language = language
         self.accents: bool = bool(rule.accent_insensitive)
         self.prefilter: list[str] = []  # RE2 text, one per slot
-        self.exact: list[re.Pattern[str]] = []  # the exact pattern of each slot
+        self.exact: list[str] = []  # the exact pattern (text) of each slot
         # A case-sensitive rule is prefiltered on the original text instead (one pattern).
         self.cased_prefilter: str | None = None
         self.exceptions: re.Pattern[str] | None = None
