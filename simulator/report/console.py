@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from simulator.scoring.verdict import STEPS, Verdict
+from simulator.scoring.verdict import STEP_LABELS, STEPS, Verdict
 
 _COLORS = {
     "last_word": "1;31",
@@ -20,13 +20,6 @@ _COLORS = {
     "listen": "34",
     "clarify": "34",
     "empathy": "36",
-}
-STEP_LABELS = {
-    "calm": "Stay calm",
-    "listen": "Show you listen",
-    "acknowledge": "Acknowledge the problem",
-    "clarify": "Clarify the facts",
-    "solve": "Propose a solution now",
 }
 
 

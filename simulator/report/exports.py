@@ -41,17 +41,10 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from simulator.scoring.normalize import fold
-from simulator.scoring.verdict import STEPS
+from simulator.scoring.verdict import STEP_LABELS, STEPS
 
 FORMATS: tuple[str, ...] = ("md", "html", "json", "csv")
 
-STEP_LABELS = {
-    "calm": "Stay calm",
-    "listen": "Show you listen",
-    "acknowledge": "Acknowledge the problem",
-    "clarify": "Clarify the facts",
-    "solve": "Propose a solution now",
-}
 OUTCOMES: tuple[str, ...] = ("kept", "escalated", "lost", "unfinished")
 FINISHED: frozenset[str] = frozenset({"kept", "escalated", "lost"})
 BEST_MIN = 60  # a reply quoted among the best scored at least this

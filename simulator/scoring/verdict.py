@@ -29,6 +29,14 @@ STEP_CATEGORY: dict[str, str] = {
     "solve": "concrete_fix",
 }
 CALM_BREAKERS: frozenset[str] = frozenset({"tone"})
+# How the steps are named to a trainee (English; the app translates them).
+STEP_LABELS: dict[str, str] = {
+    "calm": "Stay calm",
+    "listen": "Show you listen",
+    "acknowledge": "Acknowledge the problem",
+    "clarify": "Clarify the facts",
+    "solve": "Propose a solution now",
+}
 
 # Labels and caps of the built-in categories; packs may add and relabel.
 DEFAULT_CATEGORIES: dict[str, tuple[str, float]] = {
