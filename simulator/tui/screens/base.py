@@ -29,8 +29,11 @@ def translate_bindings(node: Any) -> None:
     node._bindings = BindingsMap.from_keys(
         {
             key: [
-                replace(b, description=_(b.description) if b.description else b.description,
-                        tooltip=_(b.tooltip) if b.tooltip else b.tooltip)
+                replace(
+                    b,
+                    description=_(b.description) if b.description else b.description,
+                    tooltip=_(b.tooltip) if b.tooltip else b.tooltip,
+                )
                 for b in bindings
             ]
             for key, bindings in originals.key_to_bindings.items()
@@ -38,29 +41,30 @@ def translate_bindings(node: Any) -> None:
     )
 
 
-class AppScreen(Screen[T]):
-    def __init__(self, *, name: str | None = None, id: str | None = None) -> None:
-        super().__init__(name=name, id=id)
-        translate_bindings(self)
+class _InApp:
+    """What every screen of the app reaches: the app and its context; translated keys."""
+
+    app: Any
+
+    def _setup(self) -> None:
+        translate_bindings(self)  # type: ignore[arg-type]
 
     @property
     def sim(self) -> SimulatorApp:
-        return self.app  # type: ignore[return-value]
+        return self.app  # type: ignore[no-any-return]
 
     @property
     def ctx(self) -> Context:
         return self.sim.ctx
 
 
-class AppModal(ModalScreen[T]):
+class AppScreen(_InApp, Screen[T]):
     def __init__(self, *, name: str | None = None, id: str | None = None) -> None:
         super().__init__(name=name, id=id)
-        translate_bindings(self)
+        self._setup()
 
-    @property
-    def sim(self) -> SimulatorApp:
-        return self.app  # type: ignore[return-value]
 
-    @property
-    def ctx(self) -> Context:
-        return self.sim.ctx
+class AppModal(_InApp, ModalScreen[T]):
+    def __init__(self, *, name: str | None = None, id: str | None = None) -> None:
+        super().__init__(name=name, id=id)
+        self._setup()
