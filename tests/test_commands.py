@@ -450,3 +450,14 @@ def test_version_flag(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exc:
         main(["--version"])
     assert exc.value.code == 0 and "simulator" in capsys.readouterr().out
+
+
+def test_replay_of_another_scenario_version_warns(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    transcript = _played(tmp_path, capsys)
+    newer = tmp_path / "newer"
+    newer.mkdir()
+    text = (DATA / "scenarios" / "mini.yaml").read_text().replace('version: "2"', 'version: "3"')
+    (newer / "mini.yaml").write_text(text)
+    code, out, err = run(capsys, "--scenarios", str(newer), "replay", str(transcript))
+    assert code == 0 and "recorded with version 2" in err and "version 3" in err
+    assert "Traceback" not in err
