@@ -458,6 +458,6 @@ def test_replay_of_another_scenario_version_warns(tmp_path: Path, capsys: pytest
     newer.mkdir()
     text = (DATA / "scenarios" / "mini.yaml").read_text().replace('version: "2"', 'version: "3"')
     (newer / "mini.yaml").write_text(text)
-    code, out, err = run(capsys, "--scenarios", str(newer), "replay", str(transcript))
+    code, _out, err = run(capsys, "--scenarios", str(newer), "replay", str(transcript))
     assert code == 0 and "recorded with version 2" in err and "version 3" in err
     assert "Traceback" not in err

@@ -64,10 +64,20 @@ EN_SUBJECTS = frozenset(
 @dataclass(frozen=True)
 class Language:
     code: str
+    # A negation cue is one word: it never holds a space, nor . ! ? or a newline; nor
+    # does a clause break hold . ! ? or a newline. Reply.negated looks for both from the
+    # start of the sentence on (a cue or break across it would be missed).
     negation: re.Pattern[str]
     not_negation: re.Pattern[str]
     clause_break: re.Pattern[str]
     window: int  # how many words before a match a negation still reaches
+    # An RE2 pattern that matches wherever ``negation`` can (a superset), run in the
+    # scorer's one pass over the reply: a reply it does not match has no negation, and
+    # nothing needs looking at. Keep it in step with ``negation``: the cue words with
+    # RE2's ASCII ``\b`` for the lookarounds (a Unicode non-word character is never an
+    # ASCII word character), and no ``\b`` where the cue may begin with a non-ASCII
+    # letter, or end with a non-word character ("n'"), or where ``negation`` has ``\w``.
+    cue_hint: str
 
 
 _SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+|\n|$)")
@@ -77,6 +87,10 @@ _EN = Language(
     negation=re.compile(
         r"(?<!\w)(?:not|no|never|nothing|nobody|none|neither|nor|cannot|unable|impossible|"
         r"refuse|without|\w+n't|(?:do|does|did|ca|wo|is|are|was|were|have|has|had|could|would|should|must|need)nt|aint|whether|maybe|perhaps|hopefully|might)(?!\w)"
+    ),
+    cue_hint=(
+        r"\b(?:not|no|never|nothing|nobody|none|neither|nor|cannot|unable|impossible|"
+        r"refuse|without|(?:do|does|did|ca|wo|is|are|was|were|have|has|had|could|would|should|must|need)nt|aint|whether|maybe|perhaps|hopefully|might)\b|n't"
     ),
     not_negation=re.compile(
         r"(?<!\w)(?:no (?:problem|worries|worry|question|doubt|charge|cost|extra)|"
@@ -98,6 +112,10 @@ _FR = Language(
     negation=re.compile(
         r"(?<!\w)(?:ne|n'|pas|plus|jamais|rien|aucun|aucune|personne|impossible|"
         r"refuse|refusons|ni|sans|peut-[eê]tre|[eé]ventuellement)(?!\w)|(?<!\w)n'"
+    ),
+    cue_hint=(
+        r"\b(?:ne|pas|plus|jamais|rien|aucun|aucune|personne|impossible|"
+        r"refuse|refusons|ni|sans|peut-[eê]tre)\b|[eé]ventuellement\b|\bn'"
     ),
     not_negation=re.compile(
         r"(?<!\w)(?:pas de (?:souci|soucis|probl[eè]me|frais|question)|sans (?:frais|"

@@ -55,14 +55,44 @@ def _base(ch: str) -> str:
     return unicodedata.normalize("NFD", ch)[0]
 
 
-def _literal(token: str, d: Dialect, accents: bool) -> str:
+@cache
+def _unaccent_table() -> bytes:
+    """For bytes.translate: each Latin-1 letter of an accent class -> its base letter."""
+    table = bytearray(range(256))
+    for base, members in _accent_classes().items():
+        for ch in members.strip("[]"):
+            if ord(ch) < 256:
+                table[ord(ch)] = ord(base)
+    return bytes(table)
+
+
+def unaccent(text: str) -> str | None:
+    """Folded text with the accented letters of the accent classes as their base letter,
+    character for character (same offsets); None beyond Latin-1.
+
+    An accent-insensitive pattern starts with a class such as ``[eéèêë...]``, which
+    Python's ``re`` tests at every position of the text; its ``unaccented`` form (see
+    ``body``) starts with a plain letter, which ``re`` finds with a fast scan, and finds
+    the same spans in this text. ``str.translate`` would cost more than it saves: the
+    Latin-1 bytes are translated instead.
+    """
+    if text.isascii():
+        return text
+    try:
+        data = text.encode("latin-1")
+    except UnicodeEncodeError:
+        return None
+    return data.translate(_unaccent_table()).decode("latin-1")
+
+
+def _literal(token: str, d: Dialect, accents: bool, unaccented: bool = False) -> str:
     out: list[str] = []
     classes = _accent_classes() if accents else {}
     for ch in token:
         if ch == "'":
             out.append("'?")
         elif accents and _base(ch) in classes:
-            out.append(classes[_base(ch)])
+            out.append(re.escape(_base(ch)) if unaccented else classes[_base(ch)])
         elif ch == "-":
             out.append(r"[- ]?")
         else:
@@ -119,21 +149,36 @@ def _units_en(tokens: list[str], d: Dialect, accents: bool) -> list[tuple[str, b
     return units
 
 
-def _unit(tok: str, d: Dialect, accents: bool) -> tuple[str, bool]:
+def _unit(tok: str, d: Dialect, accents: bool, unaccented: bool = False) -> tuple[str, bool]:
     if tok == "*":
         return d.word, True
-    return _literal(tok, d, accents), bool(re.match(r"[\w'-]", tok))
+    return _literal(tok, d, accents, unaccented), bool(re.match(r"[\w'-]", tok))
 
 
-def body(phrase: str, language: str, d: Dialect, *, max_gap: int = 0, accents: bool = False) -> str:
-    """The pattern of a phrase, without boundaries."""
+def body(
+    phrase: str,
+    language: str,
+    d: Dialect,
+    *,
+    max_gap: int = 0,
+    accents: bool = False,
+    unaccented: bool = False,
+) -> str:
+    """The pattern of a phrase, without boundaries.
+
+    ``unaccented`` (with ``accents``): each letter that has an accent class as its base
+    letter, to search text put through ``unaccent``. Not for English, whose contracted
+    forms are written as plain letters, not accent classes.
+    """
     tokens = _TOKEN.findall(fold(phrase))
     if not tokens:
         raise ValueError(f"empty phrase {phrase!r}")
     if language == "en":
+        if unaccented:
+            raise ValueError("no unaccented patterns for English")
         units = _units_en(_expand_en(tokens), d, accents)
     else:
-        units = [_unit(t, d, accents) for t in tokens]
+        units = [_unit(t, d, accents, unaccented) for t in tokens]
     sep = d.space if max_gap == 0 else f"(?:{d.space}{d.word}){{0,{max_gap}}}{d.space}"
     out = units[0][0]
     for (_, prev_word), (unit, word) in itertools.pairwise(units):
@@ -159,8 +204,9 @@ def py_pattern(
 @cache
 def compile_phrase(
     phrase: str, language: str, *, max_gap: int = 0, accents: bool = False
-) -> tuple[str, str]:
-    """The RE2 prefilter entry and the exact Python pattern text of one phrase.
+) -> tuple[str, str, str | None]:
+    """The RE2 prefilter entry and the exact Python pattern text of one phrase, and the
+    exact pattern for unaccented text when the phrase is accent-insensitive (else None).
 
     The Python pattern has no boundaries: ``find_words`` checks them, which is several
     times faster than a lookbehind at every position. It is compiled (``exact``) only
@@ -170,6 +216,9 @@ def compile_phrase(
     return (
         body(phrase, language, RE2, max_gap=max_gap, accents=accents),
         body(phrase, language, PY, max_gap=max_gap, accents=accents),
+        body(phrase, language, PY, max_gap=max_gap, accents=True, unaccented=True)
+        if accents and language != "en"
+        else None,
     )
 
 
@@ -179,7 +228,8 @@ def exact(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern)
 
 
-def _wordchar(ch: str) -> bool:
+def wordchar(ch: str) -> bool:
+    """Is ``ch`` a word character for Python's ``re`` (``\\w``)?"""
     return ch.isalnum() or ch == "_"
 
 
@@ -191,23 +241,25 @@ def find_words(
     n = len(text)
     pos = 0
     search = (exact(pattern) if isinstance(pattern, str) else pattern).search
+    # (wordchar inlined: this loop runs for every phrase found in every reply)
     while len(out) < limit:
         m = search(text, pos)
         if m is None:
             break
         s, e = m.span()
-        if (
-            e > s
-            and (s == 0 or not _wordchar(text[s - 1]))
-            and (
-                e == n
-                or not (
-                    _wordchar(text[e]) or (text[e] == "'" and e + 1 < n and _wordchar(text[e + 1]))
-                )
-            )
-        ):
-            out.append((s, e))
-            pos = e
-        else:
-            pos = s + 1
+        pos = s + 1  # unless the match is kept
+        if e == s:
+            continue
+        if s:
+            c = text[s - 1]
+            if c.isalnum() or c == "_":
+                continue
+        if e < n:
+            c = text[e]
+            if c.isalnum() or c == "_":
+                continue
+            if c == "'" and e + 1 < n and (text[e + 1].isalnum() or text[e + 1] == "_"):
+                continue
+        out.append((s, e))
+        pos = e
     return out

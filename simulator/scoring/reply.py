@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import bisect
 import re
-from functools import cached_property
 
 from simulator.scoring import lang as langs
 from simulator.scoring.normalize import Normalized, normalize
-from simulator.scoring.phrases import find_words
+from simulator.scoring.phrases import find_words, unaccent, wordchar
 
 _WORD = re.compile(r"[\w'-]+")
 _CASED_FOLD = re.compile(r"[\t\v\f\u00a0\u2000-\u200a\u202f\u205f\u3000]")
@@ -18,7 +17,27 @@ _LOOKBACK = 120
 
 
 class Reply:
-    """One trainee reply. Only what a fired rule needs is ever computed."""
+    """One trainee reply. Only what a fired rule needs is ever computed.
+
+    The lazy attributes are plain properties over slots rather than ``cached_property``,
+    whose first access takes a lock (Python 3.11): a reply lives for one verdict.
+    """
+
+    __slots__ = (
+        "_cased",
+        "_negated",
+        "_sentence_starts",
+        "_sentences",
+        "_unaccent_done",
+        "_unaccented",
+        "_word_count",
+        "_words",
+        "language",
+        "may_negate",
+        "norm",
+        "original",
+        "text",
+    )
 
     def __init__(self, original: str, language: str) -> None:
         self.original = original
@@ -27,37 +46,77 @@ class Reply:
         self.text = self.norm.text
         self._words: dict[str, list[tuple[int, int]]] = {}
         self._negated: dict[tuple[int, int], bool] = {}
+        self._cased: str | None = None
+        self._sentences: list[tuple[int, int]] | None = None
+        self._sentence_starts: list[int] = []
+        self._word_count = -1
+        self._unaccented: str | None = None  # phrases.unaccent(text), when first needed
+        self._unaccent_done = False
+        # False when the scorer's pass found no negation cue anywhere in the text.
+        self.may_negate = True
 
-    def words(self, pattern: str) -> list[tuple[int, int]]:
-        """Word-bounded matches of a phrase pattern, found once per reply."""
+    def words(self, pattern: str, unaccented: str | None = None) -> list[tuple[int, int]]:
+        """Word-bounded matches of a phrase pattern, found once per reply (read-only).
+
+        ``unaccented``: the same pattern for unaccented text (phrases.unaccent), which
+        finds the same spans faster, when the text has such a form.
+        """
         found = self._words.get(pattern)
         if found is None:
+            if unaccented is not None:
+                if not self._unaccent_done:
+                    self._unaccented = unaccent(self.text)
+                    self._unaccent_done = True
+                if self._unaccented is not None:
+                    found = self._words[pattern] = find_words(unaccented, self._unaccented)
+                    return found
             found = self._words[pattern] = find_words(pattern, self.text)
         return found
 
-    @cached_property
+    @property
     def cased(self) -> str:
         """The original text, for case-sensitive rules (same offsets as the original)."""
-        return _CASED_FOLD.sub(" ", self.original)
+        if self._cased is None:
+            original = self.original
+            if original.isascii() and not (
+                "\t" in original or "\v" in original or "\f" in original
+            ):
+                self._cased = original  # (the only ASCII characters _CASED_FOLD replaces)
+            else:
+                self._cased = _CASED_FOLD.sub(" ", original)
+        return self._cased
 
-    @cached_property
+    @property
     def sentences(self) -> list[tuple[int, int]]:
-        return langs.sentences(self.text)
-
-    @cached_property
-    def _sentence_starts(self) -> list[int]:
-        return [s for s, _ in self.sentences]
+        if self._sentences is None:
+            self._sentences = langs.sentences(self.text)
+            self._sentence_starts = [s for s, _ in self._sentences]
+        return self._sentences
 
     def sentence_of(self, pos: int) -> int:
         """Index of the sentence containing folded offset ``pos`` (-1 if none)."""
+        sentences = self._sentences
+        if sentences is None:
+            sentences = self.sentences
         i = bisect.bisect_right(self._sentence_starts, pos) - 1
-        if i >= 0 and pos < self.sentences[i][1]:
+        if i >= 0 and pos < sentences[i][1]:
             return i
         return -1
 
-    @cached_property
+    @property
     def word_count(self) -> int:
-        return len(self.text.split())
+        if self._word_count < 0:
+            self._word_count = len(self.text.split())
+        return self._word_count
+
+    def has_words(self, n: int) -> bool:
+        """``word_count >= n``, splitting off no more than the first ``n`` words."""
+        if n <= 0:
+            return True
+        if self._word_count >= 0:
+            return self._word_count >= n
+        # n - 1 splits leave n pieces when there are n words or more
+        return len(self.text.split(None, n - 1)) >= n
 
     def negated(self, start: int, end: int) -> bool:
         """Is the match [start, end) preceded by a negation in its own clause?
@@ -72,12 +131,31 @@ class Reply:
 
     def _negated_uncached(self, start: int, end: int) -> bool:
         text = self.text
+        if not self.may_negate and (start == 0 or not wordchar(text[start - 1])):
+            # No cue anywhere (the language's cue_hint says so), and none can end at
+            # ``start`` only because the window stops there (see Language.cue_hint).
+            return False
         lo = max(0, start - _LOOKBACK)
         lang = self.language
-        cues = [m.span() for m in lang.negation.finditer(text, lo, start)]
-        if not cues:
+        # Only cues in the match's own clause count, so none before its sentence: when
+        # the match starts inside a sentence's words (not on a space nor on . ! ?, see
+        # lang.sentences), look from just after the last . ! ? or newline before it.
+        # Neither a cue nor a clause break can straddle that point (see lang.py): what
+        # is found from there is what, found from ``lo``, can count.
+        first = lo
+        if not text[start].isspace() and text[start] not in ".!?":
+            first = 1 + max(
+                text.rfind(".", lo, start),
+                text.rfind("!", lo, start),
+                text.rfind("?", lo, start),
+                text.rfind("\n", lo, start),
+                lo - 1,
+            )
+        cue = lang.negation.search(text, first, start)
+        if cue is None:  # the usual answer: no need for an iterator
             return False
-        breaks = [m.end() for m in lang.clause_break.finditer(text, lo, start)]
+        cues = [cue.span(), *(m.span() for m in lang.negation.finditer(text, cue.end(), start))]
+        breaks = [m.end() for m in lang.clause_break.finditer(text, first, start)]
         sentence = self.sentence_of(start)
         clause_start = max([lo, *breaks, self.sentences[sentence][0] if sentence >= 0 else 0])
         blocked: list[tuple[int, int]] | None = None

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import re2
 
 from simulator.model.schema import RulePack, Scenario
+from simulator.scoring.lang import language as language_of
 from simulator.scoring.reply import Reply
 from simulator.scoring.rules import Matcher, compile_rule
 from simulator.scoring.verdict import (
@@ -51,108 +52,199 @@ class Scorer:
         self.categories = {c: cats.get(c, (c.replace("_", " ").capitalize(), 40.0)) for c in used}
         for c in ("last_word", "concrete_fix", "acknowledge"):
             self.categories.setdefault(c, cats[c])
-        self._slot_of: list[tuple[int, int]] = []
-        patterns = [
-            (i, j, p) for i, m in enumerate(self.matchers) for j, p in enumerate(m.prefilter)
-        ]
-        self._set = _compile_set(p for _, _, p in patterns)
-        self._slot_of = [(i, j) for i, j, _ in patterns]
+        # Each slot of the RE2 set: the rule it belongs to and its index in that rule.
+        self._rule_of: list[int] = []
+        self._local_of: list[int] = []
+        for i, m in enumerate(self.matchers):
+            self._rule_of.extend([i] * len(m.prefilter))
+            self._local_of.extend(range(len(m.prefilter)))
+        # One more pattern after the rules' slots: may the reply hold a negation at all?
+        self._cue_slot = len(self._rule_of)
+        cue_hint = language_of(language).cue_hint
+        self._set = _compile_set([*(p for m in self.matchers for p in m.prefilter), cue_hint])
         cased = [(i, m.cased_prefilter) for i, m in enumerate(self.matchers) if m.cased_prefilter]
         self._cased_set = _compile_set(p for _, p in cased)
         self._cased_of = [i for i, _ in cased]
-        self._early = [i for i, m in enumerate(self.matchers) if not m.late]
+        # Early rules without a prefilter run on every reply; the others only when one of
+        # their slots matched. Late (absence) rules run last, on every reply.
+        self._ungated = frozenset(
+            i for i, m in enumerate(self.matchers) if not m.late and not m.gated
+        )
         self._late = [i for i, m in enumerate(self.matchers) if m.late]
         self.rule_ids = frozenset(m.id for m in self.matchers)
+        # What the verdict needs of each category, in order, and of each rule.
+        self._category_rows = [
+            (name, label, cap, clamp(0.0, -cap, cap))
+            for name, (label, cap) in self.categories.items()
+        ]
+        self._hit_rows = [_HitRow(m) for m in self.matchers]
 
     def score(self, text: str) -> Verdict:
-        notices: list[str] = []
+        notices: tuple[str, ...] = ()
         if len(text) > MAX_REPLY_CHARS:
             cut = text.rfind(" ", 0, MAX_REPLY_CHARS)
             cut = cut if cut > MAX_REPLY_CHARS // 2 else MAX_REPLY_CHARS
-            notices.append(
+            notices = (
                 f"Your reply is {len(text):,} characters long; only the first {cut:,} were "
-                f"scored (the limit is {MAX_REPLY_CHARS:,})."
+                f"scored (the limit is {MAX_REPLY_CHARS:,}).",
             )
             text = text[:cut]
         reply = Reply(text, self.language)
-        slots: dict[int, set[int]] = {}
-        if self._set is not None and reply.text:
-            slot_of = self._slot_of
-            for k in self._set.Match(reply.text) or ():
-                i, j = slot_of[k]
-                got = slots.get(i)
-                if got is None:
-                    slots[i] = {j}
+        # rule index -> its slots that matched, ascending (what Matcher.find expects)
+        slots: dict[int, list[int]] = {}
+        if reply.text:
+            if self._set is not None:
+                rule_of = self._rule_of
+                local_of = self._local_of
+                # RE2 reports the slots in no particular order
+                matched = sorted(self._set.Match(reply.text) or ())
+                if matched and matched[-1] == self._cue_slot:
+                    matched.pop()
                 else:
-                    got.add(j)
-        if self._cased_set is not None and reply.text:
-            for k in self._cased_set.Match(reply.cased) or ():
-                slots.setdefault(self._cased_of[k], set()).add(-1)
+                    reply.may_negate = False
+                # the slots of one rule are consecutive: group them as they come
+                rule = -1
+                got: list[int] = _NONE
+                for k in matched:
+                    if rule_of[k] == rule:
+                        got.append(local_of[k])
+                    else:
+                        rule = rule_of[k]
+                        got = slots[rule] = [local_of[k]]
+            if self._cased_set is not None:
+                for k in self._cased_set.Match(reply.cased) or ():
+                    cased = slots.get(self._cased_of[k])
+                    if cased is None:
+                        slots[self._cased_of[k]] = [-1]
+                    else:
+                        cased.insert(0, -1)
+        matchers = self.matchers
+        rows = self._hit_rows
         fired: set[str] = set()
-        found: list[tuple[Matcher, list[tuple[int, int]]]] = []
-        for group in (self._early, self._late):
-            for i in group:
-                m = self.matchers[i]
-                got = slots.get(i)
-                if m.gated and not got:
+        found: list[tuple[_HitRow, list[tuple[int, int]]]] = []
+        for i in sorted(slots.keys() | self._ungated) if slots else sorted(self._ungated):
+            m = matchers[i]
+            if m.late:
+                continue
+            spans = m.find(reply, slots.get(i, _NONE), fired)
+            if spans is not None:
+                found.append((rows[i], spans))
+        fired.update([row.category for row, _ in found])
+        if self._late:
+            early = len(found)
+            for i in self._late:
+                m = matchers[i]
+                if m.gated and i not in slots:
                     continue
-                spans = m.find(reply, frozenset(got or ()), fired)
+                spans = m.find(reply, slots.get(i, _NONE), fired)
                 if spans is not None:
-                    found.append((m, spans))
-            fired |= {m.category for m, _ in found}
-        return self._verdict(reply, found, fired, tuple(notices))
+                    found.append((rows[i], spans))
+            fired.update([row.category for row, _ in found[early:]])
+        return self._verdict(reply, found, fired, notices)
 
     def _verdict(
         self,
         reply: Reply,
-        found: list[tuple[Matcher, list[tuple[int, int]]]],
+        found: list[tuple[_HitRow, list[tuple[int, int]]]],
         fired: set[str],
         notices: tuple[str, ...],
     ) -> Verdict:
         hits: list[Hit] = []
         sums: dict[str, float] = {}
         rules_by_cat: dict[str, list[str]] = {}
-        for m, spans in found:
-            original = []
-            for s, e in spans:
-                os_, oe = reply.span(s, e)
-                original.append(Span(os_, oe, reply.original[os_:oe]))
+        original = reply.original
+        mapped = reply.norm.origin is not None
+        for row, spans in found:
+            if mapped:
+                words = []
+                for s, e in spans:
+                    os_, oe = reply.span(s, e)
+                    words.append(Span(os_, oe, original[os_:oe]))
+                quoted = tuple(words)
+            else:  # folded offsets are the original's
+                quoted = tuple([Span(s, e, original[s:e]) for s, e in spans])
             hits.append(
                 Hit(
-                    rule=m.id,
-                    category=m.category,
-                    kind=m.rule.kind,
-                    level=m.rule.level,
-                    points=m.weight,
-                    message=_template(m.rule.message, original),
-                    suggestion=m.rule.suggestion,
-                    spans=tuple(original),
+                    row.rule,
+                    row.category,
+                    row.kind,
+                    row.level,
+                    row.points,
+                    row.message if row.template is None else row.template(row.message, quoted),
+                    row.suggestion,
+                    quoted,
                 )
             )
-            sums[m.category] = sums.get(m.category, 0.0) + m.weight
-            rules_by_cat.setdefault(m.category, []).append(m.id)
+            cat = row.category
+            if cat in sums:
+                sums[cat] += row.points
+                rules_by_cat[cat].append(row.rule)
+            else:
+                sums[cat] = 0.0 + row.points
+                rules_by_cat[cat] = [row.rule]
         categories: dict[str, CategoryResult] = {}
         total = float(BASE)
-        for name, (label, cap) in self.categories.items():
-            pts = clamp(sums.get(name, 0.0), -cap, cap)
-            total += pts
-            categories[name] = CategoryResult(
-                name, label, name in rules_by_cat, pts, tuple(rules_by_cat.get(name, ()))
-            )
+        for name, label, cap, none in self._category_rows:
+            got = sums.get(name)
+            if got is None:
+                total += none
+                categories[name] = CategoryResult(name, label, False, none, ())
+            else:
+                pts = clamp(got, -cap, cap)
+                total += pts
+                categories[name] = CategoryResult(name, label, True, pts, tuple(rules_by_cat[name]))
         adjust = lifetime_adjustment(self.lifetime_value, fired)
         score = int(clamp(round(total + adjust), 0, 100))
-        hits.sort(key=lambda h: (h.spans[0].start if h.spans else -1, h.rule))
-        return Verdict(
+        if len(hits) > 1:
+            hits.sort(key=_hit_order)
+        return Verdict.build(
             score=score,
             categories=categories,
             hits=tuple(hits),
             steps=steps(fired),
             lifetime_adjustment=adjust,
             language=self.language,
-            reply=reply.original,
-            scored_chars=len(reply.original),
+            reply=original,
+            scored_chars=len(original),
             notices=notices,
         )
+
+
+_NONE: list[int] = []  # the slots of a rule none of whose patterns matched (read-only)
+
+
+class _HitRow:
+    """What every hit of one rule shares, read once from the rule."""
+
+    __slots__ = (
+        "category",
+        "kind",
+        "level",
+        "message",
+        "points",
+        "rule",
+        "suggestion",
+        "template",
+    )
+
+    def __init__(self, m: Matcher) -> None:
+        self.rule: str = m.id
+        self.category: str = m.category
+        self.kind: str = m.rule.kind
+        self.level: str = m.rule.level
+        self.points: float = m.weight
+        self.message: str = m.rule.message
+        self.suggestion: str | None = m.rule.suggestion
+        # without a placeholder the message is the same for every hit
+        self.template: Callable[[str, Sequence[Span]], str] | None = None
+        if "{matches}" in self.message:
+            self.template = _template
+        elif "{match}" in self.message:
+            self.template = _template_first
+
+
+def _hit_order(hit: Hit) -> tuple[int, str]:
+    return (hit.spans[0].start if hit.spans else -1, hit.rule)
 
 
 def _compile_set(patterns: Iterable[str]) -> Any:
@@ -176,6 +268,14 @@ def _template(message: str, spans: Sequence[Span]) -> str:
     first = quoted[0] if quoted else ""
     unique = list(dict.fromkeys(quoted))
     return message.replace("{matches}", ", ".join(unique)).replace("{match}", first)
+
+
+def _template_first(message: str, spans: Sequence[Span]) -> str:
+    """``_template`` for a message without ``{matches}``: only the first words count."""
+    for s in spans:
+        if s.text:
+            return message.replace("{match}", f"\u201c{s.text}\u201d")
+    return message.replace("{match}", "")
 
 
 # ------------------------------------------------------------------------------ caching

@@ -119,6 +119,36 @@ class Verdict:
     scored_chars: int
     notices: tuple[str, ...] = field(default_factory=tuple)
 
+    @classmethod
+    def build(
+        cls,
+        score: int,
+        categories: dict[str, CategoryResult],
+        hits: tuple[Hit, ...],
+        steps: dict[str, bool],
+        lifetime_adjustment: int,
+        language: str,
+        reply: str,
+        scored_chars: int,
+        notices: tuple[str, ...],
+    ) -> Verdict:
+        """The same as calling the class with these fields, for the scorer's hot path: a
+        frozen dataclass sets each field through ``object.__setattr__``, which costs more
+        than the rest of the verdict's assembly; filling ``__dict__`` at once does not."""
+        verdict = object.__new__(cls)
+        verdict.__dict__.update(
+            score=score,
+            categories=categories,
+            hits=hits,
+            steps=steps,
+            lifetime_adjustment=lifetime_adjustment,
+            language=language,
+            reply=reply,
+            scored_chars=scored_chars,
+            notices=notices,
+        )
+        return verdict
+
     def fired(self, name: str) -> bool:
         """Did a category, or a rule, of this name fire?"""
         cat = self.categories.get(name)
@@ -190,10 +220,8 @@ def lifetime_adjustment(value: str, fired: set[str]) -> int:
 
 
 def steps(fired: set[str]) -> dict[str, bool]:
-    out = {"calm": not (fired & CALM_BREAKERS)}
-    for step, category in STEP_CATEGORY.items():
-        out[step] = category in fired
-    return {s: out[s] for s in STEPS}
+    calm = fired.isdisjoint(CALM_BREAKERS)
+    return {s: calm if s == "calm" else STEP_CATEGORY[s] in fired for s in STEPS}
 
 
 def clamp(value: float, low: float, high: float) -> float:

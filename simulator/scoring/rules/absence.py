@@ -19,11 +19,12 @@ class AbsenceMatcher(Matcher):
         self.phrase_slots = self.add_phrases(rule.phrases) if rule.phrases else range(0)
         self.add_exceptions()
 
-    def find(self, reply: Reply, slots: frozenset[int], fired: set[str]) -> list[Span] | None:
-        if reply.word_count < self.min_words:
+    def find(self, reply: Reply, slots: list[int], fired: set[str]) -> list[Span] | None:
+        if not reply.has_words(self.min_words):
             return None
         if self.missing_category is not None:
             present = self.missing_category in fired
         else:
-            present = bool(self.spans(reply, [s for s in self.phrase_slots if s in slots]))
+            end = self.phrase_slots.stop  # the phrases are the first slots
+            present = bool(self.spans(reply, [s for s in slots if s < end]))
         return None if present else []

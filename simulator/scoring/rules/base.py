@@ -9,7 +9,7 @@ pattern of those phrases only.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from simulator.scoring import phrases
@@ -35,16 +35,18 @@ class Matcher:
         self.accents: bool = bool(rule.accent_insensitive)
         self.prefilter: list[str] = []  # RE2 text, one per slot
         self.exact: list[str] = []  # the exact pattern (text) of each slot
+        self.unaccented: list[str | None] = []  # its form for unaccented text, if any
         # A case-sensitive rule is prefiltered on the original text instead (one pattern).
         self.cased_prefilter: str | None = None
         self.exceptions: re.Pattern[str] | None = None
-        self._exception_slots: frozenset[int] = frozenset()
+        # The exception phrases are the last slots: from this index on (none: never).
+        self._exceptions_from: int = 1 << 30
 
     def add_exceptions(self) -> None:
         """Register the rule's exceptions in the prefilter too (call after the phrases):
         the exact exception pattern then runs only when one of them is in the reply."""
         if self.rule.exceptions:
-            self._exception_slots = frozenset(self.add_phrases(self.rule.exceptions))
+            self._exceptions_from = self.add_phrases(self.rule.exceptions).start
             self.exceptions = phrases.py_pattern(
                 self.rule.exceptions, self.language, accents=self.accents
             )
@@ -53,44 +55,53 @@ class Matcher:
         """Register phrases as slots; returns their slot indexes."""
         first = len(self.prefilter)
         for item in items:
-            re2_text, exact = phrases.compile_phrase(
+            re2_text, exact, unaccented = phrases.compile_phrase(
                 item, self.language, max_gap=max_gap, accents=self.accents
             )
             self.prefilter.append(re2_text)
             self.exact.append(exact)
+            self.unaccented.append(unaccented)
         return range(first, len(self.prefilter))
 
-    def spans(self, reply: Reply, slots: Iterable[int]) -> list[Span]:
-        """Confirmed word-bounded matches of the given slots, longest first on overlap."""
+    def spans(self, reply: Reply, slots: Sequence[int]) -> list[Span]:
+        """Confirmed word-bounded matches of the given slots, longest first on overlap.
+
+        The list may be the reply's own cache: read it, never change it.
+        """
+        if len(slots) == 1:
+            return reply.words(self.exact[slots[0]], self.unaccented[slots[0]])
         found: list[Span] = []
         for i in slots:
-            found.extend(reply.words(self.exact[i]))
+            found.extend(reply.words(self.exact[i], self.unaccented[i]))
         if len(found) < 2:
             return found
-        found.sort(key=lambda s: (s[0], -(s[1] - s[0])))
+        found.sort(key=_by_start_longest)
         out: list[Span] = []
-        for s, e in found:
-            if out and s < out[-1][1]:
-                continue
-            out.append((s, e))
+        end = -1
+        for span in found:
+            if span[0] >= end:
+                out.append(span)
+                end = span[1]
         return out
 
-    def find(self, reply: Reply, slots: frozenset[int], fired: set[str]) -> list[Span] | None:
+    def find(self, reply: Reply, slots: list[int], fired: set[str]) -> list[Span] | None:
         """Spans in folded text if the rule fires, else None.
 
-        ``slots`` are the indexes (into ``self.prefilter``) whose patterns matched;
-        ``fired`` holds the categories fired so far (for late rules).
+        ``slots`` are the indexes (into ``self.prefilter``) whose patterns matched, in
+        ascending order (-1 first when the case-sensitive prefilter matched); ``fired``
+        holds the categories fired so far (for late rules).
         """
         raise NotImplementedError
 
-    def _without_exceptions(
-        self, reply: Reply, spans: list[Span], slots: frozenset[int] | None = None
-    ) -> list[Span]:
-        if self.exceptions is None or not spans:
-            return spans
-        if slots is not None and not (slots & self._exception_slots):
+    def _without_exceptions(self, reply: Reply, spans: list[Span], slots: list[int]) -> list[Span]:
+        # slots are ascending and the exceptions come last: only the last one can say
+        if self.exceptions is None or not spans or not slots or slots[-1] < self._exceptions_from:
             return spans
         blocked = [m.span() for m in self.exceptions.finditer(reply.text)]
         if not blocked:
             return spans
         return [(s, e) for s, e in spans if not any(bs < e and s < be for bs, be in blocked)]
+
+
+def _by_start_longest(span: Span) -> tuple[int, int]:
+    return span[0], span[0] - span[1]

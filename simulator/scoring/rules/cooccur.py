@@ -3,6 +3,7 @@ sentence or anywhere in the reply, none of them negated in its clause."""
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from typing import Any
 
 from simulator.scoring.reply import Reply
@@ -16,27 +17,54 @@ class CooccurMatcher(Matcher):
             self.add_phrases(part.phrases, part.max_gap) for part in rule.parts
         ]
         self.required = [i for i, part in enumerate(rule.parts) if not part.optional]
+        self._required_parts = [self.parts[i] for i in self.required]
         self.by_sentence: bool = rule.scope == "sentence"
         self.negation: bool = rule.negation
+        # The part of each phrase slot (the parts' slots come first, then exceptions).
+        self._part_of = [i for i, part in enumerate(self.parts) for _ in part]
         self.add_exceptions()
 
-    def find(self, reply: Reply, slots: frozenset[int], fired: set[str]) -> list[Span] | None:
-        # slots holds the few phrases found; the parts' ranges can be long
-        present = [sorted(s for s in slots if s in part) for part in self.parts]
-        if any(not present[i] for i in self.required):
-            return None
+    def find(self, reply: Reply, slots: list[int], fired: set[str]) -> list[Span] | None:
+        # slots holds the few phrases found, ascending; the parts' ranges can be long.
+        # Most calls end here: a required part has none of its phrases in the reply.
+        for part in self._required_parts:
+            k = bisect_left(slots, part.start)
+            if k == len(slots) or slots[k] >= part.stop:
+                return None
+        present: list[list[int]] = [[] for _ in self.parts]
+        part_of = self._part_of
+        n = len(part_of)
+        for s in slots:
+            if s < n:
+                present[part_of[s]].append(s)
+        # A required part without words of its own stops the rule. Look at the parts
+        # with the fewest phrases found first: the generic ones ("I will", "je vous")
+        # cost the most and, when another part is missing, need no looking at.
+        own: list[list[Span] | None] = [None] * len(present)
+        for i in sorted(self.required, key=lambda i: len(present[i])):
+            words = self._without_exceptions(reply, self.spans(reply, present[i]), slots)
+            if not words:
+                return None
+            own[i] = words
         found: list[list[Span]] = []
         taken: list[Span] = []  # the same words cannot serve two parts
         for i, part_slots in enumerate(present):
-            spans = self.spans(reply, part_slots) if part_slots else []
-            spans = self._without_exceptions(reply, spans, slots)
-            spans = [(s, e) for s, e in spans if not any(ts < e and s < te for ts, te in taken)]
+            got = own[i]
+            if got is None:
+                got = self.spans(reply, part_slots) if part_slots else []
+                got = self._without_exceptions(reply, got, slots)
+            spans = got
+            if taken and spans:
+                spans = [(s, e) for s, e in spans if not any(ts < e and s < te for ts, te in taken)]
             if not spans and i in self.required:
                 return None
             taken.extend(spans)
             found.append(spans)
         if self.by_sentence:
-            kept = self._in_common_sentences(reply, found)
+            # the sentence of each span, looked up once for the two passes below
+            sentence_of = reply.sentence_of
+            of = {s: sentence_of(s) for spans in found for s, _ in spans}
+            kept = self._in_common_sentences(found, of)
             if kept is None:
                 return None
             found = kept
@@ -46,20 +74,19 @@ class CooccurMatcher(Matcher):
             if any(not found[i] for i in self.required):
                 return None
             if self.by_sentence:
-                kept = self._in_common_sentences(reply, found)
+                kept = self._in_common_sentences(found, of)
                 if kept is None:
                     return None
                 found = kept
-        return sorted(s for spans in found for s in spans)
+        return sorted([s for spans in found for s in spans])
 
     def _in_common_sentences(
-        self, reply: Reply, found: list[list[Span]]
+        self, found: list[list[Span]], of: dict[int, int]
     ) -> list[list[Span]] | None:
-        """Keep the spans of the sentences that hold every required part (None if none)."""
-        common = set.intersection(
-            *({reply.sentence_of(s) for s, _ in found[i]} for i in self.required)
-        )
+        """Keep the spans of the sentences that hold every required part (None if none);
+        ``of`` gives the sentence of each span's start."""
+        common = set.intersection(*({of[s] for s, _ in found[i]} for i in self.required))
         common.discard(-1)
         if not common:
             return None
-        return [[(s, e) for s, e in spans if reply.sentence_of(s) in common] for spans in found]
+        return [[span for span in spans if of[span[0]] in common] for spans in found]

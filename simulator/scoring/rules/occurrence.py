@@ -25,9 +25,10 @@ class OccurrenceMatcher(Matcher):
                 self.prefilter = ["(?i)" + wrap(rule.pattern, False)]
         self.add_exceptions()
 
-    def find(self, reply: Reply, slots: frozenset[int], fired: set[str]) -> list[Span] | None:
+    def find(self, reply: Reply, slots: list[int], fired: set[str]) -> list[Span] | None:
         if self.compiled is None:
-            spans = self.spans(reply, [s for s in self.phrase_slots if s in slots])
+            end = self.phrase_slots.stop  # the phrases are the first slots
+            spans = self.spans(reply, [s for s in slots if 0 <= s < end])
         elif self.case_sensitive:
             spans = [to_folded(reply, s, e) for s, e in iter_spans(self.compiled, reply.cased)]
         else:

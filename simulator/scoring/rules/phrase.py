@@ -15,20 +15,22 @@ class PhraseMatcher(Matcher):
         super().__init__(rule, language, weight)
         self.phrase_slots = self.add_phrases(rule.phrases, rule.max_gap)
         self.unless_negated: bool = rule.unless_negated
+        self.max_gap: int = rule.max_gap
         # The words of each phrase, with contracted and full forms, so that a negation
         # that belongs to the phrase ("most hotels wouldn't") is not read as one inserted.
         self.own_words: frozenset[str] = frozenset(w for p in rule.phrases for w in _words(p))
         self.add_exceptions()
 
-    def find(self, reply: Reply, slots: frozenset[int], fired: set[str]) -> list[Span] | None:
-        spans = self.spans(reply, [s for s in self.phrase_slots if s in slots])
+    def find(self, reply: Reply, slots: list[int], fired: set[str]) -> list[Span] | None:
+        end = self.phrase_slots.stop  # the phrases are the first slots
+        spans = self.spans(reply, [s for s in slots if s < end])
         spans = self._without_exceptions(reply, spans, slots)
-        if self.unless_negated:
+        if self.unless_negated and spans:
             spans = [
                 (s, e)
                 for s, e in spans
                 if not reply.negated(s, e)
-                and not (self.rule.max_gap and reply.negated_inside(s, e, self.own_words))
+                and not (self.max_gap and reply.negated_inside(s, e, self.own_words))
             ]
         return spans or None
 

@@ -17,12 +17,13 @@ class QuestionMatcher(Matcher):
             self.gated = False
         self.add_exceptions()
 
-    def find(self, reply: Reply, slots: frozenset[int], fired: set[str]) -> list[Span] | None:
-        if "?" not in reply.text:
-            return None
+    def find(self, reply: Reply, slots: list[int], fired: set[str]) -> list[Span] | None:
         text = reply.text
+        if "?" not in text:
+            return None
         spans = [(s, e) for s, e in reply.sentences if text[e - 1] == "?"]
         if self.phrase_slots:
-            hits = self.spans(reply, [s for s in self.phrase_slots if s in slots])
+            end = self.phrase_slots.stop  # the phrases are the first slots
+            hits = self.spans(reply, [s for s in slots if s < end])
             spans = [(s, e) for s, e in spans if any(s <= hs < e for hs, _ in hits)]
         return self._without_exceptions(reply, spans, slots) or None

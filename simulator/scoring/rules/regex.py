@@ -28,7 +28,7 @@ class RegexMatcher(Matcher):
             self.prefilter = ["(?i)" + wrap(rule.pattern, rule.words)]
         self.add_exceptions()
 
-    def find(self, reply: Reply, slots: frozenset[int], fired: set[str]) -> list[Span] | None:
+    def find(self, reply: Reply, slots: list[int], fired: set[str]) -> list[Span] | None:
         text = reply.cased if self.case_sensitive else reply.text
         spans = iter_spans(self.compiled, text)
         if self.case_sensitive:  # offsets are in the original: map them to folded ones
