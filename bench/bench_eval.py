@@ -25,7 +25,8 @@ from simulator.model.library import load_library
 SETS = {
     "shared sample": ROOT.parent / "shared" / "eval" / "replies.jsonl",
     "project labelled": ROOT / "tests" / "data" / "labelled" / "heldout.jsonl",
-    "heldout-2": ROOT / "bench" / "data" / "heldout-2.jsonl",
+    "heldout-2 (tuning)": ROOT / "bench" / "data" / "heldout-2.jsonl",
+    "heldout-3 (sealed)": ROOT / "bench" / "data" / "heldout-3.jsonl",
 }
 
 
@@ -39,26 +40,19 @@ def main() -> int:
         read = read_labelled(str(path))
         assert read is not None
         rows, _ = read
-        parts = {name: rows}
-        if name == "heldout-2":
-            parts = {
-                "heldout-2 sealed (even)": [r for r in rows if int(r["id"][3:]) % 2 == 0],
-                "heldout-2 inspected (odd)": [r for r in rows if int(r["id"][3:]) % 2 == 1],
-            }
-        for part, part_rows in parts.items():
-            print(f"\n{part} ({len(part_rows)} replies)")
-            print(f"  {'lang':<5}{'label':<14}{'precision':>10}{'recall':>8}{'f1':>6}{'support':>9}")
-            for lang in ("en", "fr"):
-                res = evaluate([r for r in part_rows if r["lang"] == lang], lib)
-                for label, m in res["labels"].items():
-                    print(
-                        f"  {lang:<5}{label:<14}{m['precision']:>10.2f}{m['recall']:>8.2f}"
-                        f"{m['f1']:>6.2f}{m['support']:>9}"
-                    )
-                    summary.setdefault(part, {})[f"{lang}.{label}"] = {
-                        "precision": m["precision"],
-                        "recall": m["recall"],
-                    }
+        print(f"\n{name} ({len(rows)} replies)")
+        print(f"  {'lang':<5}{'label':<14}{'precision':>10}{'recall':>8}{'f1':>6}{'support':>9}")
+        for lang in ("en", "fr"):
+            res = evaluate([r for r in rows if r["lang"] == lang], lib)
+            for label, m in res["labels"].items():
+                print(
+                    f"  {lang:<5}{label:<14}{m['precision']:>10.2f}{m['recall']:>8.2f}"
+                    f"{m['f1']:>6.2f}{m['support']:>9}"
+                )
+                summary.setdefault(name, {})[f"{lang}.{label}"] = {
+                    "precision": m["precision"],
+                    "recall": m["recall"],
+                }
     print(json.dumps(summary))
     return 0
 
