@@ -128,3 +128,93 @@ def test_name_prompt(snap_compare: Any, size: tuple[int, int], fixed_clock: None
 def test_too_small(snap_compare: Any, size: tuple[int, int], fixed_clock: None) -> None:
     app = make_app()
     assert snap_compare(app, terminal_size=size, run_before=settle)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_resume_offer(snap_compare: Any, size: tuple[int, int], fixed_clock: None) -> None:
+    """The start-up offer to resume a conversation left in the middle."""
+    import asyncio
+
+    async def leave_one() -> None:
+        app = make_app(scenario="snap-soup-en")
+        async with app.run_test(size=(100, 30)) as pilot:
+            await _open_play(pilot)
+            await send_reply(pilot, "You're lucky we serve soup.")
+            await pilot.press("ctrl+q")
+            await pilot.pause()
+
+    asyncio.run(leave_one())
+
+    async def run_before(pilot: Any) -> None:
+        await settle(pilot)
+        _steady(pilot)
+
+    app = make_app(offer_resume=True)
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_export_dialog(snap_compare: Any, size: tuple[int, int], fixed_clock: None) -> None:
+    async def run_before(pilot: Any) -> None:
+        await _open_play(pilot)
+        _steady(pilot)
+        await send_reply(pilot, "You're lucky we serve soup at all.")
+        await send_reply(pilot, "Calm down.")
+        await pilot.press("ctrl+s")  # the debrief
+        await settle(pilot)
+        await pilot.press("e")
+        await settle(pilot)
+
+    app = make_app(scenario="snap-soup-en")
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_library_in_french(snap_compare: Any, size: tuple[int, int], seeded_store: None) -> None:
+    app = make_app(ui_lang="fr")
+    assert snap_compare(app, terminal_size=size, run_before=settle)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_live_leaderboard(
+    snap_compare: Any, size: tuple[int, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`simulator leaderboard CODE --live`, on fixed results and a fixed clock."""
+    from datetime import datetime
+
+    import simulator.tui.leaderboard as board
+
+    class Frozen(datetime):
+        @classmethod
+        def now(cls, tz: Any = None) -> Any:
+            return datetime(2026, 11, 2, 10, 30, 0)
+
+    monkeypatch.setattr(board, "datetime", Frozen)
+    workshop = {"name": "Front desk", "code": "K7QMPX", "mode": "assessment",
+                "closed": False, "scenarios": ["hotel-ac-en", "supermarket-return-en"]}
+    rows = [
+        {"rank": 1, "name": "Ann Lee", "total": 162, "attempts": 3, "playing": False,
+         "per_scenario": {"hotel-ac-en": 88, "supermarket-return-en": 74},
+         "outcomes": {"kept": 2, "escalated": 0, "lost": 1}},
+        {"rank": 2, "name": "Sam Martin", "total": 91, "attempts": 2, "playing": True,
+         "per_scenario": {"hotel-ac-en": 91},
+         "outcomes": {"kept": 1, "escalated": 0, "lost": 0}},
+        {"rank": 3, "name": "Noor", "total": 23, "attempts": 1, "playing": False,
+         "per_scenario": {"supermarket-return-en": 23},
+         "outcomes": {"kept": 0, "escalated": 0, "lost": 1}},
+    ]
+    app = board.LeaderboardApp(
+        lambda: (workshop, rows),
+        titles={"hotel-ac-en": "The air conditioning is out",
+                "supermarket-return-en": "You're lucky"},
+        interval=3600,
+    )
+
+    async def run_before(pilot: Any) -> None:
+        for _ in range(100):
+            if app.reads:
+                break
+            await pilot.pause(0.02)
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=size, run_before=run_before)

@@ -13,7 +13,7 @@ from textual.widgets import Button, Footer, Label, RadioButton, RadioSet, Select
 
 from simulator.engine.session import EngineError
 from simulator.tui import labels
-from simulator.tui.i18n import N_, _
+from simulator.tui.i18n import N_, _, ngettext
 from simulator.tui.screens.base import STYLES, AppScreen
 from simulator.tui.widgets.meters import mood_bar, mood_word
 
@@ -59,7 +59,7 @@ class BriefingScreen(AppScreen[None]):
                 yield Static(
                     Content.assemble(
                         (_("Patience:") + " ", "bold"),
-                        _("leaves after {n} bad replies").format(n=c.patience),
+                        ngettext("leaves after {n} bad reply", "leaves after {n} bad replies", c.patience).format(n=c.patience),
                         "   ",
                         (_("Mood now:") + " ", "bold"),
                         mood_bar(c.mood), f" {c.mood} ", mood_word(c.mood),

@@ -13,7 +13,7 @@ from textual.content import Content
 from textual.widgets import DataTable, Footer, Input, Static
 
 from simulator.tui import labels
-from simulator.tui.i18n import N_, _
+from simulator.tui.i18n import N_, _, ngettext
 from simulator.tui.library_index import Entry
 from simulator.tui.screens.base import AppScreen
 from simulator.tui.widgets.filters import CycleFilter
@@ -222,7 +222,11 @@ class LibraryScreen(AppScreen[None]):
         lines: list[Content] = []
         if broken:
             lines.append(Content.styled(
-                _("{n} file(s) could not be loaded (fix them, then press r):").format(n=len(broken)),
+                ngettext(
+                    "{n} file could not be loaded (fix it, then press r):",
+                    "{n} files could not be loaded (fix them, then press r):",
+                    len(broken),
+                ).format(n=len(broken)),
                 "bold $error",
             ))
         for f in broken:
@@ -275,6 +279,6 @@ class LibraryScreen(AppScreen[None]):
         self.load_best()
         n = len(self.ctx.index().broken)
         self.notify(
-            _("Library reloaded.") if not n else _("Library reloaded: {n} file(s) with errors.").format(n=n),
+            _("Library reloaded.") if not n else ngettext("Library reloaded: {n} file with errors.", "Library reloaded: {n} files with errors.", n).format(n=n),
             severity="information" if not n else "warning",
         )

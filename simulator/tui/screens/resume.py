@@ -11,7 +11,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Static
 
 from simulator.tui.context import Resumable
-from simulator.tui.i18n import N_, _
+from simulator.tui.i18n import N_, _, ngettext
 from simulator.tui.screens.base import AppModal
 
 
@@ -31,11 +31,19 @@ class ResumeScreen(AppModal[str]):
         with Vertical(classes="dialog", id="resume-dialog"):
             yield Static(_("Resume your conversation?"), classes="dialog-title")
             yield Static(
-                _("You left “{title}” after {n} replies (started {when} UTC).").format(
+                ngettext(
+                    "You left “{title}” after {n} reply (started {when} UTC).",
+                    "You left “{title}” after {n} replies (started {when} UTC).",
+                    self.item.replies,
+                ).format(
                     title=self.item.title, n=self.item.replies, when=self.item.started)
             )
             if self.count > 1:
-                yield Static(_("({n} other unfinished conversations are kept too.)").format(n=self.count - 1))
+                yield Static(ngettext(
+                    "({n} other unfinished conversation is kept too.)",
+                    "({n} other unfinished conversations are kept too.)",
+                    self.count - 1,
+                ).format(n=self.count - 1))
             with Horizontal(classes="dialog-buttons"):
                 yield Button(_("Resume"), id="resume", variant="primary")
                 yield Button(_("Discard"), id="discard", variant="error")
