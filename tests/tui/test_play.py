@@ -73,3 +73,41 @@ def test_last_word_replies_lose_the_customer(scenario_id: str) -> None:
     result = asyncio.run(_play(scenario_id, BAD))
     assert result["outcome"] in ("lost", "escalated")
     assert result["attempts"][-1]["outcome"] in ("lost", "escalated")
+
+
+def test_send_right_after_typing_sends_every_typed_key() -> None:
+    """Keys typed (or pasted) just before ctrl+s belong to that reply: a fast typist, a
+    paste then ctrl+s, or tmux send-keys must not see the end of one reply turn up at
+    the start of the next."""
+    from textual import events
+    from textual.keys import _character_to_key
+
+    from simulator.tui.screens.play import PlayScreen
+
+    reply = "I'll move you now, and a fan is on its way."
+
+    async def go() -> None:
+        app = make_app(scenario="snap-soup-en")
+        async with app.run_test(size=(100, 30)) as pilot:
+            await settle(pilot)
+            await pilot.press("ctrl+s")  # start the conversation
+            await pilot.pause()
+            screen = app.screen
+            assert isinstance(screen, PlayScreen)
+            driver = app._driver
+            assert driver is not None
+            # every key queued at once, the send key last, as a terminal delivers them
+            for ch in reply:
+                key = ch if ch.isalnum() else _character_to_key(ch)
+                event = events.Key(key, ch)
+                event.set_sender(app)
+                driver.send_message(event)
+            send = events.Key("ctrl+s", "\x13")
+            send.set_sender(app)
+            driver.send_message(send)
+            await pilot.pause()
+            await pilot.pause()
+            assert [t.reply for t in screen.session.turns] == [reply]
+            assert screen.query_one("#reply-editor").text == ""
+
+    asyncio.run(go())

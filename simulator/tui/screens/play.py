@@ -31,8 +31,11 @@ from simulator.tui.widgets.meters import MoodMeter, patience_dots
 class PlayScreen(AppScreen[None]):
     CSS_PATH = STYLES / "play.tcss"  # read when the screen is first shown
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "send", N_("Send"), priority=True),
-        Binding("ctrl+enter", "send", N_("Send"), show=False, priority=True),
+        # Not priority bindings: a priority binding runs before the keys already typed
+        # reach the editor, so a fast "type, ctrl+s" (or a paste then ctrl+s) would send
+        # the reply without its last characters. The editor does not use these keys.
+        Binding("ctrl+s", "send", N_("Send")),
+        Binding("ctrl+enter", "send", N_("Send"), show=False),
         Binding("f2", "hint", N_("Hint")),
         Binding("ctrl+g", "hint", N_("Hint"), show=False),
         Binding("f3", "retry", N_("Retry")),
