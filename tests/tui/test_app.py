@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.tui.conftest import BROKEN, SNAP, make_app, send_reply, settle, type_text
+from tests.tui.conftest import BROKEN, GOOD, SNAP, make_app, send_reply, settle, type_text
 
 
 def run(coro: Any) -> Any:
@@ -271,6 +271,81 @@ def test_the_theme_choice_is_remembered() -> None:
 
     run(go())
     assert profile.load().theme == "high-contrast"
+
+
+# --------------------------------------------------------------------------- the end
+ENDING_REPLIES = [
+    "You're lucky we serve soup at all.",
+    GOOD["en"][0],
+    "Two minutes, and dessert is on the house.",
+]
+
+
+def _footer_keys(app: Any) -> list[str]:
+    """The keys the Footer shows, as the trainee reads them ("^s Debrief")."""
+    from textual.widgets._footer import FooterKey
+
+    return [
+        f"{k.key_display} {k.description}".strip()
+        for k in app.screen.query(FooterKey)
+        if k.display and not k.disabled
+    ]
+
+
+def test_once_the_conversation_ends_the_play_screen_takes_no_more_replies() -> None:
+    async def go() -> None:
+        from textual.widgets import TextArea
+
+        from simulator.tui.screens.debrief import DebriefScreen
+        from simulator.tui.screens.play import PlayScreen
+
+        app = make_app(scenario="snap-soup-en")
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = await _start(pilot)
+            keys = _footer_keys(app)
+            assert "^s Send" in keys and "f2 Hint" in keys and "esc Leave" in keys
+            for reply in ENDING_REPLIES:
+                await send_reply(pilot, reply)
+            assert screen.session.ended
+            await pilot.pause()
+            keys = _footer_keys(app)
+            assert "^s Debrief" in keys
+            assert not [k for k in keys if k.endswith(("Send", "Hint", "Leave"))], keys
+            editor = screen.query_one("#reply-editor", TextArea)
+            assert editor.disabled and not editor.display  # no box inviting a reply
+            # Typing on, as if writing the next reply (Enter included): nothing happens.
+            await type_text(pilot, "Sorry again\nrnep ")
+            assert app.screen is screen and len(screen.session.turns) == 3
+            assert editor.text == ""
+            await pilot.press("ctrl+s")
+            await pilot.pause()
+            assert isinstance(app.screen, DebriefScreen)
+            assert not isinstance(app.screen, PlayScreen)
+
+    run(go())
+
+
+def test_taking_back_the_ending_reply_reopens_the_editor() -> None:
+    async def go() -> None:
+        from textual.widgets import TextArea
+
+        app = make_app(scenario="snap-soup-en")
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = await _start(pilot)
+            for reply in ENDING_REPLIES:
+                await send_reply(pilot, reply)
+            assert screen.session.ended
+            assert "f3 Retry" in _footer_keys(app)
+            await pilot.press("f3")
+            await pilot.pause()
+            editor = screen.query_one("#reply-editor", TextArea)
+            assert not screen.session.ended
+            assert editor.display and not editor.disabled and app.focused is editor
+            assert editor.text == ENDING_REPLIES[-1]
+            assert "^s Send" in _footer_keys(app)
+            assert not screen.query(".chat-note.ending")
+
+    run(go())
 
 
 # --------------------------------------------------------------------------- resume

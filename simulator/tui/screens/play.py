@@ -31,13 +31,17 @@ from simulator.tui.widgets.meters import MoodMeter, patience_dots
 class PlayScreen(AppScreen[None]):
     CSS_PATH = STYLES / "play.tcss"  # read when the screen is first shown
     BINDINGS: ClassVar[list[BindingType]] = [
+        # Once an ending is reached, the send keys open the debrief instead (and say so).
         Binding("ctrl+s", "send", N_("Send"), priority=True),
+        Binding("ctrl+s", "debrief", N_("Debrief"), priority=True),
         Binding("ctrl+enter", "send", N_("Send"), show=False, priority=True),
+        Binding("ctrl+enter", "debrief", N_("Debrief"), show=False, priority=True),
         Binding("f2", "hint", N_("Hint")),
         Binding("ctrl+g", "hint", N_("Hint"), show=False),
         Binding("f3", "retry", N_("Retry")),
         Binding("ctrl+r", "retry", N_("Retry"), show=False),
         Binding("escape", "leave", N_("Leave")),
+        Binding("escape", "debrief", N_("Debrief"), show=False),
     ]
 
     def __init__(self, play: Play) -> None:
@@ -77,6 +81,7 @@ class PlayScreen(AppScreen[None]):
             editor.border_title = _("Your reply")
             editor.border_subtitle = _("ctrl+s send · Enter new line")
             yield editor
+            yield Static(id="ended-note")  # in the editor's place once the conversation ends
             yield Button(_("Send"), id="send", variant="primary")
         yield Footer()
 
@@ -190,13 +195,25 @@ class PlayScreen(AppScreen[None]):
         timer.update(Content.assemble((_("Time") + " ", "bold"), (f"{elapsed}/{int(limit)} s", style)))
 
     def _set_ended(self, ended: bool) -> None:
+        """After an ending the screen takes no more replies: the editor gives way to a
+        note saying what the keys now do, and focus goes to the conversation (arrows
+        scroll it; letters and Enter typed on do nothing)."""
         editor = self.query_one("#reply-editor", TextArea)
         if editor.disabled != ended:
             editor.disabled = ended
+            editor.display = not ended
+            note = self.query_one("#ended-note", Static)
+            note.display = ended
+            if ended:
+                keys = [_("ctrl+s: your debrief.")]
+                if self.session.mode == "practice":
+                    keys.append(_("F3: take your last reply back."))
+                note.update(Content.assemble(
+                    (_("The conversation is over.") + " ", "bold"), " ".join(keys)))
             send = self.query_one("#send", Button)
             send.label = _("Debrief") if ended else _("Send")
             if ended:
-                send.focus()
+                self.query_one("#chat", VerticalScroll).focus()
         if ended != self._key_state:  # the footer only changes when this does
             self._key_state = ended
             self.refresh_bindings()
@@ -204,18 +221,31 @@ class PlayScreen(AppScreen[None]):
     # ------------------------------------------------------------------ actions
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         practice = self.session.mode == "practice"
+        ended = self.session.ended
         if action == "hint":
-            if not practice:
-                return False
-            return None if self.session.ended else True
+            return practice and not ended
         if action == "retry":
             return practice  # always offered in practice (says so when nothing to take back)
+        if action in ("send", "leave"):
+            return not ended
+        if action == "debrief":
+            return ended
         return True
 
-    @on(Button.Pressed, "#send")
-    def action_send(self) -> None:
+    def action_debrief(self) -> None:
         if self.session.ended:
             self.sim.show_debrief(self.play)
+
+    @on(Button.Pressed, "#send")
+    def _pressed_send(self) -> None:
+        if self.session.ended:
+            self.action_debrief()
+        else:
+            self.action_send()
+
+    def action_send(self) -> None:
+        if self.session.ended:
+            self.action_debrief()
             return
         editor = self.query_one("#reply-editor", TextArea)
         text = editor.text
@@ -273,7 +303,7 @@ class PlayScreen(AppScreen[None]):
 
     def action_leave(self) -> None:
         if self.session.ended:
-            self.sim.show_debrief(self.play)
+            self.action_debrief()
             return
         from simulator.tui.screens.confirm import ConfirmScreen
 
