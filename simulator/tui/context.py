@@ -279,13 +279,15 @@ class Context:
         )
         return Play(session, self._recorder(session))
 
-    def _recorder(self, session: Session) -> Recorder | None:
+    def _recorder(self, session: Session, *, resumed: bool = False) -> Recorder | None:
         store = self.open_store()
         if store is None or not self.trainee:
             return None
         from simulator.store.recorder import Recorder
 
         try:
+            if resumed:
+                return Recorder.resume(session, store, self.trainee)
             return Recorder(
                 session, store, self.trainee, workshop=self.workshop.code if self.workshop else None
             )
@@ -328,10 +330,9 @@ class Context:
         lib = self.library
         scenario = lib.scenario(item.scenario)
         session = resume(item.path, scenario, lib.packs_for(scenario))
-        rec = self._recorder(session)
-        if rec is not None:
-            for turn in session.turns:  # the attempt holds the whole conversation
-                rec.store.add_turn(rec.attempt_id, turn.to_dict())
+        # The attempt left unfinished goes on (or, if none was stored, a new one holds
+        # the whole conversation).
+        rec = self._recorder(session, resumed=True)
         return Play(session, rec, notices=list(session.resumed_warnings))
 
     def discard(self, item: Resumable) -> None:

@@ -393,6 +393,53 @@ def test_quitting_mid_scenario_keeps_it_and_the_next_start_offers_to_resume() ->
     run(third())
 
 
+def test_a_resumed_conversation_continues_the_same_attempt_in_the_store() -> None:
+    from simulator.store.store import Store
+
+    def attempts() -> list[dict[str, Any]]:
+        store = Store.open(None)
+        try:
+            found = store.attempts(trainee="Sam Trainee", scenario="snap-soup-en")
+            return [{**a, "turns": store.turns(a["id"], include_retracted=True)} for a in found]
+        finally:
+            store.close()
+
+    async def first() -> None:
+        app = make_app(scenario="snap-soup-en")
+        async with app.run_test(size=(100, 30)) as pilot:
+            await _start(pilot)
+            await send_reply(pilot, "You're lucky we serve soup at all.")
+            await pilot.press("ctrl+q")
+            await pilot.pause()
+
+    async def resume_and_finish() -> None:
+        from simulator.tui.screens.play import PlayScreen
+
+        app = make_app(offer_resume=True)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await settle(pilot)
+            await pilot.press("r")
+            await settle(pilot)
+            screen = app.screen
+            assert isinstance(screen, PlayScreen)
+            [before] = attempts()
+            assert before["outcome"] is None, "a resumed attempt is being played again"
+            await send_reply(pilot, GOOD["en"][0])
+            await send_reply(pilot, "Two minutes, and dessert is on the house.")
+            assert screen.session.ended
+
+    run(first())
+    [left] = attempts()
+    assert left["outcome"] == "unfinished" and [t["turn"] for t in left["turns"]] == [1]
+    run(resume_and_finish())
+    [attempt] = attempts()  # the same attempt, not a second one
+    assert attempt["id"] == left["id"]
+    assert [(t["seq"], t["turn"]) for t in attempt["turns"]] == [(1, 1), (2, 2), (3, 3)]
+    assert attempt["turn_count"] == 3
+    assert attempt["outcome"] == "kept"
+    assert attempt["turns"][0]["reply"] == "You're lucky we serve soup at all."
+
+
 # --------------------------------------------------------------------------- workshop
 def _workshop(mode: str = "assessment", close: bool = False) -> str:
     from simulator.store.store import Store
