@@ -50,6 +50,7 @@ class AppConfig:
     theme: str | None = None
     save_profile: bool = True
     offer_resume: bool = True
+    record: bool = True  # False: attempts are not written to the results store
     reuse_library: bool = False  # tests: never reload (keeps compiled scorers warm)
 
     @classmethod
@@ -70,6 +71,7 @@ class AppConfig:
             seed=str(seed) if seed is not None and scenario else None,
             time_limit=float(time_limit) if time_limit else None,
             workshop=get("workshop"),
+            record=not get("no_record", False),
         )
 
 
@@ -280,6 +282,8 @@ class Context:
         return Play(session, self._recorder(session))
 
     def _recorder(self, session: Session, *, resumed: bool = False) -> Recorder | None:
+        if not self.config.record:
+            return None
         store = self.open_store()
         if store is None or not self.trainee:
             return None

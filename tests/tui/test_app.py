@@ -440,6 +440,76 @@ def test_a_resumed_conversation_continues_the_same_attempt_in_the_store() -> Non
     assert attempt["turns"][0]["reply"] == "You're lucky we serve soup at all."
 
 
+# --------------------------------------------------------------------------- progress
+def test_a_headless_attempt_counts_in_the_app_and_no_record_leaves_none(tmp_path: Path) -> None:
+    from simulator.cli import main
+    from simulator.store.store import Store
+
+    replies = tmp_path / "replies.txt"
+    replies.write_text("\n\n".join(ENDING_REPLIES) + "\n", encoding="utf-8")
+    assert main(["--scenarios", str(SNAP), "play", "--scenario", "snap-soup-en",
+                 "--name", "Sam Trainee", "--script", str(replies), "--format", "json"]) == 0
+
+    async def look() -> None:
+        from textual.widgets import DataTable
+
+        app = make_app()
+        async with app.run_test(size=(100, 30)) as pilot:
+            await settle(pilot)
+            table = app.screen.query_one("#scenarios", DataTable)
+            best = str(table.get_cell("snap-soup-en", "best")).strip()
+            assert best.isdigit(), "the headless attempt's score is the best in the library"
+            await pilot.press("p")
+            await settle(pilot)
+            assert app.screen.query_one("#attempts", DataTable).row_count == 1
+
+    run(look())
+
+    async def dry_run() -> None:
+        app = make_app(scenario="snap-soup-en", record=False)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await _start(pilot)
+            await send_reply(pilot, ENDING_REPLIES[0])
+            await pilot.press("ctrl+q")
+            await pilot.pause()
+
+    run(dry_run())
+    with Store.open(None) as store:
+        assert len(store.attempts(trainee="Sam Trainee")) == 1  # the headless one only
+
+
+def test_a_headless_script_that_ran_out_is_resumed_in_the_app_as_the_same_attempt(
+    tmp_path: Path,
+) -> None:
+    from simulator.cli import main
+    from simulator.store.store import Store
+
+    replies = tmp_path / "replies.txt"
+    replies.write_text(ENDING_REPLIES[0] + "\n", encoding="utf-8")
+    assert main(["--scenarios", str(SNAP), "play", "--scenario", "snap-soup-en",
+                 "--name", "Sam Trainee", "--script", str(replies)]) == 0
+
+    async def resume_it() -> None:
+        from simulator.tui.screens.play import PlayScreen
+
+        app = make_app(offer_resume=True)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await settle(pilot)
+            assert app.screen.id == "resume-screen"
+            await pilot.press("r")
+            await settle(pilot)
+            assert isinstance(app.screen, PlayScreen)
+            for reply in ENDING_REPLIES[1:]:
+                await send_reply(pilot, reply)
+            assert app.screen.session.ended
+
+    run(resume_it())
+    with Store.open(None) as store:
+        [attempt] = store.attempts(trainee="Sam Trainee")
+        assert attempt["outcome"] == "kept"
+        assert [t["reply"] for t in store.turns(attempt["id"])] == ENDING_REPLIES
+
+
 # --------------------------------------------------------------------------- workshop
 def _workshop(mode: str = "assessment", close: bool = False) -> str:
     from simulator.store.store import Store
