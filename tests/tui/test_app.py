@@ -119,6 +119,31 @@ def test_enter_makes_a_new_line_and_ctrl_s_sends() -> None:
     run(go())
 
 
+def test_ctrl_s_right_after_fast_typing_sends_the_whole_reply() -> None:
+    """Keys typed just before ctrl+s (a fast typist, a paste typed by a tool, a busy
+    machine) are part of the reply: none is left behind in the editor."""
+
+    async def go() -> None:
+        from textual import events
+        from textual.keys import _character_to_key
+
+        app = make_app(scenario="snap-soup-en")
+        async with app.run_test(size=(100, 30)) as pilot:
+            screen = await _start(pilot)
+            text = "I'm so sorry. I'll bring you a fresh soup right now, and dessert is on us."
+            driver = app._driver
+            for ch in [*text, "ctrl+s"]:  # sent as a terminal does, without waiting
+                key = events.Key(ch, None) if ch == "ctrl+s" else events.Key(
+                    ch if ch.isalnum() else _character_to_key(ch), ch)
+                key.set_sender(app)
+                driver.send_message(key)
+            await pilot.pause()
+            await pilot.pause()
+            assert [t.reply for t in screen.session.turns] == [text]
+            assert screen.query_one("#reply-editor").text == ""
+
+    run(go())
+
 def test_a_huge_paste_is_scored_and_its_notice_shown() -> None:
     async def go() -> None:
         app = make_app(scenario="snap-soup-en")

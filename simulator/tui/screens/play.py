@@ -51,6 +51,7 @@ class PlayScreen(AppScreen[None]):
         self._turn_started = time.monotonic()
         self._you = _("You")
         self._key_state: bool | None = None
+        self._send_queued = False
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -246,6 +247,16 @@ class PlayScreen(AppScreen[None]):
     def action_send(self) -> None:
         if self.session.ended:
             self.action_debrief()
+            return
+        # ctrl+s is a priority key, handled at once; keys typed just before it may still
+        # wait in the editor's queue. Send once the editor has taken them all.
+        if not self._send_queued:
+            self._send_queued = True
+            self.query_one("#reply-editor", TextArea).call_later(self._send_now)
+
+    def _send_now(self) -> None:
+        self._send_queued = False
+        if self.session.ended:
             return
         editor = self.query_one("#reply-editor", TextArea)
         text = editor.text
