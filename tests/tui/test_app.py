@@ -373,6 +373,35 @@ def test_taking_back_the_ending_reply_reopens_the_editor() -> None:
     run(go())
 
 
+def test_a_long_ending_title_is_shown_whole_beside_the_score(tmp_path: Path) -> None:
+    """At 80x24 a long ending title wraps inside the result box (it was cut off, and ran
+    into the score)."""
+    folder = tmp_path / "snap"
+    shutil.copytree(SNAP, folder)
+    soup = folder / "soup.yaml"
+    long_title = "Soup saved, a table kept, and a customer who comes back with friends next week"
+    soup.write_text(soup.read_text(encoding="utf-8").replace("title: Soup saved", f"title: {long_title}"),
+                    encoding="utf-8")
+
+    async def go() -> None:
+        from simulator.tui.screens.debrief import DebriefScreen
+
+        app = make_app(scenario="snap-soup-en", extra_dirs=[folder])
+        async with app.run_test(size=(80, 24)) as pilot:
+            await _start(pilot)
+            for reply in ENDING_REPLIES:
+                await send_reply(pilot, reply)
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            assert isinstance(app.screen, DebriefScreen)
+            box = app.screen.query_one("#result")
+            outcome, total = app.screen.query_one("#outcome"), app.screen.query_one("#total")
+            assert box.content_region.contains_region(outcome.region), "the title is cut off"
+            assert box.content_region.contains_region(total.region)
+            assert outcome.region.right < total.region.x, "the title runs into the score"
+
+    run(go())
+
 # --------------------------------------------------------------------------- resume
 def test_quitting_mid_scenario_keeps_it_and_the_next_start_offers_to_resume() -> None:
     async def first() -> None:
