@@ -31,6 +31,7 @@ EVERYWHERE: tuple[tuple[str, str], ...] = (
 # Where a key's Footer label needs more words in the help.
 LONGER: dict[str, str] = {
     "debrief": N_("The debrief, once the conversation has ended"),
+    "next": N_("Next scenario"),
 }
 EXTRA: dict[str, tuple[tuple[str, str], ...]] = {
     "library": (("↑ / ↓", N_("Move in the list")), ("Enter", N_("Read the briefing of a scenario"))),
