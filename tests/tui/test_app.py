@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import shutil
 from pathlib import Path
 from typing import Any
@@ -208,6 +209,27 @@ def test_the_turn_timer_passes_elapsed_time_and_flags_over_time() -> None:
 
     run(go())
 
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_the_turn_timer_and_the_mood_do_not_overlap_at_80_columns(lang: str) -> None:
+    async def go() -> None:
+        from textual.widgets import TextArea
+
+        app = make_app(scenario="snap-soup-en", ui_lang=lang, time_limit=120.0)
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = await _start(pilot)
+            await send_reply(pilot, GOOD["en"][0])
+            screen._turn_started -= 119  # nearly out of time, the longest the timer gets
+            screen._tick()
+            await pilot.pause()
+            shown = [w for w in screen.query("#play-status > *") if w.display]
+            for left, right in itertools.pairwise(shown):
+                assert left.region.right <= right.region.x, f"{left.id} runs under {right.id}"
+            assert shown[-1].region.right <= 80
+            editor = screen.query_one("#reply-editor", TextArea)
+            assert "119/120 s" in str(editor.border_title), "the time is shown where one types"
+
+    run(go())
 
 # --------------------------------------------------------------------------- colours
 def test_no_color_is_respected(no_color_env: None) -> None:
@@ -419,7 +441,7 @@ def test_every_key_of_the_debrief_footer_fits_in_80_columns(lang: str) -> None:
             assert isinstance(app.screen, DebriefScreen)
             keys = sorted(app.screen.query(FooterKey), key=lambda k: k.region.x)
             assert {k.key_display for k in keys} >= {"r", "n", "e", "p", "^q", "f1"}
-            for left, right in zip(keys, keys[1:], strict=False):
+            for left, right in itertools.pairwise(keys):
                 assert left.region.right <= right.region.x, f"{left.description} is hidden"
             assert keys[-1].region.right <= 80
 

@@ -61,7 +61,6 @@ class PlayScreen(AppScreen[None]):
             yield Static(id="turn")
             yield Static(id="score")
             yield Static(id="patience")
-            yield Static(id="timer")
             yield MoodMeter(s.mood, id="mood")
         with Horizontal(id="play-main"):
             chat = VerticalScroll(id="chat")
@@ -186,14 +185,18 @@ class PlayScreen(AppScreen[None]):
         ]
 
     def _tick(self) -> None:
-        timer = self.query_one("#timer", Static)
+        """The turn timer, on the editor's border where the trainee is looking (at 80
+        columns the status bar has no room for it beside the mood)."""
+        editor = self.query_one("#reply-editor", TextArea)
         limit = self.session.time_limit
         if not limit or self.session.ended:
-            timer.display = False
+            editor.border_title = _("Your reply")
             return
         elapsed = int(time.monotonic() - self._turn_started)
         style = "bold $error" if elapsed > limit else ("bold $warning" if elapsed > 0.75 * limit else "")
-        timer.update(Content.assemble((_("Time") + " ", "bold"), (f"{elapsed}/{int(limit)} s", style)))
+        editor.border_title = Content.assemble(
+            _("Your reply"), " · ", (_("Time") + " ", "bold"), (f"{elapsed}/{int(limit)} s", style)
+        )
 
     def _set_ended(self, ended: bool) -> None:
         """After an ending the screen takes no more replies: the editor gives way to a
