@@ -424,26 +424,32 @@ def test_a_long_ending_title_is_shown_whole_beside_the_score(tmp_path: Path) -> 
 
     run(go())
 
-@pytest.mark.parametrize("lang", ["en", "fr"])
-def test_every_key_of_the_debrief_footer_fits_in_80_columns(lang: str) -> None:
-    async def go() -> None:
-        from textual.widgets._footer import FooterKey
+def _footer_fits(app: Any, wanted: set[str]) -> None:
+    from textual.widgets._footer import FooterKey
 
+    keys = sorted(app.screen.query(FooterKey), key=lambda k: k.region.x)
+    assert {k.key_display for k in keys} >= wanted
+    for left, right in itertools.pairwise(keys):
+        assert left.region.right <= right.region.x, f"{left.description} is hidden"
+    assert keys[-1].region.right <= app.size.width
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_every_key_of_the_play_and_debrief_footers_fits_in_80_columns(lang: str) -> None:
+    async def go() -> None:
         from simulator.tui.screens.debrief import DebriefScreen
 
         app = make_app(scenario="snap-soup-en", ui_lang=lang)
         async with app.run_test(size=(80, 24)) as pilot:
             await _start(pilot)
+            _footer_fits(app, {"^s", "f2", "f3", "esc", "^q", "f1"})
             for reply in ENDING_REPLIES:
                 await send_reply(pilot, reply)
+            _footer_fits(app, {"^s", "f3", "^q", "f1"})
             await pilot.press("ctrl+s")
             await settle(pilot)
             assert isinstance(app.screen, DebriefScreen)
-            keys = sorted(app.screen.query(FooterKey), key=lambda k: k.region.x)
-            assert {k.key_display for k in keys} >= {"r", "n", "e", "p", "^q", "f1"}
-            for left, right in itertools.pairwise(keys):
-                assert left.region.right <= right.region.x, f"{left.description} is hidden"
-            assert keys[-1].region.right <= 80
+            _footer_fits(app, {"r", "n", "e", "p", "^q", "f1"})
 
     run(go())
 

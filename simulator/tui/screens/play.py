@@ -83,7 +83,7 @@ class PlayScreen(AppScreen[None]):
             yield editor
             yield Static(id="ended-note")  # in the editor's place once the conversation ends
             yield Button(_("Send"), id="send", variant="primary")
-        yield Footer()
+        yield Footer(compact=True)  # every key fits in 80 columns, in French too
 
     def _history(self) -> ComposeResult:
         """The conversation so far (a resumed session starts with its past turns)."""
