@@ -318,6 +318,9 @@ class Context:
                 continue
             if self.trainee and head.get("trainee") not in (None, self.trainee):
                 continue
+            meta = head.get("meta")
+            if isinstance(meta, dict) and meta.get("workshop"):
+                continue  # a workshop's attempt: resuming it here would leave the workshop's open
             sc = lib.scenarios.get(str(head.get("scenario")))
             if sc is None or str(head.get("scenario_version")) != sc.version:
                 continue

@@ -679,6 +679,27 @@ def test_a_workshop_asks_the_name_every_time_and_forces_its_rules() -> None:
     store.close()
 
 
+def test_a_workshop_conversation_left_unfinished_is_not_offered_outside_it(
+    tmp_path: Path,
+) -> None:
+    """Resuming it in the trainee's own app would record it as a personal attempt,
+    apart from the workshop that is still waiting for it."""
+    from simulator.cli import main
+
+    code = _workshop(mode="practice")
+    replies = tmp_path / "replies.txt"
+    replies.write_text("You're lucky we serve soup at all.\n", encoding="utf-8")
+    assert main(["--scenarios", str(SNAP), "play", "--workshop", code, "--name", "Sam Trainee",
+                 "--script", str(replies)]) == 0
+
+    async def go() -> None:
+        app = make_app(offer_resume=True)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await settle(pilot)
+            assert app.screen.id == "library"
+
+    run(go())
+
 def test_a_closed_workshop_says_so() -> None:
     code = _workshop(close=True)
 
