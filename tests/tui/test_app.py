@@ -471,6 +471,8 @@ def test_quitting_mid_scenario_keeps_it_and_the_next_start_offers_to_resume() ->
         async with app.run_test(size=(100, 30)) as pilot:
             await settle(pilot)
             assert isinstance(app.screen, ResumeScreen)
+            text = str(app.screen.query_one("#resume-text").render())
+            assert "“The cold soup” after reply 1 (" in text  # (not "after 1 replies")
             await pilot.press("r")
             await settle(pilot)
             screen = app.screen

@@ -31,8 +31,9 @@ class ResumeScreen(AppModal[str]):
         with Vertical(classes="dialog", id="resume-dialog"):
             yield Static(_("Resume your conversation?"), classes="dialog-title")
             yield Static(
-                _("You left “{title}” after {n} replies (started {when} UTC).").format(
-                    title=self.item.title, n=self.item.replies, when=self.item.started)
+                _("You left “{title}” after reply {n} (started {when} UTC).").format(
+                    title=self.item.title, n=self.item.replies, when=self.item.started),
+                id="resume-text",
             )
             if self.count > 1:
                 yield Static(_("({n} other unfinished conversations are kept too.)").format(n=self.count - 1))
