@@ -51,7 +51,7 @@ def _common(top: bool = False) -> argparse.ArgumentParser:
 def _shared(p: argparse.ArgumentParser, *names: str) -> None:
     helps = {
         "--db": ("URL", "results database (default: a local SQLite file)"),
-        "--name": ("NAME", "your name as a trainee"),
+        "--name": ("NAME", "your name as a trainee (default: the one the app remembers)"),
         "--ui-lang": (None, "language of the app's own text (en or fr)"),
     }
     for name in names:
@@ -99,6 +99,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--time-limit", type=float, metavar="SECONDS", help="per-turn time limit")
     p.add_argument("--transcript", metavar="FILE", help="where to write the transcript")
     p.add_argument("--workshop", metavar="CODE", help="play a workshop's scenarios, scored")
+    p.add_argument(
+        "--no-record",
+        action="store_true",
+        help="do not record this attempt in your progress (a trainer's dry run)",
+    )
     _shared(p, "--name", "--db", "--ui-lang")
     _fmt(p, "json")
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from simulator.cli.common import (
+    EXIT_FAIL,
     EXIT_OK,
     EXIT_USAGE,
     OpenScreen,
@@ -51,6 +52,10 @@ def cmd_app(args: argparse.Namespace, scenario: str | None = None) -> int:
 
 
 def cmd_play(args: argparse.Namespace) -> int:
+    no_record = bool(getattr(args, "no_record", False))
+    if args.workshop and no_record:
+        error("--no-record cannot be used with --workshop: a workshop records every attempt")
+        return EXIT_USAGE
     if args.workshop:
         from simulator.cli.workshop import play_workshop
 
@@ -74,6 +79,8 @@ def cmd_play(args: argparse.Namespace) -> int:
     replies = read_replies(args)
     if replies is None:
         return EXIT_USAGE
+    name = trainee_name(args)
+    store = None if no_record or not name else open_store(args)
     path = Path(args.transcript) if args.transcript else new_transcript_path(scenario.id)
     session = Session(
         scenario,
@@ -82,17 +89,79 @@ def cmd_play(args: argparse.Namespace) -> int:
         seed=args.seed,
         time_limit=args.time_limit,
         transcript=path,
+        trainee=name or None,
     )
+    rec = None
     try:
-        result = play_script(session, replies, text=args.format != "json", color=use_color())
+        if store is not None:
+            rec = start_recording(session, store, name)
+        try:
+            result = play_script(session, replies, text=args.format != "json", color=use_color())
+            if rec is not None and not session.ended:
+                rec.abandon()  # unfinished: kept as such, and the app offers to resume it
+        except Exception as exc:
+            if rec is None or not _is_store_error(exc):
+                raise
+            error(f"the results store failed, this attempt is not fully recorded: {exc}")
+            return EXIT_FAIL
     finally:
         session.close()
+        if store is not None:
+            store.close()
     result["transcript"] = str(path)
+    result["trainee"] = name if rec is not None else None
+    result["attempt_id"] = rec.attempt_id if rec is not None else None
     if args.format == "json":
         print_json(result)
     else:
         print(f"\nTranscript: {path}")
+        if rec is not None:
+            print(f"Recorded in the progress of {name} ('simulator progress' lists it).")
+    if rec is None and not no_record:
+        why = (
+            "no name; give --name NAME, or set your name in the app once"
+            if not name
+            else "the results store could not be used"
+        )
+        error(f"this attempt is not recorded in your progress: {why}")
     return EXIT_OK
+
+
+def trainee_name(args: argparse.Namespace) -> str:
+    """--name, else the name remembered in the profile (set in the app), else ''."""
+    from simulator import profile
+
+    given = getattr(args, "name", None)
+    return profile.clean_name(given if given is not None else (profile.load().name or ""))
+
+
+def open_store(args: argparse.Namespace) -> Any:
+    """The results store of --db (or the default), or None after saying why not."""
+    from simulator.store.store import Store, StoreError
+
+    try:
+        return Store.open(getattr(args, "db", None))
+    except StoreError as exc:
+        error(str(exc))
+        return None
+
+
+def start_recording(session: Session, store: Any, name: str) -> Any:
+    """A Recorder for a headless session, or None after saying why it cannot record."""
+    from simulator.store.recorder import Recorder
+    from simulator.store.store import StoreError
+
+    try:
+        return Recorder(session, store, name)
+    except StoreError as exc:
+        error(str(exc))
+        return None
+
+
+def _is_store_error(exc: BaseException) -> bool:
+    from simulator.store.store import StoreError
+
+    return isinstance(exc, StoreError)
 
 
 def read_replies(args: argparse.Namespace) -> list[str] | None:

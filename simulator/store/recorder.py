@@ -23,24 +23,55 @@ class Recorder:
     """Listens to a session's transcript events and writes them to the store."""
 
     def __init__(
-        self, session: Session, store: Store, trainee: str, workshop: str | None = None
+        self,
+        session: Session,
+        store: Store,
+        trainee: str,
+        workshop: str | None = None,
+        *,
+        attempt_id: int | None = None,
     ) -> None:
+        """Record ``session`` as a new attempt, or go on with ``attempt_id`` (see resume)."""
         self.session = session
         self.store = store
         self.lines: list[str] = self._initial_lines(session)
-        self.attempt_id = store.start_attempt(
-            trainee,
-            session.scenario.id,
-            session.scenario.version,
-            session.scenario.language,
-            session.mode,
-            session.seed,
-            workshop=workshop,
-            transcript_path=str(session.log.path) if session.log.path else None,
-        )
+        if attempt_id is None:
+            attempt_id = store.start_attempt(
+                trainee,
+                session.scenario.id,
+                session.scenario.version,
+                session.scenario.language,
+                session.mode,
+                session.seed,
+                workshop=workshop,
+                transcript_path=str(session.log.path) if session.log.path else None,
+            )
+        self.attempt_id = attempt_id
         self.turns_written = 0
         self._pending = False
         session.log.listeners.append(self._on_event)
+
+    @classmethod
+    def resume(cls, session: Session, store: Store, trainee: str) -> Recorder:
+        """Record a session resumed from its transcript (``engine.session.resume``).
+
+        The attempt that recorded it before it was left goes on: opened again, its turns
+        brought in line with the transcript (none stored twice). Without one (it was
+        played unrecorded, or under another name) the whole conversation so far is
+        stored as a new attempt.
+        """
+        path = session.log.path
+        found = (
+            store.find_attempt(trainee, session.scenario.id, str(path)) if path is not None else None
+        )
+        rec = cls(session, store, trainee, attempt_id=found)
+        turns = [turn.to_dict() for turn in session.turns]
+        if found is not None:
+            store.resume_attempt(found, turns, transcript=rec.transcript())
+        else:
+            for turn in turns:
+                store.add_turn(rec.attempt_id, turn, transcript=rec.transcript())
+        return rec
 
     @staticmethod
     def _initial_lines(session: Session) -> list[str]:

@@ -381,21 +381,8 @@ class Store:
 
     def add_turn(self, attempt_id: int, turn: dict[str, Any], transcript: str | None = None) -> int:
         """Write one turn (a ``Turn.to_dict()``) in its own transaction; returns its seq."""
-        verdict = turn["verdict"]
         # Everything is prepared before the transaction, which only writes.
-        row: dict[str, Any] = {
-            "attempt_id": attempt_id,
-            "turn": int(turn["index"]),
-            "node": str(turn["node"]),
-            "customer": str(turn["customer"]),
-            "reply": str(turn["reply"]),
-            "score": int(verdict["score"]),
-            "verdict": json.dumps(verdict, ensure_ascii=False),
-            "mood_after": int(turn["mood_after"]),
-            "elapsed": turn.get("elapsed"),
-            "over_time": bool(turn.get("over_time")),
-        }
-        phrases = list(dict.fromkeys(p[:200] for p in last_word_phrases(verdict)))
+        row, phrases = _new_turn(attempt_id, turn)
         values: dict[str, Any] = {"turn_count": t.attempts.c.turn_count + 1}
         if transcript is not None:
             values["transcript"] = transcript
@@ -409,21 +396,99 @@ class Store:
             )
             if res.rowcount != 1:
                 raise StoreError(f"no attempt {attempt_id}")
-            seq = int(
-                conn.execute(
-                    select(func.coalesce(func.max(t.turns.c.seq), 0)).where(
-                        t.turns.c.attempt_id == attempt_id
-                    )
-                ).scalar_one()
-            ) + 1
-            ins = conn.execute(t.turns.insert().values(**row, seq=seq, created_at=stamp))
-            if phrases:
-                turn_id = int(ins.inserted_primary_key[0])
-                conn.execute(
-                    t.turn_phrases.insert(),
-                    [{"turn_id": turn_id, "attempt_id": attempt_id, "phrase": p} for p in phrases],
+            return self._insert_turn(conn, attempt_id, row, phrases, stamp)
+
+    @staticmethod
+    def _insert_turn(
+        conn: Connection, attempt_id: int, row: dict[str, Any], phrases: list[str], stamp: str
+    ) -> int:
+        """Insert a prepared turn after the attempt's last one (the attempt is locked)."""
+        seq = int(
+            conn.execute(
+                select(func.coalesce(func.max(t.turns.c.seq), 0)).where(
+                    t.turns.c.attempt_id == attempt_id
                 )
+            ).scalar_one()
+        ) + 1
+        ins = conn.execute(t.turns.insert().values(**row, seq=seq, created_at=stamp))
+        if phrases:
+            turn_id = int(ins.inserted_primary_key[0])
+            conn.execute(
+                t.turn_phrases.insert(),
+                [{"turn_id": turn_id, "attempt_id": attempt_id, "phrase": p} for p in phrases],
+            )
         return seq
+
+    def find_attempt(self, trainee: str, scenario_id: str, transcript_path: str) -> int | None:
+        """The trainee's latest attempt (outside workshops) written to this transcript."""
+        paths = {transcript_path, str(Path(transcript_path).resolve())}
+        q = (
+            select(t.attempts.c.id)
+            .join(t.trainees, t.trainees.c.id == t.attempts.c.trainee_id)
+            .where(
+                and_(
+                    t.trainees.c.name_key == clean_text(trainee).casefold(),
+                    t.attempts.c.scenario_id == scenario_id,
+                    t.attempts.c.workshop_id.is_(None),
+                    t.attempts.c.transcript_path.in_(sorted(paths)),
+                )
+            )
+            .order_by(t.attempts.c.id.desc())
+            .limit(1)
+        )
+        with self.engine.connect() as conn:
+            found = conn.execute(q).scalar()
+        return None if found is None else int(found)
+
+    def resume_attempt(
+        self, attempt_id: int, turns: list[dict[str, Any]], transcript: str | None = None
+    ) -> int:
+        """Continue an attempt left unfinished: open again, with exactly ``turns`` standing.
+
+        ``turns`` is the whole conversation so far (``Turn.to_dict()`` each). The stored
+        turns that match it (same turn number and reply, in order) stay as they are; a
+        stored turn past the first difference is retracted (the transcript is the record:
+        e.g. a retry the store never heard of), and the turns the store lacks (a crash
+        between the transcript and the store) are added. One transaction. Returns the
+        number of turns added.
+        """
+        prepared = [_new_turn(attempt_id, turn) for turn in turns]
+        with self.tx() as conn:
+            stamp = now()
+            values: dict[str, Any] = {
+                "outcome": None,
+                "score": None,
+                "finished_at": None,
+                "updated_at": stamp,
+                "turn_count": len(turns),
+            }
+            if transcript is not None:
+                values["transcript"] = transcript
+            res = conn.execute(
+                update(t.attempts).where(t.attempts.c.id == attempt_id).values(**values)
+            )
+            if res.rowcount != 1:
+                raise StoreError(f"no attempt {attempt_id}")
+            stored = conn.execute(
+                select(t.turns.c.seq, t.turns.c.turn, t.turns.c.reply)
+                .where(and_(t.turns.c.attempt_id == attempt_id, t.turns.c.retracted.is_(False)))
+                .order_by(t.turns.c.seq)
+            ).all()
+            keep = 0
+            for (_seq, number, reply), (row, _phrases) in zip(stored, prepared, strict=False):
+                if int(number) != row["turn"] or reply != row["reply"]:
+                    break
+                keep += 1
+            stale = [int(r[0]) for r in stored[keep:]]
+            if stale:
+                conn.execute(
+                    update(t.turns)
+                    .where(and_(t.turns.c.attempt_id == attempt_id, t.turns.c.seq.in_(stale)))
+                    .values(retracted=True)
+                )
+            for row, phrases in prepared[keep:]:
+                self._insert_turn(conn, attempt_id, row, phrases, stamp)
+        return len(prepared) - keep
 
     def retract_last_turn(self, attempt_id: int) -> None:
         """A practice retry: the last standing turn no longer counts (it is kept).
@@ -749,6 +814,25 @@ def _turn_row(r: Any) -> dict[str, Any]:
     row["verdict"] = json.loads(row["verdict"])
     row["over_time"] = bool(row["over_time"])
     return row
+
+
+def _new_turn(attempt_id: int, turn: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """A turn's row (from a ``Turn.to_dict()``) and its last-word phrases, ready to insert."""
+    verdict = turn["verdict"]
+    row: dict[str, Any] = {
+        "attempt_id": attempt_id,
+        "turn": int(turn["index"]),
+        "node": str(turn["node"]),
+        "customer": str(turn["customer"]),
+        "reply": str(turn["reply"]),
+        "score": int(verdict["score"]),
+        "verdict": json.dumps(verdict, ensure_ascii=False),
+        "mood_after": int(turn["mood_after"]),
+        "elapsed": turn.get("elapsed"),
+        "over_time": bool(turn.get("over_time")),
+    }
+    phrases = list(dict.fromkeys(p[:200] for p in last_word_phrases(verdict)))
+    return row, phrases
 
 
 def _workshop(m: Any) -> Workshop:

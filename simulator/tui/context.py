@@ -50,6 +50,7 @@ class AppConfig:
     theme: str | None = None
     save_profile: bool = True
     offer_resume: bool = True
+    record: bool = True  # False: attempts are not written to the results store
     reuse_library: bool = False  # tests: never reload (keeps compiled scorers warm)
 
     @classmethod
@@ -70,6 +71,7 @@ class AppConfig:
             seed=str(seed) if seed is not None and scenario else None,
             time_limit=float(time_limit) if time_limit else None,
             workshop=get("workshop"),
+            record=not get("no_record", False),
         )
 
 
@@ -279,13 +281,17 @@ class Context:
         )
         return Play(session, self._recorder(session))
 
-    def _recorder(self, session: Session) -> Recorder | None:
+    def _recorder(self, session: Session, *, resumed: bool = False) -> Recorder | None:
+        if not self.config.record:
+            return None
         store = self.open_store()
         if store is None or not self.trainee:
             return None
         from simulator.store.recorder import Recorder
 
         try:
+            if resumed:
+                return Recorder.resume(session, store, self.trainee)
             return Recorder(
                 session, store, self.trainee, workshop=self.workshop.code if self.workshop else None
             )
@@ -312,6 +318,9 @@ class Context:
                 continue
             if self.trainee and head.get("trainee") not in (None, self.trainee):
                 continue
+            meta = head.get("meta")
+            if isinstance(meta, dict) and meta.get("workshop"):
+                continue  # a workshop's attempt: resuming it here would leave the workshop's open
             sc = lib.scenarios.get(str(head.get("scenario")))
             if sc is None or str(head.get("scenario_version")) != sc.version:
                 continue
@@ -328,10 +337,9 @@ class Context:
         lib = self.library
         scenario = lib.scenario(item.scenario)
         session = resume(item.path, scenario, lib.packs_for(scenario))
-        rec = self._recorder(session)
-        if rec is not None:
-            for turn in session.turns:  # the attempt holds the whole conversation
-                rec.store.add_turn(rec.attempt_id, turn.to_dict())
+        # The attempt left unfinished goes on (or, if none was stored, a new one holds
+        # the whole conversation).
+        rec = self._recorder(session, resumed=True)
         return Play(session, rec, notices=list(session.resumed_warnings))
 
     def discard(self, item: Resumable) -> None:

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.tui.conftest import BROKEN, SNAP, make_app, send_reply, settle, type_text
+from tests.tui.conftest import BROKEN, GOOD, SNAP, make_app, send_reply, settle, type_text
 
 
 def run(coro: Any) -> Any:
@@ -119,6 +120,31 @@ def test_enter_makes_a_new_line_and_ctrl_s_sends() -> None:
     run(go())
 
 
+def test_ctrl_s_right_after_fast_typing_sends_the_whole_reply() -> None:
+    """Keys typed just before ctrl+s (a fast typist, a paste typed by a tool, a busy
+    machine) are part of the reply: none is left behind in the editor."""
+
+    async def go() -> None:
+        from textual import events
+        from textual.keys import _character_to_key
+
+        app = make_app(scenario="snap-soup-en")
+        async with app.run_test(size=(100, 30)) as pilot:
+            screen = await _start(pilot)
+            text = "I'm so sorry. I'll bring you a fresh soup right now, and dessert is on us."
+            driver = app._driver
+            for ch in [*text, "ctrl+s"]:  # sent as a terminal does, without waiting
+                key = events.Key(ch, None) if ch == "ctrl+s" else events.Key(
+                    ch if ch.isalnum() else _character_to_key(ch), ch)
+                key.set_sender(app)
+                driver.send_message(key)
+            await pilot.pause()
+            await pilot.pause()
+            assert [t.reply for t in screen.session.turns] == [text]
+            assert screen.query_one("#reply-editor").text == ""
+
+    run(go())
+
 def test_a_huge_paste_is_scored_and_its_notice_shown() -> None:
     async def go() -> None:
         app = make_app(scenario="snap-soup-en")
@@ -183,6 +209,27 @@ def test_the_turn_timer_passes_elapsed_time_and_flags_over_time() -> None:
 
     run(go())
 
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_the_turn_timer_and_the_mood_do_not_overlap_at_80_columns(lang: str) -> None:
+    async def go() -> None:
+        from textual.widgets import TextArea
+
+        app = make_app(scenario="snap-soup-en", ui_lang=lang, time_limit=120.0)
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = await _start(pilot)
+            await send_reply(pilot, GOOD["en"][0])
+            screen._turn_started -= 119  # nearly out of time, the longest the timer gets
+            screen._tick()
+            await pilot.pause()
+            shown = [w for w in screen.query("#play-status > *") if w.display]
+            for left, right in itertools.pairwise(shown):
+                assert left.region.right <= right.region.x, f"{left.id} runs under {right.id}"
+            assert shown[-1].region.right <= 80
+            editor = screen.query_one("#reply-editor", TextArea)
+            assert "119/120 s" in str(editor.border_title), "the time is shown where one types"
+
+    run(go())
 
 # --------------------------------------------------------------------------- colours
 def test_no_color_is_respected(no_color_env: None) -> None:
@@ -273,6 +320,139 @@ def test_the_theme_choice_is_remembered() -> None:
     assert profile.load().theme == "high-contrast"
 
 
+# --------------------------------------------------------------------------- the end
+ENDING_REPLIES = [
+    "You're lucky we serve soup at all.",
+    GOOD["en"][0],
+    "Two minutes, and dessert is on the house.",
+]
+
+
+def _footer_keys(app: Any) -> list[str]:
+    """The keys the Footer shows, as the trainee reads them ("^s Debrief")."""
+    from textual.widgets._footer import FooterKey
+
+    return [
+        f"{k.key_display} {k.description}".strip()
+        for k in app.screen.query(FooterKey)
+        if k.display and not k.disabled
+    ]
+
+
+def test_once_the_conversation_ends_the_play_screen_takes_no_more_replies() -> None:
+    async def go() -> None:
+        from textual.widgets import TextArea
+
+        from simulator.tui.screens.debrief import DebriefScreen
+        from simulator.tui.screens.play import PlayScreen
+
+        app = make_app(scenario="snap-soup-en")
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = await _start(pilot)
+            keys = _footer_keys(app)
+            assert "^s Send" in keys and "f2 Hint" in keys and "esc Leave" in keys
+            for reply in ENDING_REPLIES:
+                await send_reply(pilot, reply)
+            assert screen.session.ended
+            await pilot.pause()
+            keys = _footer_keys(app)
+            assert "^s Debrief" in keys
+            assert not [k for k in keys if k.endswith(("Send", "Hint", "Leave"))], keys
+            editor = screen.query_one("#reply-editor", TextArea)
+            assert editor.disabled and not editor.display  # no box inviting a reply
+            # Typing on, as if writing the next reply (Enter included): nothing happens.
+            await type_text(pilot, "Sorry again\nrnep ")
+            assert app.screen is screen and len(screen.session.turns) == 3
+            assert editor.text == ""
+            await pilot.press("ctrl+s")
+            await pilot.pause()
+            assert isinstance(app.screen, DebriefScreen)
+            assert not isinstance(app.screen, PlayScreen)
+
+    run(go())
+
+
+def test_taking_back_the_ending_reply_reopens_the_editor() -> None:
+    async def go() -> None:
+        from textual.widgets import TextArea
+
+        app = make_app(scenario="snap-soup-en")
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = await _start(pilot)
+            for reply in ENDING_REPLIES:
+                await send_reply(pilot, reply)
+            assert screen.session.ended
+            assert "f3 Retry" in _footer_keys(app)
+            await pilot.press("f3")
+            await pilot.pause()
+            editor = screen.query_one("#reply-editor", TextArea)
+            assert not screen.session.ended
+            assert editor.display and not editor.disabled and app.focused is editor
+            assert editor.text == ENDING_REPLIES[-1]
+            assert "^s Send" in _footer_keys(app)
+            assert not screen.query(".chat-note.ending")
+
+    run(go())
+
+
+def test_a_long_ending_title_is_shown_whole_beside_the_score(tmp_path: Path) -> None:
+    """At 80x24 a long ending title wraps inside the result box (it was cut off, and ran
+    into the score)."""
+    folder = tmp_path / "snap"
+    shutil.copytree(SNAP, folder)
+    soup = folder / "soup.yaml"
+    long_title = "Soup saved, a table kept, and a customer who comes back with friends next week"
+    soup.write_text(soup.read_text(encoding="utf-8").replace("title: Soup saved", f"title: {long_title}"),
+                    encoding="utf-8")
+
+    async def go() -> None:
+        from simulator.tui.screens.debrief import DebriefScreen
+
+        app = make_app(scenario="snap-soup-en", extra_dirs=[folder])
+        async with app.run_test(size=(80, 24)) as pilot:
+            await _start(pilot)
+            for reply in ENDING_REPLIES:
+                await send_reply(pilot, reply)
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            assert isinstance(app.screen, DebriefScreen)
+            box = app.screen.query_one("#result")
+            outcome, total = app.screen.query_one("#outcome"), app.screen.query_one("#total")
+            assert box.content_region.contains_region(outcome.region), "the title is cut off"
+            assert box.content_region.contains_region(total.region)
+            assert outcome.region.right < total.region.x, "the title runs into the score"
+
+    run(go())
+
+def _footer_fits(app: Any, wanted: set[str]) -> None:
+    from textual.widgets._footer import FooterKey
+
+    keys = sorted(app.screen.query(FooterKey), key=lambda k: k.region.x)
+    assert {k.key_display for k in keys} >= wanted
+    for left, right in itertools.pairwise(keys):
+        assert left.region.right <= right.region.x, f"{left.description} is hidden"
+    assert keys[-1].region.right <= app.size.width
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_every_key_of_the_play_and_debrief_footers_fits_in_80_columns(lang: str) -> None:
+    async def go() -> None:
+        from simulator.tui.screens.debrief import DebriefScreen
+
+        app = make_app(scenario="snap-soup-en", ui_lang=lang)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await _start(pilot)
+            _footer_fits(app, {"^s", "f2", "f3", "esc", "^q", "f1"})
+            for reply in ENDING_REPLIES:
+                await send_reply(pilot, reply)
+            _footer_fits(app, {"^s", "f3", "^q", "f1"})
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            assert isinstance(app.screen, DebriefScreen)
+            _footer_fits(app, {"r", "n", "e", "p", "^q", "f1"})
+
+    run(go())
+
 # --------------------------------------------------------------------------- resume
 def test_quitting_mid_scenario_keeps_it_and_the_next_start_offers_to_resume() -> None:
     async def first() -> None:
@@ -291,6 +471,8 @@ def test_quitting_mid_scenario_keeps_it_and_the_next_start_offers_to_resume() ->
         async with app.run_test(size=(100, 30)) as pilot:
             await settle(pilot)
             assert isinstance(app.screen, ResumeScreen)
+            text = str(app.screen.query_one("#resume-text").render())
+            assert "“The cold soup” after 1 reply (" in text  # (not "after 1 replies")
             await pilot.press("r")
             await settle(pilot)
             screen = app.screen
@@ -316,6 +498,123 @@ def test_quitting_mid_scenario_keeps_it_and_the_next_start_offers_to_resume() ->
     run(first())
     run(second())
     run(third())
+
+
+def test_a_resumed_conversation_continues_the_same_attempt_in_the_store() -> None:
+    from simulator.store.store import Store
+
+    def attempts() -> list[dict[str, Any]]:
+        store = Store.open(None)
+        try:
+            found = store.attempts(trainee="Sam Trainee", scenario="snap-soup-en")
+            return [{**a, "turns": store.turns(a["id"], include_retracted=True)} for a in found]
+        finally:
+            store.close()
+
+    async def first() -> None:
+        app = make_app(scenario="snap-soup-en")
+        async with app.run_test(size=(100, 30)) as pilot:
+            await _start(pilot)
+            await send_reply(pilot, "You're lucky we serve soup at all.")
+            await pilot.press("ctrl+q")
+            await pilot.pause()
+
+    async def resume_and_finish() -> None:
+        from simulator.tui.screens.play import PlayScreen
+
+        app = make_app(offer_resume=True)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await settle(pilot)
+            await pilot.press("r")
+            await settle(pilot)
+            screen = app.screen
+            assert isinstance(screen, PlayScreen)
+            [before] = attempts()
+            assert before["outcome"] is None, "a resumed attempt is being played again"
+            await send_reply(pilot, GOOD["en"][0])
+            await send_reply(pilot, "Two minutes, and dessert is on the house.")
+            assert screen.session.ended
+
+    run(first())
+    [left] = attempts()
+    assert left["outcome"] == "unfinished" and [t["turn"] for t in left["turns"]] == [1]
+    run(resume_and_finish())
+    [attempt] = attempts()  # the same attempt, not a second one
+    assert attempt["id"] == left["id"]
+    assert [(t["seq"], t["turn"]) for t in attempt["turns"]] == [(1, 1), (2, 2), (3, 3)]
+    assert attempt["turn_count"] == 3
+    assert attempt["outcome"] == "kept"
+    assert attempt["turns"][0]["reply"] == "You're lucky we serve soup at all."
+
+
+# --------------------------------------------------------------------------- progress
+def test_a_headless_attempt_counts_in_the_app_and_no_record_leaves_none(tmp_path: Path) -> None:
+    from simulator.cli import main
+    from simulator.store.store import Store
+
+    replies = tmp_path / "replies.txt"
+    replies.write_text("\n\n".join(ENDING_REPLIES) + "\n", encoding="utf-8")
+    assert main(["--scenarios", str(SNAP), "play", "--scenario", "snap-soup-en",
+                 "--name", "Sam Trainee", "--script", str(replies), "--format", "json"]) == 0
+
+    async def look() -> None:
+        from textual.widgets import DataTable
+
+        app = make_app()
+        async with app.run_test(size=(100, 30)) as pilot:
+            await settle(pilot)
+            table = app.screen.query_one("#scenarios", DataTable)
+            best = str(table.get_cell("snap-soup-en", "best")).strip()
+            assert best.isdigit(), "the headless attempt's score is the best in the library"
+            await pilot.press("p")
+            await settle(pilot)
+            assert app.screen.query_one("#attempts", DataTable).row_count == 1
+
+    run(look())
+
+    async def dry_run() -> None:
+        app = make_app(scenario="snap-soup-en", record=False)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await _start(pilot)
+            await send_reply(pilot, ENDING_REPLIES[0])
+            await pilot.press("ctrl+q")
+            await pilot.pause()
+
+    run(dry_run())
+    with Store.open(None) as store:
+        assert len(store.attempts(trainee="Sam Trainee")) == 1  # the headless one only
+
+
+def test_a_headless_script_that_ran_out_is_resumed_in_the_app_as_the_same_attempt(
+    tmp_path: Path,
+) -> None:
+    from simulator.cli import main
+    from simulator.store.store import Store
+
+    replies = tmp_path / "replies.txt"
+    replies.write_text(ENDING_REPLIES[0] + "\n", encoding="utf-8")
+    assert main(["--scenarios", str(SNAP), "play", "--scenario", "snap-soup-en",
+                 "--name", "Sam Trainee", "--script", str(replies)]) == 0
+
+    async def resume_it() -> None:
+        from simulator.tui.screens.play import PlayScreen
+
+        app = make_app(offer_resume=True)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await settle(pilot)
+            assert app.screen.id == "resume-screen"
+            await pilot.press("r")
+            await settle(pilot)
+            assert isinstance(app.screen, PlayScreen)
+            for reply in ENDING_REPLIES[1:]:
+                await send_reply(pilot, reply)
+            assert app.screen.session.ended
+
+    run(resume_it())
+    with Store.open(None) as store:
+        [attempt] = store.attempts(trainee="Sam Trainee")
+        assert attempt["outcome"] == "kept"
+        assert [t["reply"] for t in store.turns(attempt["id"])] == ENDING_REPLIES
 
 
 # --------------------------------------------------------------------------- workshop
@@ -381,6 +680,27 @@ def test_a_workshop_asks_the_name_every_time_and_forces_its_rules() -> None:
     assert all(r["outcome"] in ("lost", "escalated") for r in rows)
     store.close()
 
+
+def test_a_workshop_conversation_left_unfinished_is_not_offered_outside_it(
+    tmp_path: Path,
+) -> None:
+    """Resuming it in the trainee's own app would record it as a personal attempt,
+    apart from the workshop that is still waiting for it."""
+    from simulator.cli import main
+
+    code = _workshop(mode="practice")
+    replies = tmp_path / "replies.txt"
+    replies.write_text("You're lucky we serve soup at all.\n", encoding="utf-8")
+    assert main(["--scenarios", str(SNAP), "play", "--workshop", code, "--name", "Sam Trainee",
+                 "--script", str(replies)]) == 0
+
+    async def go() -> None:
+        app = make_app(offer_resume=True)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await settle(pilot)
+            assert app.screen.id == "library"
+
+    run(go())
 
 def test_a_closed_workshop_says_so() -> None:
     code = _workshop(close=True)

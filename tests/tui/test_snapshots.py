@@ -88,6 +88,22 @@ def test_play_with_feedback(snap_compare: Any, size: tuple[int, int], fixed_cloc
 
 
 @pytest.mark.parametrize("size", SIZES)
+def test_play_ended(snap_compare: Any, size: tuple[int, int], fixed_clock: None) -> None:
+    """The ending reached: no editor, the keys that still matter."""
+
+    async def run_before(pilot: Any) -> None:
+        await _open_play(pilot)
+        _steady(pilot)
+        await send_reply(pilot, "You're lucky we serve soup at all.")
+        await send_reply(pilot, GOOD["en"][0])
+        await send_reply(pilot, "Two minutes, and dessert is on the house.")
+        await settle(pilot)
+
+    app = make_app(scenario="snap-soup-en")
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES)
 def test_debrief(snap_compare: Any, size: tuple[int, int], fixed_clock: None) -> None:
     async def run_before(pilot: Any) -> None:
         await _open_play(pilot)

@@ -290,3 +290,74 @@ def test_serve_refuses_closed_or_unknown_workshops(cli: Any) -> None:
     assert code == 2 and "not a workshop code" in err
     code, _, err = cli("serve", "--workshop", join, "--public-url", "ftp://x")
     assert code == 2
+
+
+# ------------------------------------------------------------------- play outside workshops
+def _mine(url: str, name: str) -> list[dict[str, Any]]:
+    with Store.open(url) as s:
+        return s.attempts(trainee=name)
+
+
+def test_headless_play_counts_in_the_profile_name_progress(cli: Any, tmp_path: Path) -> None:
+    from simulator import profile
+
+    profile.update(name="Pat Profile")
+    code, out, err = cli("play", "--scenario", "mini-en", "--script", script(tmp_path, FIX, DONE))
+    assert code == 0, err
+    assert "Recorded in the progress of Pat Profile" in out and "not recorded" not in err
+    [a] = _mine(cli.url, "Pat Profile")
+    assert a["outcome"] == "kept" and a["workshop"] is None and a["turn_count"] == 2
+    with Store.open(cli.url) as s:
+        assert [t["reply"] for t in s.turns(a["id"])] == [FIX, DONE]
+        assert s.best_scores("Pat Profile") == {"mini-en": a["score"]}
+    code, out, _ = cli("progress", "--format", "json")
+    assert code == 0 and [x["id"] for x in json.loads(out)["attempts"]] == [a["id"]]
+
+
+def test_headless_play_records_under_name_and_an_unfinished_script(
+    cli: Any, tmp_path: Path
+) -> None:
+    from simulator import profile
+
+    profile.update(name="Pat Profile")
+    code, out, err = cli("play", "--scenario", "mini-en", "--name", "Ann", "--format", "json",
+                         "--script", script(tmp_path, LUCKY))
+    assert code == 0, err
+    data = json.loads(out)
+    [a] = _mine(cli.url, "Ann")
+    assert data["outcome"] == "unfinished" and data["attempt_id"] == a["id"]
+    assert data["trainee"] == "Ann" and a["outcome"] == "unfinished" and a["turn_count"] == 1
+    assert _mine(cli.url, "Pat Profile") == []
+
+
+def test_no_record_leaves_the_progress_alone(cli: Any, tmp_path: Path) -> None:
+    from simulator import profile
+
+    profile.update(name="Pat Profile")
+    code, out, err = cli("play", "--scenario", "mini-en", "--no-record", "--format", "json",
+                         "--script", script(tmp_path, FIX, DONE))
+    assert code == 0, err
+    assert json.loads(out)["attempt_id"] is None and "not recorded" not in err
+    assert _mine(cli.url, "Pat Profile") == []
+    code, _, err = cli("play", "--workshop", "K7QMPX", "--no-record",
+                       "--script", script(tmp_path, FIX))
+    assert code == 2 and "--no-record" in err
+
+
+def test_headless_play_without_a_name_says_it_is_not_recorded(cli: Any, tmp_path: Path) -> None:
+    code, out, err = cli("play", "--scenario", "mini-en", "--script", script(tmp_path, FIX, DONE))
+    assert code == 0 and "KEPT" in out
+    assert "not recorded in your progress" in err and "--name" in err
+    with Store.open(cli.url) as s:
+        assert s.attempts() == []
+
+
+def test_headless_play_records_in_the_data_folder_by_default(
+    cli: Any, tmp_path: Path, _isolated_home: Path
+) -> None:
+    # Tests run with SIMULATOR_HOME in a temporary folder: never the user's own.
+    code, _, err = cli("play", "--scenario", "mini-en", "--name", "Ann",
+                       "--script", script(tmp_path, FIX, DONE), db=False)
+    assert code == 0, err
+    assert len(_mine(f"sqlite:///{_isolated_home / 'results.sqlite'}", "Ann")) == 1
+    assert list((_isolated_home / "transcripts").glob("*-mini-en.jsonl"))

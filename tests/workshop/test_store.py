@@ -241,3 +241,89 @@ def test_postgres_urls_use_psycopg3() -> None:
     assert normalise_url("postgresql://u@h/db") == "postgresql+psycopg://u@h/db"
     assert normalise_url("postgres://u@h/db") == "postgresql+psycopg://u@h/db"
     assert normalise_url("sqlite:///x.db") == "sqlite:///x.db"
+
+
+# ------------------------------------------------------------------------------ resume
+def _left(store: Store, wlib: Any, path: Path, replies: list[str]) -> tuple[Session, Recorder]:
+    """A practice session on long-en, recorded, left after ``replies``."""
+    session, rec = play(store, wlib, "Ann", replies, scenario="long-en", mode="practice",
+                        path=path)
+    assert not session.ended
+    return session, rec
+
+
+def _stored(store: Store, attempt_id: int) -> list[tuple[int, int, str, bool]]:
+    return [(r["seq"], r["turn"], r["reply"], r["retracted"])
+            for r in store.turns(attempt_id, include_retracted=True)]
+
+
+def test_a_resumed_session_continues_its_attempt(store: Store, wlib: Any, tmp_path: Path) -> None:
+    from simulator.engine.session import resume
+
+    path = tmp_path / "t.jsonl"
+    session, rec = _left(store, wlib, path, [LUCKY])
+    rec.abandon()
+    session.close()
+    assert store.attempt(rec.attempt_id)["outcome"] == "unfinished"
+    sc = wlib.scenario("long-en")
+    again = resume(path, sc, wlib.packs_for(sc))
+    rec2 = Recorder.resume(again, store, "ann")  # names are case-insensitive
+    assert rec2.attempt_id == rec.attempt_id
+    assert len(store.attempts(trainee="Ann")) == 1
+    a = store.attempt(rec.attempt_id)
+    assert a["outcome"] is None and a["finished_at"] is None and a["turn_count"] == 1
+    again.reply(FIX)
+    assert _stored(store, rec.attempt_id) == [(1, 1, LUCKY, False), (2, 2, FIX, False)]
+    assert store.attempt(rec.attempt_id)["transcript"] == path.read_text(encoding="utf-8")
+
+
+def test_resuming_adds_the_turns_a_crash_kept_from_the_store(
+    store: Store, wlib: Any, tmp_path: Path
+) -> None:
+    from simulator.engine.session import resume
+
+    path = tmp_path / "t.jsonl"
+    session, rec = _left(store, wlib, path, [LUCKY])
+    rec.detach()  # the process dies after the transcript got the reply, before the store
+    session.reply(CALM)
+    session.close()
+    sc = wlib.scenario("long-en")
+    rec2 = Recorder.resume(resume(path, sc, wlib.packs_for(sc)), store, "Ann")
+    assert rec2.attempt_id == rec.attempt_id
+    assert _stored(store, rec.attempt_id) == [(1, 1, LUCKY, False), (2, 2, CALM, False)]
+    assert store.attempt(rec.attempt_id)["turn_count"] == 2
+
+
+def test_resuming_retracts_a_stored_turn_the_transcript_took_back(
+    store: Store, wlib: Any, tmp_path: Path
+) -> None:
+    from simulator.engine.session import resume
+
+    path = tmp_path / "t.jsonl"
+    session, rec = _left(store, wlib, path, [LUCKY, CALM])
+    rec.detach()
+    session.retry()  # in the transcript only
+    session.close()
+    sc = wlib.scenario("long-en")
+    again = resume(path, sc, wlib.packs_for(sc))
+    Recorder.resume(again, store, "Ann")
+    assert _stored(store, rec.attempt_id) == [(1, 1, LUCKY, False), (2, 2, CALM, True)]
+    assert store.attempt(rec.attempt_id)["turn_count"] == 1
+    again.reply(FIX)
+    assert [r["reply"] for r in store.turns(rec.attempt_id)] == [LUCKY, FIX]
+
+
+def test_a_session_resumed_under_another_name_is_a_new_attempt(
+    store: Store, wlib: Any, tmp_path: Path
+) -> None:
+    from simulator.engine.session import resume
+
+    path = tmp_path / "t.jsonl"
+    session, rec = _left(store, wlib, path, [LUCKY])
+    rec.abandon()
+    session.close()
+    sc = wlib.scenario("long-en")
+    rec2 = Recorder.resume(resume(path, sc, wlib.packs_for(sc)), store, "Bob")
+    assert rec2.attempt_id != rec.attempt_id
+    assert [r["reply"] for r in store.turns(rec2.attempt_id)] == [LUCKY]
+    assert store.attempt(rec.attempt_id)["outcome"] == "unfinished"  # Ann's is untouched

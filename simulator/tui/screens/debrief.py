@@ -37,11 +37,13 @@ def step_bar(done: int, of: int, width: int = 10) -> Content:
 class DebriefScreen(AppScreen[None]):
     CSS_PATH = STYLES / "debrief.tcss"  # read when the screen is first shown
     BINDINGS: ClassVar[list[BindingType]] = [
+        # Short labels and a compact Footer: every key fits in 80 columns, in French too.
+        # (Esc is not shown there: the Library button says it, and F1 lists it.)
         Binding("r", "again", N_("Try again")),
-        Binding("n", "next", N_("Next scenario")),
+        Binding("n", "next", N_("Next")),
         Binding("e", "export", N_("Export")),
         Binding("p", "app.progress", N_("Progress")),
-        Binding("escape", "library", N_("Library")),
+        Binding("escape", "library", N_("Library"), show=False),
     ]
 
     def __init__(self, play: Play) -> None:
@@ -101,7 +103,7 @@ class DebriefScreen(AppScreen[None]):
             yield Button(_("Next scenario"), id="next", compact=True)
             yield Button(_("Export"), id="export", compact=True)
             yield Button(_("Library"), id="library", compact=True)
-        yield Footer()
+        yield Footer(compact=True)
 
     def _steps(self) -> Content:
         rows = []

@@ -28,6 +28,11 @@ EVERYWHERE: tuple[tuple[str, str], ...] = (
     ("tab / shift+tab", N_("Move between fields and buttons")),
     ("ctrl+q", N_("Quit (a conversation in progress is kept to resume)")),
 )
+# Where a key's Footer label needs more words in the help.
+LONGER: dict[str, str] = {
+    "debrief": N_("The debrief, once the conversation has ended"),
+    "next": N_("Next scenario"),
+}
 EXTRA: dict[str, tuple[tuple[str, str], ...]] = {
     "library": (("↑ / ↓", N_("Move in the list")), ("Enter", N_("Read the briefing of a scenario"))),
     "debrief": (("tab", N_("Move between the buttons")),),
@@ -72,7 +77,7 @@ class HelpScreen(AppModal[None]):
                         seen.add(b.action)
                         keys = [self.app.get_key_display(x) for x in Binding.make_bindings(screen.BINDINGS)
                                 if x.action == b.action]
-                        rows.append((" / ".join(keys), _(b.description)))
+                        rows.append((" / ".join(keys), _(LONGER.get(b.action, b.description))))
                     rows += [(k, _(d)) for k, d in extra]
                     yield from self._section(_(title), rows)
                 yield Static(Content.styled(

@@ -31,16 +31,17 @@ from simulator.tui.widgets.meters import MoodMeter, patience_dots
 class PlayScreen(AppScreen[None]):
     CSS_PATH = STYLES / "play.tcss"  # read when the screen is first shown
     BINDINGS: ClassVar[list[BindingType]] = [
-        # Not priority bindings: a priority binding runs before the keys already typed
-        # reach the editor, so a fast "type, ctrl+s" (or a paste then ctrl+s) would send
-        # the reply without its last characters. The editor does not use these keys.
-        Binding("ctrl+s", "send", N_("Send")),
-        Binding("ctrl+enter", "send", N_("Send"), show=False),
+        # Once an ending is reached, the send keys open the debrief instead (and say so).
+        Binding("ctrl+s", "send", N_("Send"), priority=True),
+        Binding("ctrl+s", "debrief", N_("Debrief"), priority=True),
+        Binding("ctrl+enter", "send", N_("Send"), show=False, priority=True),
+        Binding("ctrl+enter", "debrief", N_("Debrief"), show=False, priority=True),
         Binding("f2", "hint", N_("Hint")),
         Binding("ctrl+g", "hint", N_("Hint"), show=False),
         Binding("f3", "retry", N_("Retry")),
         Binding("ctrl+r", "retry", N_("Retry"), show=False),
         Binding("escape", "leave", N_("Leave")),
+        Binding("escape", "debrief", N_("Debrief"), show=False),
     ]
 
     def __init__(self, play: Play) -> None:
@@ -50,6 +51,7 @@ class PlayScreen(AppScreen[None]):
         self._turn_started = time.monotonic()
         self._you = _("You")
         self._key_state: bool | None = None
+        self._send_queued = False
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -59,7 +61,6 @@ class PlayScreen(AppScreen[None]):
             yield Static(id="turn")
             yield Static(id="score")
             yield Static(id="patience")
-            yield Static(id="timer")
             yield MoodMeter(s.mood, id="mood")
         with Horizontal(id="play-main"):
             chat = VerticalScroll(id="chat")
@@ -80,8 +81,9 @@ class PlayScreen(AppScreen[None]):
             editor.border_title = _("Your reply")
             editor.border_subtitle = _("ctrl+s send · Enter new line")
             yield editor
+            yield Static(id="ended-note")  # in the editor's place once the conversation ends
             yield Button(_("Send"), id="send", variant="primary")
-        yield Footer()
+        yield Footer(compact=True)  # every key fits in 80 columns, in French too
 
     def _history(self) -> ComposeResult:
         """The conversation so far (a resumed session starts with its past turns)."""
@@ -183,23 +185,39 @@ class PlayScreen(AppScreen[None]):
         ]
 
     def _tick(self) -> None:
-        timer = self.query_one("#timer", Static)
+        """The turn timer, on the editor's border where the trainee is looking (at 80
+        columns the status bar has no room for it beside the mood)."""
+        editor = self.query_one("#reply-editor", TextArea)
         limit = self.session.time_limit
         if not limit or self.session.ended:
-            timer.display = False
+            editor.border_title = _("Your reply")
             return
         elapsed = int(time.monotonic() - self._turn_started)
         style = "bold $error" if elapsed > limit else ("bold $warning" if elapsed > 0.75 * limit else "")
-        timer.update(Content.assemble((_("Time") + " ", "bold"), (f"{elapsed}/{int(limit)} s", style)))
+        editor.border_title = Content.assemble(
+            _("Your reply"), " · ", (_("Time") + " ", "bold"), (f"{elapsed}/{int(limit)} s", style)
+        )
 
     def _set_ended(self, ended: bool) -> None:
+        """After an ending the screen takes no more replies: the editor gives way to a
+        note saying what the keys now do, and focus goes to the conversation (arrows
+        scroll it; letters and Enter typed on do nothing)."""
         editor = self.query_one("#reply-editor", TextArea)
         if editor.disabled != ended:
             editor.disabled = ended
+            editor.display = not ended
+            note = self.query_one("#ended-note", Static)
+            note.display = ended
+            if ended:
+                keys = [_("ctrl+s: your debrief.")]
+                if self.session.mode == "practice":
+                    keys.append(_("F3: take your last reply back."))
+                note.update(Content.assemble(
+                    (_("The conversation is over.") + " ", "bold"), " ".join(keys)))
             send = self.query_one("#send", Button)
             send.label = _("Debrief") if ended else _("Send")
             if ended:
-                send.focus()
+                self.query_one("#chat", VerticalScroll).focus()
         if ended != self._key_state:  # the footer only changes when this does
             self._key_state = ended
             self.refresh_bindings()
@@ -207,18 +225,41 @@ class PlayScreen(AppScreen[None]):
     # ------------------------------------------------------------------ actions
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         practice = self.session.mode == "practice"
+        ended = self.session.ended
         if action == "hint":
-            if not practice:
-                return False
-            return None if self.session.ended else True
+            return practice and not ended
         if action == "retry":
             return practice  # always offered in practice (says so when nothing to take back)
+        if action in ("send", "leave"):
+            return not ended
+        if action == "debrief":
+            return ended
         return True
 
-    @on(Button.Pressed, "#send")
-    def action_send(self) -> None:
+    def action_debrief(self) -> None:
         if self.session.ended:
             self.sim.show_debrief(self.play)
+
+    @on(Button.Pressed, "#send")
+    def _pressed_send(self) -> None:
+        if self.session.ended:
+            self.action_debrief()
+        else:
+            self.action_send()
+
+    def action_send(self) -> None:
+        if self.session.ended:
+            self.action_debrief()
+            return
+        # ctrl+s is a priority key, handled at once; keys typed just before it may still
+        # wait in the editor's queue. Send once the editor has taken them all.
+        if not self._send_queued:
+            self._send_queued = True
+            self.query_one("#reply-editor", TextArea).call_later(self._send_now)
+
+    def _send_now(self) -> None:
+        self._send_queued = False
+        if self.session.ended:
             return
         editor = self.query_one("#reply-editor", TextArea)
         text = editor.text
@@ -276,7 +317,7 @@ class PlayScreen(AppScreen[None]):
 
     def action_leave(self) -> None:
         if self.session.ended:
-            self.sim.show_debrief(self.play)
+            self.action_debrief()
             return
         from simulator.tui.screens.confirm import ConfirmScreen
 

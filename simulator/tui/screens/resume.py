@@ -36,7 +36,8 @@ class ResumeScreen(AppModal[str]):
                     "You left “{title}” after {n} replies (started {when} UTC).",
                     self.item.replies,
                 ).format(
-                    title=self.item.title, n=self.item.replies, when=self.item.started)
+                    title=self.item.title, n=self.item.replies, when=self.item.started),
+                id="resume-text",
             )
             if self.count > 1:
                 yield Static(ngettext(
