@@ -79,7 +79,9 @@ class SimulatorApp(App[int]):
         self.push_screen(LibraryScreen())
         self._sized = True
         self.call_after_refresh(self._check_size, self.size.width, self.size.height)
-        self.run_worker(self._welcome(), exclusive=True, group="welcome")
+        # The welcome (name, resume offer) waits for library_ready: looking for an
+        # interrupted conversation imports the engine and loads the library in a thread,
+        # which would slow the first screen down (bench/bench_app.py).
 
     async def _welcome(self) -> None:
         """Ask the name (once, or every time in a workshop), offer to resume, open a scenario."""
@@ -107,11 +109,18 @@ class SimulatorApp(App[int]):
             self.open_scenario(self.ctx.config.scenario)
 
     def library_ready(self) -> None:
-        """Called by the library screen once its list is on screen (start-up benchmark)."""
-        target = os.environ.get(READY_ENV)
-        if not target or self._ready_reported:
+        """Called by the library screen once its list is on screen: the welcome starts.
+
+        With SIMULATOR_EXIT_WHEN_READY (start-up benchmark), the app reports this moment
+        and exits instead.
+        """
+        if self._ready_reported:
             return
         self._ready_reported = True
+        target = os.environ.get(READY_ENV)
+        if not target:
+            self.run_worker(self._welcome(), exclusive=True, group="welcome")
+            return
         import resource
 
         peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
