@@ -7,13 +7,12 @@ owns every decision. ``run_app`` is what ``simulator`` (no arguments) and
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import os
 import sys
 import time
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import App
 from textual.binding import Binding, BindingType
@@ -23,6 +22,9 @@ from simulator.tui.context import AppConfig, Context, Play
 from simulator.tui.i18n import N_, _, detect_language, set_language
 from simulator.tui.screens.base import translate_bindings
 from simulator.tui.themes import DEFAULT_THEME, THEMES
+
+if TYPE_CHECKING:
+    import argparse
 
 MIN_WIDTH, MIN_HEIGHT = 80, 24
 STYLES = Path(__file__).parent / "styles"
@@ -276,8 +278,9 @@ def make_app(config: AppConfig, library: Any = None) -> SimulatorApp:
     return SimulatorApp(ctx)
 
 
-def run_app(args: argparse.Namespace, scenario: str | None = None) -> int:
-    config = AppConfig.from_args(args, scenario)
+def run_app(args: argparse.Namespace | None, scenario: str | None = None) -> int:
+    """The app, as the command line asks (``args`` None: ``simulator`` with no arguments)."""
+    config = AppConfig() if args is None else AppConfig.from_args(args, scenario)
     ctx = Context(config)
     set_language(config.ui_lang or ctx.profile.ui_lang or detect_language())
     if config.workshop:

@@ -17,11 +17,10 @@ import json
 import os
 import tempfile
 from dataclasses import asdict, dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from simulator.paths import data_dir, scenarios_dir
+from simulator.paths import builtin_scenarios_dir, data_dir, scenarios_dir
 
 if TYPE_CHECKING:
     from simulator.model.library import Library
@@ -54,18 +53,10 @@ class Index:
     broken: list[BrokenFile] = field(default_factory=list)
 
 
-def builtin_root() -> Path:
-    """Where the built-in library is (as :func:`simulator.model.library.builtin_dir`)."""
-    packaged = resources.files("simulator").joinpath("scenarios")
-    if packaged.is_dir():
-        return Path(str(packaged))
-    return Path(__file__).resolve().parents[2] / "scenarios"
-
-
 def roots(extra: list[Path], builtin: bool, user: bool) -> list[Path]:
     out = list(extra)
     if builtin:
-        out.append(builtin_root())
+        out.append(builtin_scenarios_dir())
     if user:
         out.append(scenarios_dir())
     return out
