@@ -60,6 +60,7 @@ class LibraryScreen(AppScreen[None]):
         self._best: dict[str, int] = {}
         self._shown: list[str] = []
         self._resumes = 0
+        self._laid_out_for: tuple[int, int] | None = None  # column widths of the list
 
     def compose(self) -> ComposeResult:
         ctx = self.ctx
@@ -138,6 +139,7 @@ class LibraryScreen(AppScreen[None]):
         current = self._current()
         table.clear(columns=True)
         title_w, tags_w = self._widths()
+        self._laid_out_for = (title_w, tags_w)
         table.add_column(Text(_("Scenario")), key="title", width=title_w)
         table.add_column(Text(_("Lang")), key="lang", width=4)
         table.add_column(Text(_("Level")), key="level", width=9)
@@ -182,7 +184,9 @@ class LibraryScreen(AppScreen[None]):
         return rest - tags, tags
 
     def on_resize(self) -> None:
-        self.refresh_list(reload=False)
+        # The first resize comes right after mount, at the size the list was made for.
+        if self._widths() != self._laid_out_for:
+            self.refresh_list(reload=False)
 
     def _current(self) -> str | None:
         table = self.query_one("#scenarios", DataTable)
