@@ -90,12 +90,24 @@ class SimulatorApp(App[int]):
             return
         from simulator.tui.screens.library import LibraryScreen
 
-        self.push_screen(LibraryScreen())
+        self.push_screen(LibraryScreen(classes=self._breakpoint_class(self.size.width)))
         self._sized = True
         self.call_after_refresh(self._check_size, self.size.width, self.size.height)
         # The welcome (name, resume offer) waits for library_ready: looking for an
         # interrupted conversation imports the engine and loads the library in a thread,
         # which would slow the first screen down (bench/bench_app.py).
+
+    def _breakpoint_class(self, width: int) -> str:
+        """The class Textual gives a screen this wide on its first resize (breakpoints).
+
+        Given to the library screen when it is made, so that its first styles are the
+        right ones: that class, added on the first resize, restyled every widget of the
+        screen once more before the first screen was shown (~5 ms of the start-up).
+        """
+        for breakpoint, name in sorted(self.HORIZONTAL_BREAKPOINTS, reverse=True):
+            if width >= breakpoint:
+                return name
+        return ""
 
     async def _welcome(self) -> None:
         """Ask the name (once, or every time in a workshop), offer to resume, open a scenario."""

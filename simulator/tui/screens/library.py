@@ -55,8 +55,8 @@ class LibraryScreen(AppScreen[None]):
         Binding("q", "app.quit", N_("Quit"), show=False),
     ]
 
-    def __init__(self) -> None:
-        super().__init__(id="library")
+    def __init__(self, classes: str | None = None) -> None:
+        super().__init__(id="library", classes=classes)
         self._best: dict[str, int] = {}
         self._shown: list[str] = []
         self._resumes = 0
