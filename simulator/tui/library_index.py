@@ -6,7 +6,9 @@ only each scenario's title, language, difficulty, tags and summary, and the erro
 the broken files. Those are kept in ``<data folder>/cache/library-index.json`` with the
 name, size and modification time of every file they came from; when nothing changed,
 the app shows the list from the cache at once and loads the library itself in the
-background. Any change (a file added, removed, edited) means a full load, as before.
+background. Any change (a file added, removed, edited) means a full load, as before; so
+does another version of the program (its checks may have changed), and a cache file that
+cannot be read or does not hold what this module writes is ignored (then rewritten).
 
 This module imports neither Textual nor the model (pydantic).
 """
@@ -20,6 +22,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from simulator import __version__
 from simulator.paths import builtin_scenarios_dir, data_dir, scenarios_dir
 
 if TYPE_CHECKING:
@@ -108,31 +111,61 @@ def _key(folders: list[Path]) -> str:
     return "|".join(str(p.resolve()) for p in folders) + f"|cwd={os.getcwd()}"
 
 
-def read(folders: list[Path], sig: Signature | None = None) -> Index | None:
-    """The cached index of these folders, if no file changed since it was written."""
+def _load() -> dict[str, Any] | None:
+    """The cache file's content, if it is one this version of the program wrote."""
     try:
         data = json.loads(cache_path().read_text(encoding="utf-8"))
-        entry = data["indexes"][_key(folders)]
-        if data.get("format") != FORMAT or entry["signature"] != (sig or signature(folders)):
+    except (OSError, ValueError):  # missing, unreadable, not UTF-8, not JSON
+        return None
+    if (
+        not isinstance(data, dict)
+        or data.get("format") != FORMAT
+        or data.get("version") != __version__
+        or not isinstance(data.get("indexes"), dict)
+    ):
+        return None
+    return data
+
+
+def _strings(values: Any) -> tuple[str, ...]:
+    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+        raise TypeError("not a list of strings")
+    return tuple(values)
+
+
+def _entry(e: Any) -> Entry:
+    fields = ("id", "title", "language", "difficulty", "summary", "customer", "lifetime_value")
+    if not isinstance(e, dict) or set(e) != {*fields, "tags"}:
+        raise TypeError("not an entry")
+    _strings([e[f] for f in fields])
+    return Entry(**{f: e[f] for f in fields}, tags=_strings(e["tags"]))
+
+
+def _broken(b: Any) -> BrokenFile:
+    if not isinstance(b, dict) or not isinstance(b.get("display"), str):
+        raise TypeError("not a broken file")
+    return BrokenFile(b["display"], _strings(b.get("problems")))
+
+
+def read(folders: list[Path], sig: Signature | None = None) -> Index | None:
+    """The cached index of these folders, if no file changed since it was written."""
+    data = _load()
+    if data is None:
+        return None
+    entry = data["indexes"].get(_key(folders))
+    try:
+        if not isinstance(entry, dict) or entry.get("signature") != (sig or signature(folders)):
             return None
-        return Index(
-            [Entry(**{**e, "tags": tuple(e["tags"])}) for e in entry["entries"]],
-            [BrokenFile(b["display"], tuple(b["problems"])) for b in entry["broken"]],
-        )
-    except (OSError, ValueError, KeyError, TypeError):
+        return Index([_entry(e) for e in entry["entries"]], [_broken(b) for b in entry["broken"]])
+    except (KeyError, TypeError):  # written by hand, or by another program: not ours
         return None
 
 
 def write(folders: list[Path], sig: Signature, index: Index) -> None:
     """Remember ``index`` for these folders (best effort: a read-only folder is fine)."""
     path = cache_path()
+    data = _load() or {"format": FORMAT, "version": __version__, "indexes": {}}
     try:
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-            if data.get("format") != FORMAT or not isinstance(data.get("indexes"), dict):
-                raise ValueError
-        except (OSError, ValueError):
-            data = {"format": FORMAT, "indexes": {}}
         indexes: dict[str, Any] = data["indexes"]
         indexes[_key(folders)] = {
             "signature": sig,
@@ -143,8 +176,12 @@ def write(folders: list[Path], sig: Signature, index: Index) -> None:
             indexes.pop(next(iter(indexes)))
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".index-", dir=path.parent)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, ensure_ascii=False)
-        os.replace(tmp, path)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump(data, fh, ensure_ascii=False)
+            os.replace(tmp, path)  # readers see the old file or the new one, never half
+        except BaseException:
+            os.unlink(tmp)
+            raise
     except OSError:
         pass
