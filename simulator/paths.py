@@ -35,6 +35,17 @@ def builtin_scenarios_dir() -> Path:
     return package.resolve().parent / "scenarios"
 
 
+def cache_dir() -> Path:
+    """What can be rebuilt at any time (the platform's user cache folder), or
+    ``$SIMULATOR_HOME/cache`` when that is set."""
+    override = os.environ.get("SIMULATOR_HOME")
+    if override:
+        return Path(override) / "cache"
+    from platformdirs import user_cache_path
+
+    return user_cache_path("simulator", appauthor=False)
+
+
 def scenarios_dir() -> Path:
     return data_dir() / "scenarios"
 

@@ -3,12 +3,13 @@
 Loading the library validates every file (PyYAML, pydantic, RE2): a few hundred
 milliseconds and tens of megabytes before the first screen. The library screen needs
 only each scenario's title, language, difficulty, tags and summary, and the errors of
-the broken files. Those are kept in ``<data folder>/cache/library-index.json`` with the
-name, size and modification time of every file they came from; when nothing changed,
-the app shows the list from the cache at once and loads the library itself in the
-background. Any change (a file added, removed, edited) means a full load, as before; so
-does another version of the program (its checks may have changed), and a cache file that
-cannot be read or does not hold what this module writes is ignored (then rewritten).
+the broken files. Those are kept in ``library-index.json`` in the cache folder
+(:func:`simulator.paths.cache_dir`) with the name, size and modification time of every
+file they came from; when nothing changed, the app shows the list from the cache at once
+and loads the library itself in the background. Any change (a file added, removed,
+edited) means a full load, as before; so does another version of the program (its
+checks may have changed); a cache file that cannot be read or does not hold what this
+module writes is ignored (then rewritten).
 
 This module imports neither Textual nor the model (pydantic).
 """
@@ -23,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from simulator import __version__
-from simulator.paths import builtin_scenarios_dir, data_dir, scenarios_dir
+from simulator.paths import builtin_scenarios_dir, cache_dir, scenarios_dir
 
 if TYPE_CHECKING:
     from simulator.model.library import Library
@@ -104,7 +105,7 @@ def from_library(lib: Library) -> Index:
 
 
 def cache_path() -> Path:
-    return data_dir() / "cache" / "library-index.json"
+    return cache_dir() / "library-index.json"
 
 
 def _key(folders: list[Path]) -> str:
