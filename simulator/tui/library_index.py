@@ -66,14 +66,20 @@ def roots(extra: list[Path], builtin: bool, user: bool) -> list[Path]:
     return out
 
 
+MODEL = Path(__file__).resolve().parents[1] / "model"
+
+
 def signature(folders: list[Path]) -> Signature:
-    """Name, size and modification time of every YAML file under ``folders``."""
+    """Name, size and modification time of every YAML file under ``folders``, and of the
+    model's modules that check them (a check changed in a checkout, where the version
+    number stays the same, must not leave a stale list)."""
     out: Signature = []
-    for root in folders:
+    for root in [*folders, MODEL]:
         if root.is_file():
             files = [root]
         elif root.is_dir():
-            files = sorted(p for p in root.rglob("*") if p.suffix in (".yaml", ".yml"))
+            suffixes = (".py",) if root == MODEL else (".yaml", ".yml")
+            files = sorted(p for p in root.rglob("*") if p.suffix in suffixes)
         else:
             out.append([str(root), -1, -1])
             continue

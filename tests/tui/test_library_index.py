@@ -116,7 +116,9 @@ def test_a_corrupt_cache_is_ignored_then_replaced(folder: Path, content: bytes) 
     ctx = _context(folder)
     assert _titles(ctx) == expected
     assert ctx.loaded
-    assert not _context(folder).loaded  # rewritten: usable again
+    again = _context(folder)
+    assert _titles(again) == expected
+    assert not again.loaded  # rewritten: usable again
 
 
 def test_an_unwritable_cache_folder_is_not_an_error(folder: Path) -> None:
@@ -125,3 +127,19 @@ def test_an_unwritable_cache_folder_is_not_an_error(folder: Path) -> None:
     ctx = _context(folder)
     assert _titles(ctx)
     assert _titles(_context(folder)) == _titles(ctx)
+
+
+def test_a_changed_check_in_the_model_reads_the_files_again(
+    folder: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    model = tmp_path / "model"
+    shutil.copytree(library_index.MODEL, model, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(library_index, "MODEL", model)
+    _titles(_context(folder))
+    unchanged = _context(folder)
+    _titles(unchanged)
+    assert not unchanged.loaded
+    (model / "schema.py").write_text((model / "schema.py").read_text() + "\n# a new check\n")
+    changed = _context(folder)
+    _titles(changed)
+    assert changed.loaded
