@@ -124,7 +124,11 @@ def run_in_pty(cmd: list[str], env: dict[str, str], timeout: float = 60) -> tupl
 
 
 def measure_start(runs: int) -> dict[str, Any]:
-    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "TEXTUAL")}
+    # PYTHONDONTWRITEBYTECODE (set in some shells and CI) would make every start compile
+    # the project's modules from source, which an installed copy never does: the warm-up
+    # runs below could not write the bytecode they are there to warm.
+    dropped = ("NO_COLOR", "TEXTUAL", "PYTHONDONTWRITEBYTECODE")
+    env = {k: v for k, v in os.environ.items() if k not in dropped}
     env["TERM"] = env.get("TERM", "xterm-256color") if env.get("TERM") not in (None, "dumb") else "xterm-256color"
     with tempfile.TemporaryDirectory() as home:
         (Path(home) / "profile.json").write_text('{"name": "Bench", "ui_lang": "en"}')

@@ -19,6 +19,33 @@ def data_dir() -> Path:
     return user_data_path("simulator", appauthor=False)
 
 
+def builtin_scenarios_dir() -> Path:
+    """The built-in library: inside the installed package, or the repository's top level.
+
+    A wheel carries it as ``simulator/scenarios``; an editable install or a checkout reads
+    the top-level ``scenarios/`` folder it comes from. The package is imported from plain
+    files (the library is read with pathlib anyway), so its folder is found from
+    ``__file__``: ``importlib.resources.files`` gives the same path but costs the app
+    ~5 ms of imports (zipfile and others) before its first screen.
+    """
+    package = Path(__file__).parent
+    packaged = package / "scenarios"
+    if packaged.is_dir():
+        return packaged
+    return package.resolve().parent / "scenarios"
+
+
+def cache_dir() -> Path:
+    """What can be rebuilt at any time (the platform's user cache folder), or
+    ``$SIMULATOR_HOME/cache`` when that is set."""
+    override = os.environ.get("SIMULATOR_HOME")
+    if override:
+        return Path(override) / "cache"
+    from platformdirs import user_cache_path
+
+    return user_cache_path("simulator", appauthor=False)
+
+
 def scenarios_dir() -> Path:
     return data_dir() / "scenarios"
 

@@ -9,26 +9,18 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 
 from simulator.model.loader import Origin, Problem, SourceFile, did_you_mean, load_file
 from simulator.model.schema import RulePack, Scenario
-from simulator.paths import scenarios_dir
+from simulator.paths import builtin_scenarios_dir, scenarios_dir
 
 SUFFIXES = (".yaml", ".yml")
 
 
 def builtin_dir() -> Path:
-    """The built-in library: inside the installed package, or the repository's top level.
-
-    A wheel carries it as ``simulator/scenarios``; an editable install or a checkout reads
-    the top-level ``scenarios/`` folder it comes from.
-    """
-    packaged = resources.files("simulator").joinpath("scenarios")
-    if packaged.is_dir():
-        return Path(str(packaged))
-    return Path(__file__).resolve().parents[2] / "scenarios"
+    """The built-in library (:func:`simulator.paths.builtin_scenarios_dir`)."""
+    return builtin_scenarios_dir()
 
 
 def user_dir() -> Path:

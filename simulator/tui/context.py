@@ -7,9 +7,7 @@ tested (and benchmarked) without a terminal.
 
 from __future__ import annotations
 
-import argparse
 import contextlib
-import secrets
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,6 +20,8 @@ from simulator.paths import data_dir, transcripts_dir
 from simulator.tui import library_index
 
 if TYPE_CHECKING:
+    import argparse
+
     from simulator.engine.session import Session
     from simulator.model.library import Library
     from simulator.model.schema import Scenario
@@ -263,6 +263,8 @@ class Context:
 
     def start(self, scenario_id: str, mode: str, time_limit: float | None) -> Play:
         """A new conversation, its transcript in the data folder, recorded in the store."""
+        import secrets
+
         from simulator.cli.play import new_transcript_path
         from simulator.engine.session import Session
 

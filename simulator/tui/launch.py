@@ -9,8 +9,10 @@ from __future__ import annotations
 import importlib
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from simulator.cli import main as cli_main
+if TYPE_CHECKING:
+    import argparse
 
 SCREENS = {
     "app": ("simulator.tui.app", "run_app"),
@@ -29,16 +31,15 @@ def _app_alone(argv: list[str]) -> int | None:
     """
     if any(a in ("-h", "--help", "--version") for a in argv):
         return None
+    args: argparse.Namespace | None
     if argv:
         from simulator.cli import build_parser
 
         args = build_parser().parse_args(argv)
         if args.command is not None:
             return None
-    else:  # what the parser gives for no arguments, without building it (~20 ms)
-        import argparse
-
-        args = argparse.Namespace(command=None, scenarios=[], ui_lang=None, name=None, db=None)
+    else:  # no arguments: the app's defaults, without building the parser (~20 ms)
+        args = None  # nor importing argparse and the command line's package
     if not sys.stdin.isatty() or not sys.stdout.isatty():
         print(
             "simulator: the app needs a terminal; to play without one use "
@@ -60,6 +61,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     alone = _app_alone(argv)
     if alone is not None:
         return alone
+    from simulator.cli import main as cli_main
     from simulator.cli.common import OpenScreen
 
     try:

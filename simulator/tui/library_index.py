@@ -3,10 +3,13 @@
 Loading the library validates every file (PyYAML, pydantic, RE2): a few hundred
 milliseconds and tens of megabytes before the first screen. The library screen needs
 only each scenario's title, language, difficulty, tags and summary, and the errors of
-the broken files. Those are kept in ``<data folder>/cache/library-index.json`` with the
-name, size and modification time of every file they came from; when nothing changed,
-the app shows the list from the cache at once and loads the library itself in the
-background. Any change (a file added, removed, edited) means a full load, as before.
+the broken files. Those are kept in ``library-index.json`` in the cache folder
+(:func:`simulator.paths.cache_dir`) with the name, size and modification time of every
+file they came from; when nothing changed, the app shows the list from the cache at once
+and loads the library itself in the background. Any change (a file added, removed,
+edited) means a full load, as before; so does another version of the program (its
+checks may have changed); a cache file that cannot be read or does not hold what this
+module writes is ignored (then rewritten).
 
 This module imports neither Textual nor the model (pydantic).
 """
@@ -17,11 +20,11 @@ import json
 import os
 import tempfile
 from dataclasses import asdict, dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from simulator.paths import data_dir, scenarios_dir
+from simulator import __version__
+from simulator.paths import builtin_scenarios_dir, cache_dir, scenarios_dir
 
 if TYPE_CHECKING:
     from simulator.model.library import Library
@@ -54,31 +57,29 @@ class Index:
     broken: list[BrokenFile] = field(default_factory=list)
 
 
-def builtin_root() -> Path:
-    """Where the built-in library is (as :func:`simulator.model.library.builtin_dir`)."""
-    packaged = resources.files("simulator").joinpath("scenarios")
-    if packaged.is_dir():
-        return Path(str(packaged))
-    return Path(__file__).resolve().parents[2] / "scenarios"
-
-
 def roots(extra: list[Path], builtin: bool, user: bool) -> list[Path]:
     out = list(extra)
     if builtin:
-        out.append(builtin_root())
+        out.append(builtin_scenarios_dir())
     if user:
         out.append(scenarios_dir())
     return out
 
 
+MODEL = Path(__file__).resolve().parents[1] / "model"
+
+
 def signature(folders: list[Path]) -> Signature:
-    """Name, size and modification time of every YAML file under ``folders``."""
+    """Name, size and modification time of every YAML file under ``folders``, and of the
+    model's modules that check them (a check changed in a checkout, where the version
+    number stays the same, must not leave a stale list)."""
     out: Signature = []
-    for root in folders:
+    for root in [*folders, MODEL]:
         if root.is_file():
             files = [root]
         elif root.is_dir():
-            files = sorted(p for p in root.rglob("*") if p.suffix in (".yaml", ".yml"))
+            suffixes = (".py",) if root == MODEL else (".yaml", ".yml")
+            files = sorted(p for p in root.rglob("*") if p.suffix in suffixes)
         else:
             out.append([str(root), -1, -1])
             continue
@@ -110,38 +111,68 @@ def from_library(lib: Library) -> Index:
 
 
 def cache_path() -> Path:
-    return data_dir() / "cache" / "library-index.json"
+    return cache_dir() / "library-index.json"
 
 
 def _key(folders: list[Path]) -> str:
     return "|".join(str(p.resolve()) for p in folders) + f"|cwd={os.getcwd()}"
 
 
-def read(folders: list[Path], sig: Signature | None = None) -> Index | None:
-    """The cached index of these folders, if no file changed since it was written."""
+def _load() -> dict[str, Any] | None:
+    """The cache file's content, if it is one this version of the program wrote."""
     try:
         data = json.loads(cache_path().read_text(encoding="utf-8"))
-        entry = data["indexes"][_key(folders)]
-        if data.get("format") != FORMAT or entry["signature"] != (sig or signature(folders)):
+    except (OSError, ValueError):  # missing, unreadable, not UTF-8, not JSON
+        return None
+    if (
+        not isinstance(data, dict)
+        or data.get("format") != FORMAT
+        or data.get("version") != __version__
+        or not isinstance(data.get("indexes"), dict)
+    ):
+        return None
+    return data
+
+
+def _strings(values: Any) -> tuple[str, ...]:
+    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+        raise TypeError("not a list of strings")
+    return tuple(values)
+
+
+def _entry(e: Any) -> Entry:
+    fields = ("id", "title", "language", "difficulty", "summary", "customer", "lifetime_value")
+    if not isinstance(e, dict) or set(e) != {*fields, "tags"}:
+        raise TypeError("not an entry")
+    _strings([e[f] for f in fields])
+    return Entry(**{f: e[f] for f in fields}, tags=_strings(e["tags"]))
+
+
+def _broken(b: Any) -> BrokenFile:
+    if not isinstance(b, dict) or not isinstance(b.get("display"), str):
+        raise TypeError("not a broken file")
+    return BrokenFile(b["display"], _strings(b.get("problems")))
+
+
+def read(folders: list[Path], sig: Signature | None = None) -> Index | None:
+    """The cached index of these folders, if no file changed since it was written."""
+    data = _load()
+    if data is None:
+        return None
+    entry = data["indexes"].get(_key(folders))
+    try:
+        if not isinstance(entry, dict) or entry.get("signature") != (sig or signature(folders)):
             return None
-        return Index(
-            [Entry(**{**e, "tags": tuple(e["tags"])}) for e in entry["entries"]],
-            [BrokenFile(b["display"], tuple(b["problems"])) for b in entry["broken"]],
-        )
-    except (OSError, ValueError, KeyError, TypeError):
+        return Index([_entry(e) for e in entry["entries"]], [_broken(b) for b in entry["broken"]])
+    except (KeyError, TypeError):  # written by hand, or by another program: not ours
         return None
 
 
 def write(folders: list[Path], sig: Signature, index: Index) -> None:
     """Remember ``index`` for these folders (best effort: a read-only folder is fine)."""
     path = cache_path()
+    data = _load() or {"format": FORMAT, "version": __version__, "indexes": {}}
     try:
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-            if data.get("format") != FORMAT or not isinstance(data.get("indexes"), dict):
-                raise ValueError
-        except (OSError, ValueError):
-            data = {"format": FORMAT, "indexes": {}}
         indexes: dict[str, Any] = data["indexes"]
         indexes[_key(folders)] = {
             "signature": sig,
@@ -152,8 +183,12 @@ def write(folders: list[Path], sig: Signature, index: Index) -> None:
             indexes.pop(next(iter(indexes)))
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".index-", dir=path.parent)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, ensure_ascii=False)
-        os.replace(tmp, path)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump(data, fh, ensure_ascii=False)
+            os.replace(tmp, path)  # readers see the old file or the new one, never half
+        except BaseException:
+            os.unlink(tmp)
+            raise
     except OSError:
         pass

@@ -59,8 +59,10 @@ class _InApp:
 
 
 class AppScreen(_InApp, Screen[T]):
-    def __init__(self, *, name: str | None = None, id: str | None = None) -> None:
-        super().__init__(name=name, id=id)
+    def __init__(
+        self, *, name: str | None = None, id: str | None = None, classes: str | None = None
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
         self._setup()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -36,6 +37,13 @@ def _fit(text: str, width: int) -> str:
     return text if len(text) <= width else text[: max(1, width - 1)] + "…"
 
 
+def _plain(text: str) -> Text:
+    """A cell shown as written. DataTable reads a str cell as Rich markup: a title with
+    brackets ("Refund [urgent]") would lose them, and parsing pulls in Rich's emoji table
+    (~8 ms of the start-up). The same Text it would make of plain words, not parsed."""
+    return Text(text, no_wrap=True, end="")
+
+
 class LibraryScreen(AppScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "search", N_("Search")),
@@ -47,11 +55,12 @@ class LibraryScreen(AppScreen[None]):
         Binding("q", "app.quit", N_("Quit"), show=False),
     ]
 
-    def __init__(self) -> None:
-        super().__init__(id="library")
+    def __init__(self, classes: str | None = None) -> None:
+        super().__init__(id="library", classes=classes)
         self._best: dict[str, int] = {}
         self._shown: list[str] = []
         self._resumes = 0
+        self._laid_out_for: tuple[int, int] | None = None  # column widths of the list
 
     def compose(self) -> ComposeResult:
         ctx = self.ctx
@@ -79,7 +88,7 @@ class LibraryScreen(AppScreen[None]):
                     key="d", id="level-filter",
                 )
         with Horizontal(id="lib-main"):
-            table: DataTable[str | Content] = DataTable(id="scenarios", cursor_type="row", zebra_stripes=True)
+            table: DataTable[Text | Content] = DataTable(id="scenarios", cursor_type="row", zebra_stripes=True)
             table.border_title = _("Scenarios")
             yield table
             with VerticalScroll(id="details"):
@@ -130,11 +139,12 @@ class LibraryScreen(AppScreen[None]):
         current = self._current()
         table.clear(columns=True)
         title_w, tags_w = self._widths()
-        table.add_column(_("Scenario"), key="title", width=title_w)
-        table.add_column(_("Lang"), key="lang", width=4)
-        table.add_column(_("Level"), key="level", width=9)
-        table.add_column(_("Tags"), key="tags", width=tags_w)
-        table.add_column(_("Best"), key="best", width=max(4, len(_("Best"))))
+        self._laid_out_for = (title_w, tags_w)
+        table.add_column(Text(_("Scenario")), key="title", width=title_w)
+        table.add_column(Text(_("Lang")), key="lang", width=4)
+        table.add_column(Text(_("Level")), key="level", width=9)
+        table.add_column(Text(_("Tags")), key="tags", width=tags_w)
+        table.add_column(Text(_("Best")), key="best", width=max(4, len(_("Best"))))
         self._shown = []
         entries = self.ctx.entries()
         for sc in entries:
@@ -142,10 +152,10 @@ class LibraryScreen(AppScreen[None]):
                 continue
             best = self._best.get(sc.id)
             table.add_row(
-                _fit(sc.title, title_w),
-                sc.language.upper(),
-                labels.difficulty(sc.difficulty),
-                _fit(", ".join(sc.tags), tags_w),
+                _plain(_fit(sc.title, title_w)),
+                _plain(sc.language.upper()),
+                _plain(labels.difficulty(sc.difficulty)),
+                _plain(_fit(", ".join(sc.tags), tags_w)),
                 Content.styled(f"{best:>3}", "bold $success") if best is not None else Content.styled("  —", "$foreground 50%"),
                 key=sc.id,
             )
@@ -174,7 +184,9 @@ class LibraryScreen(AppScreen[None]):
         return rest - tags, tags
 
     def on_resize(self) -> None:
-        self.refresh_list(reload=False)
+        # The first resize comes right after mount, at the size the list was made for.
+        if self._widths() != self._laid_out_for:
+            self.refresh_list(reload=False)
 
     def _current(self) -> str | None:
         table = self.query_one("#scenarios", DataTable)
