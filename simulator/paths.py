@@ -22,17 +22,17 @@ def data_dir() -> Path:
 def builtin_scenarios_dir() -> Path:
     """The built-in library: inside the installed package, or the repository's top level.
 
-    A wheel carries it as ``simulator/scenarios``; an editable install or a checkout reads
-    the top-level ``scenarios/`` folder it comes from. The package is imported from plain
-    files (the library is read with pathlib anyway), so its folder is found from
-    ``__file__``: ``importlib.resources.files`` gives the same path but costs the app
-    ~5 ms of imports (zipfile and others) before its first screen.
+    A wheel carries it as ``simulator/scenarios`` (found with ``importlib.resources``, so
+    wherever the package is installed); an editable install or a checkout reads the
+    top-level ``scenarios/`` folder it comes from. (The import costs the app well under a
+    millisecond at start-up: what it needs, Textual has already imported.)
     """
-    package = Path(__file__).parent
-    packaged = package / "scenarios"
+    from importlib import resources
+
+    packaged = resources.files("simulator").joinpath("scenarios")
     if packaged.is_dir():
-        return packaged
-    return package.resolve().parent / "scenarios"
+        return Path(str(packaged))
+    return Path(__file__).resolve().parents[1] / "scenarios"
 
 
 def cache_dir() -> Path:
