@@ -145,6 +145,24 @@ async def send_reply(pilot: Any, text: str, *, paste_after: int | None = 24) -> 
     await pilot.pause()
 
 
+def leave_mid_conversation(reply: str, scenario: str = "snap-soup-en") -> None:
+    """Start a conversation, send one reply and quit the app: what the next start offers
+    to resume."""
+    import asyncio
+
+    async def go() -> None:
+        app = make_app(scenario=scenario)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await settle(pilot)
+            await pilot.press("ctrl+s")  # start the conversation
+            await pilot.pause()
+            await send_reply(pilot, reply)
+            await pilot.press("ctrl+q")
+            await pilot.pause()
+
+    asyncio.run(go())
+
+
 @pytest.fixture
 def fixed_clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Times written by the store and the transcripts, fixed (snapshots show dates)."""

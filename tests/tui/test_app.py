@@ -12,7 +12,16 @@ from typing import Any
 
 import pytest
 
-from tests.tui.conftest import BROKEN, GOOD, SNAP, make_app, send_reply, settle, type_text
+from tests.tui.conftest import (
+    BROKEN,
+    GOOD,
+    SNAP,
+    leave_mid_conversation,
+    make_app,
+    send_reply,
+    settle,
+    type_text,
+)
 
 
 def run(coro: Any) -> Any:
@@ -455,14 +464,6 @@ def test_every_key_of_the_play_and_debrief_footers_fits_in_80_columns(lang: str)
 
 # --------------------------------------------------------------------------- resume
 def test_quitting_mid_scenario_keeps_it_and_the_next_start_offers_to_resume() -> None:
-    async def first() -> None:
-        app = make_app(scenario="snap-soup-en")
-        async with app.run_test(size=(100, 30)) as pilot:
-            await _start(pilot)
-            await send_reply(pilot, "You're lucky we serve soup.")
-            await pilot.press("ctrl+q")
-            await pilot.pause()
-
     async def second() -> None:
         from simulator.tui.screens.play import PlayScreen
         from simulator.tui.screens.resume import ResumeScreen
@@ -495,7 +496,7 @@ def test_quitting_mid_scenario_keeps_it_and_the_next_start_offers_to_resume() ->
             await settle(pilot)
             assert app.screen.id == "library"
 
-    run(first())
+    leave_mid_conversation("You're lucky we serve soup.")
     run(second())
     run(third())
 
@@ -510,14 +511,6 @@ def test_a_resumed_conversation_continues_the_same_attempt_in_the_store() -> Non
             return [{**a, "turns": store.turns(a["id"], include_retracted=True)} for a in found]
         finally:
             store.close()
-
-    async def first() -> None:
-        app = make_app(scenario="snap-soup-en")
-        async with app.run_test(size=(100, 30)) as pilot:
-            await _start(pilot)
-            await send_reply(pilot, "You're lucky we serve soup at all.")
-            await pilot.press("ctrl+q")
-            await pilot.pause()
 
     async def resume_and_finish() -> None:
         from simulator.tui.screens.play import PlayScreen
@@ -535,7 +528,7 @@ def test_a_resumed_conversation_continues_the_same_attempt_in_the_store() -> Non
             await send_reply(pilot, "Two minutes, and dessert is on the house.")
             assert screen.session.ended
 
-    run(first())
+    leave_mid_conversation("You're lucky we serve soup at all.")
     [left] = attempts()
     assert left["outcome"] == "unfinished" and [t["turn"] for t in left["turns"]] == [1]
     run(resume_and_finish())

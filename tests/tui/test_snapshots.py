@@ -12,7 +12,17 @@ from typing import Any
 
 import pytest
 
-from tests.tui.conftest import BAD, BROKEN_REL, GOOD, SNAP, SNAP_REL, make_app, send_reply, settle
+from tests.tui.conftest import (
+    BAD,
+    BROKEN_REL,
+    GOOD,
+    SNAP,
+    SNAP_REL,
+    leave_mid_conversation,
+    make_app,
+    send_reply,
+    settle,
+)
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
 TRAINEE = "Sam Trainee"
@@ -63,6 +73,15 @@ async def _open_play(pilot: Any) -> None:
     await pilot.pause()
 
 
+async def _play_to_ending(pilot: Any) -> None:
+    """The cold soup, kept in three replies (the first one a jab)."""
+    await _open_play(pilot)
+    _steady(pilot)
+    await send_reply(pilot, "You're lucky we serve soup at all.")
+    await send_reply(pilot, GOOD["en"][0])
+    await send_reply(pilot, "Two minutes, and dessert is on the house.")
+
+
 @pytest.mark.parametrize("size", SIZES)
 def test_library(snap_compare: Any, size: tuple[int, int], seeded_store: None, in_repo: None) -> None:
     app = make_app(extra_dirs=[SNAP_REL, BROKEN_REL])
@@ -92,11 +111,7 @@ def test_play_ended(snap_compare: Any, size: tuple[int, int], fixed_clock: None)
     """The ending reached: no editor, the keys that still matter."""
 
     async def run_before(pilot: Any) -> None:
-        await _open_play(pilot)
-        _steady(pilot)
-        await send_reply(pilot, "You're lucky we serve soup at all.")
-        await send_reply(pilot, GOOD["en"][0])
-        await send_reply(pilot, "Two minutes, and dessert is on the house.")
+        await _play_to_ending(pilot)
         await settle(pilot)
 
     app = make_app(scenario="snap-soup-en")
@@ -106,11 +121,7 @@ def test_play_ended(snap_compare: Any, size: tuple[int, int], fixed_clock: None)
 @pytest.mark.parametrize("size", SIZES)
 def test_debrief(snap_compare: Any, size: tuple[int, int], fixed_clock: None) -> None:
     async def run_before(pilot: Any) -> None:
-        await _open_play(pilot)
-        _steady(pilot)
-        await send_reply(pilot, "You're lucky we serve soup at all.")
-        await send_reply(pilot, GOOD["en"][0])
-        await send_reply(pilot, "Two minutes, and dessert is on the house.")
+        await _play_to_ending(pilot)
         await pilot.press("ctrl+s")
         await settle(pilot)
 
@@ -149,17 +160,7 @@ def test_too_small(snap_compare: Any, size: tuple[int, int], fixed_clock: None) 
 @pytest.mark.parametrize("size", SIZES)
 def test_resume_offer(snap_compare: Any, size: tuple[int, int], fixed_clock: None) -> None:
     """The start-up offer to resume a conversation left in the middle."""
-    import asyncio
-
-    async def leave_one() -> None:
-        app = make_app(scenario="snap-soup-en")
-        async with app.run_test(size=(100, 30)) as pilot:
-            await _open_play(pilot)
-            await send_reply(pilot, "You're lucky we serve soup.")
-            await pilot.press("ctrl+q")
-            await pilot.pause()
-
-    asyncio.run(leave_one())
+    leave_mid_conversation("You're lucky we serve soup.")
 
     async def run_before(pilot: Any) -> None:
         await settle(pilot)
