@@ -4,9 +4,10 @@
 
 Reports, per language and label, the shared sample (../shared/eval, if present), the
 project's labelled replies (tests/data/labelled, used as regression tests), and the
-independent set bench/data/heldout-2.jsonl, written apart from the rules. Its odd lines
-were looked at once to find kinds of phrasing the packs missed; its even lines were
-never looked at while writing rules and are the honest figure ("sealed").
+set bench/data/heldout-2.jsonl, written apart from the rules. Its odd lines were looked
+at once to find kinds of phrasing the packs missed; later the even lines whose number is
+2 modulo 4 were used to widen the packs too. Only the lines whose number is a multiple of
+4 have never been looked at while writing rules: they are the honest figure ("held").
 The last line is JSON.
 """
 
@@ -42,8 +43,10 @@ def main() -> int:
         parts = {name: rows}
         if name == "heldout-2":
             parts = {
-                "heldout-2 sealed (even)": [r for r in rows if int(r["id"][3:]) % 2 == 0],
-                "heldout-2 inspected (odd)": [r for r in rows if int(r["id"][3:]) % 2 == 1],
+                "heldout-2 held (id % 4 == 0)": [r for r in rows if int(r["id"][3:]) % 4 == 0],
+                "heldout-2 used for tuning (other ids)": [
+                    r for r in rows if int(r["id"][3:]) % 4 != 0
+                ],
             }
         for part, part_rows in parts.items():
             print(f"\n{part} ({len(part_rows)} replies)")
