@@ -77,6 +77,17 @@ class Scorer:
             (name, label, cap, clamp(0.0, -cap, cap))
             for name, (label, cap) in self.categories.items()
         ]
+        self._category_index = {name: i for i, (name, *_) in enumerate(self._category_rows)}
+        # A category that nothing fired is the same in every verdict: built once, shared
+        # (read-only, like every part of a verdict). Each verdict copies the dict, in
+        # category order, and puts the fired ones in their places.
+        self._unfired = {
+            name: CategoryResult(name, label, False, none, ())
+            for name, label, _, none in self._category_rows
+        }
+        # An unfired category adds 0.0 whenever its cap is positive (as packs require),
+        # and adding 0.0 to the total changes nothing: only the fired ones need adding.
+        self._unfired_add_nothing = all(none == 0.0 for *_, none in self._category_rows)
         self._hit_rows = [_HitRow(m) for m in self.matchers]
 
     def score(self, text: str) -> Verdict:
@@ -182,19 +193,30 @@ class Scorer:
             else:
                 sums[cat] = 0.0 + row.points
                 rules_by_cat[cat] = [row.rule]
-        categories: dict[str, CategoryResult] = {}
+        categories = self._unfired.copy()
         total = float(BASE)
-        for name, label, cap, none in self._category_rows:
+        # The total adds the categories up in their order (float sums depend on it).
+        if self._unfired_add_nothing:
+            names: Iterable[str] = (
+                sorted(sums, key=self._category_index.__getitem__) if len(sums) > 1 else sums
+            )
+        else:
+            names = categories
+        for name in names:
             got = sums.get(name)
             if got is None:
-                total += none
-                categories[name] = CategoryResult(name, label, False, none, ())
+                total += categories[name].points
             else:
-                pts = clamp(got, -cap, cap)
+                label, cap = self.categories[name]
+                # clamp(got, -cap, cap), inlined: min() then max(), as they compare
+                pts = got if got < cap else cap
+                pts = pts if pts > -cap else -cap
                 total += pts
                 categories[name] = CategoryResult(name, label, True, pts, tuple(rules_by_cat[name]))
         adjust = lifetime_adjustment(self.lifetime_value, fired)
-        score = int(clamp(round(total + adjust), 0, 100))
+        score = round(total + adjust)
+        score = score if score < 100 else 100  # clamp(score, 0, 100), inlined
+        score = score if score > 0 else 0
         if len(hits) > 1:
             hits.sort(key=_hit_order)
         return Verdict.build(
