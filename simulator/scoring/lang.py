@@ -144,11 +144,10 @@ def sentences(text: str) -> list[tuple[int, int]]:
     """Start and end offsets of each sentence of folded text (stripped of spaces)."""
     out: list[tuple[int, int]] = []
     for m in _SENTENCE.finditer(text):
-        s, e = m.span()
-        while s < e and text[s].isspace():
-            s += 1
-        while e > s and text[e - 1].isspace():
-            e -= 1
-        if e > s:
-            out.append((s, e))
+        sentence = m.group()
+        # str.strip takes off what str.isspace calls a space, as C code
+        stripped = sentence.strip()
+        if stripped:
+            s = m.start() + len(sentence) - len(sentence.lstrip())
+            out.append((s, s + len(stripped)))
     return out

@@ -70,14 +70,18 @@ class CooccurMatcher(Matcher):
             found = kept
         if self.negation:
             # Negation is the costliest check: only the candidates left are looked at.
-            found = [[(s, e) for s, e in spans if not reply.negated(s, e)] for spans in found]
-            if any(not found[i] for i in self.required):
-                return None
-            if self.by_sentence:
-                kept = self._in_common_sentences(found, of)
-                if kept is None:
-                    return None
+            negated = reply.negated
+            kept = [[(s, e) for s, e in spans if not negated(s, e)] for spans in found]
+            if any(len(k) != len(spans) for k, spans in zip(kept, found, strict=True)):
+                # (when nothing was negated, the spans left are still in common sentences)
                 found = kept
+                if any(not found[i] for i in self.required):
+                    return None
+                if self.by_sentence:
+                    common = self._in_common_sentences(found, of)
+                    if common is None:
+                        return None
+                    found = common
         return sorted([s for spans in found for s in spans])
 
     def _in_common_sentences(
