@@ -151,13 +151,20 @@ class Reply:
                 text.rfind("\n", lo, start),
                 lo - 1,
             )
+            # ``first`` is where the match's sentence starts, but for the spaces that
+            # lang.sentences strips (it ends its sentences at the same characters), or
+            # else the sentence starts before ``lo``; no cue starts on a space, so for
+            # the cues (all at ``first`` or after) it is as good a clause start.
+            sentence_start = first
+        else:
+            sentence = self.sentence_of(start)
+            sentence_start = self.sentences[sentence][0] if sentence >= 0 else 0
         cue = lang.negation.search(text, first, start)
         if cue is None:  # the usual answer: no need for an iterator
             return False
         cues = [cue.span(), *(m.span() for m in lang.negation.finditer(text, cue.end(), start))]
         breaks = [m.end() for m in lang.clause_break.finditer(text, first, start)]
-        sentence = self.sentence_of(start)
-        clause_start = max([lo, *breaks, self.sentences[sentence][0] if sentence >= 0 else 0])
+        clause_start = max([lo, *breaks, sentence_start])
         blocked: list[tuple[int, int]] | None = None
         for cs, ce in reversed(cues):
             if cs < clause_start:
