@@ -62,8 +62,8 @@ class CooccurMatcher(Matcher):
             found.append(spans)
         if self.by_sentence:
             # the sentence of each span, looked up once for the two passes below
-            sentence_of = reply.sentence_of
-            of = {s: sentence_of(s) for spans in found for s, _ in spans}
+            sentence_key = reply.sentence_key
+            of = {s: sentence_key(s) for spans in found for s, _ in spans}
             kept = self._in_common_sentences(found, of)
             if kept is None:
                 return None
@@ -88,7 +88,7 @@ class CooccurMatcher(Matcher):
         self, found: list[list[Span]], of: dict[int, int]
     ) -> list[list[Span]] | None:
         """Keep the spans of the sentences that hold every required part (None if none);
-        ``of`` gives the sentence of each span's start."""
+        ``of`` gives the sentence of each span's start (Reply.sentence_key)."""
         common = set.intersection(*({of[s] for s, _ in found[i]} for i in self.required))
         common.discard(-1)
         if not common:
