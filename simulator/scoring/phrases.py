@@ -222,42 +222,6 @@ def compile_phrase(
     )
 
 
-def _word_class() -> str:
-    """An RE2 class of the characters below U+0250 that are word characters for Python's
-    ``re`` (``\\w``: alphanumeric or '_'), as code point ranges.
-
-    RE2's ``\\b`` and ``\\w`` know ASCII only, and its ``\\pL``/``\\pN`` come from its own
-    Unicode tables, which need not be Python's: the class is listed from Python itself.
-    """
-    ranges: list[list[int]] = []
-    for cp in range(0x250):
-        if chr(cp).isalnum() or cp == ord("_"):
-            if ranges and ranges[-1][1] == cp - 1:
-                ranges[-1][1] = cp
-            else:
-                ranges.append([cp, cp])
-    return "".join(f"\\x{{{a:x}}}-\\x{{{b:x}}}" for a, b in ranges)
-
-
-# Not a word character, as far as the class above knows: what must come before and after
-# a phrase that ``find_words`` keeps (it checks every Unicode word character; this class
-# misses those beyond U+0250, so the prefilter lets a few more through, never fewer).
-_NOT_WORD = f"[^{_word_class()}]"
-
-
-def bounded(re2_body: str) -> str:
-    """A phrase's RE2 prefilter entry, bounded as ``find_words`` requires: no word
-    character just before or just after it. Lookarounds do not exist in RE2, but a set
-    only tells whether each entry occurs, so the bounds may consume their character.
-
-    This keeps the entry a superset of the exact pattern with its word boundaries (each
-    span ``find_words`` keeps is matched, the characters around it included) as long as
-    ``re2_body`` is one of the exact pattern's spans: see ``Scorer`` for the one case
-    where it is not (RE2's ``\\s`` is ASCII).
-    """
-    return f"(?:^|{_NOT_WORD})(?:{re2_body})(?:$|{_NOT_WORD})"
-
-
 @cache
 def exact(pattern: str) -> re.Pattern[str]:
     """The compiled exact pattern, shared by every rule that uses the phrase."""
