@@ -61,7 +61,20 @@ class Scorer:
         # One more pattern after the rules' slots: may the reply hold a negation at all?
         self._cue_slot = len(self._rule_of)
         cue_hint = language_of(language).cue_hint
-        self._set = _compile_set([*(p for m in self.matchers for p in m.prefilter), cue_hint])
+        # Phrases go in with the word boundaries find_words will want (where RE2's ASCII \b
+        # can say them): a phrase inside a longer word ("refund" in "refunding") then
+        # costs no exact search.
+        # That holds while each RE2 entry matches every span of its exact pattern, which
+        # fails only where Python's \s matches and RE2's does not: in folded text, the
+        # separators \x1c-\x1f. One more slot spots them, and such a reply is matched
+        # again with the entries as they are, unbounded, which find what they always did.
+        self._set = _compile_set(
+            [*(p for m in self.matchers for p in m.bounded_prefilter()), cue_hint, _PY_ONLY_SPACE]
+        )
+        self._py_only_space_slot = self._cue_slot + 1
+        self._unbounded_set = _compile_set(
+            [*(p for m in self.matchers for p in m.prefilter), cue_hint]
+        )
         cased = [(i, m.cased_prefilter) for i, m in enumerate(self.matchers) if m.cased_prefilter]
         self._cased_set = _compile_set(p for _, p in cased)
         self._cased_of = [i for i, _ in cased]
@@ -109,6 +122,8 @@ class Scorer:
                 local_of = self._local_of
                 # RE2 reports the slots in no particular order
                 matched = sorted(self._set.Match(reply.text) or ())
+                if matched and matched[-1] == self._py_only_space_slot:
+                    matched = sorted(self._unbounded_set.Match(reply.text) or ())
                 if matched and matched[-1] == self._cue_slot:
                     matched.pop()
                 else:
@@ -232,6 +247,8 @@ class Scorer:
         )
 
 
+# Whitespace for Python's \s that folded text keeps and RE2's \s ([\t\n\f\r ]) is not.
+_PY_ONLY_SPACE = r"[\x{1c}-\x{1f}]"
 _NONE: list[int] = []  # the slots of a rule none of whose patterns matched (read-only)
 
 
