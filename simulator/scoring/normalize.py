@@ -42,6 +42,40 @@ _HAS_SPECIAL = re.compile("[" + re.escape(_SPECIALS) + "]")
 _CASEFOLD_KEEPS_SPECIALS = all(c.casefold() == c for c in _SPECIALS)
 
 
+
+def _latin1_plain() -> tuple[bytes, bytes]:
+    """For Latin-1 text: a bytes.translate table that case folds, and the characters it
+    cannot take (those whose folding is not that table, or that are not NFKC, or that
+    are to fold or drop), each checked here against what ``normalize`` does."""
+    table = bytearray(range(256))
+    slow = []
+    for cp in range(128, 256):  # (ASCII text has its own path)
+        ch = chr(cp)
+        folded = ch.casefold()
+        if (
+            len(folded) != 1
+            or ord(folded) > 255
+            or ch in _SPECIALS
+            or folded in _SPECIALS
+            or not unicodedata.is_normalized("NFKC", ch)
+            or not unicodedata.is_normalized("NFKC", folded)
+        ):
+            slow.append(cp)
+        else:
+            table[cp] = ord(folded)
+    for cp in range(128):
+        table[cp] = ord(chr(cp).casefold())
+        if chr(cp) in _SPECIALS:
+            slow.append(cp)
+    return bytes(table), bytes(slow)
+
+
+# Casefold and NFKC checks cost microseconds per reply; a Latin-1 reply (English and most
+# French ones) with none of the few characters they change is folded by a byte table.
+# No Latin-1 character combines with the next under NFKC, so each checked alone says it.
+_LATIN1_FOLD, _LATIN1_SLOW = _latin1_plain()
+
+
 @dataclass(frozen=True, slots=True)
 class Normalized:
     """Folded text plus the way back to the original."""
@@ -76,6 +110,14 @@ def fold(text: str) -> str:
 
 
 def normalize(text: str) -> Normalized:
+    # (dropping what is not Latin-1 costs less than an exception: the length tells)
+    data = text.encode("latin-1", "ignore")
+    if len(data) == len(text):
+        # one pass folds and deletes the characters the table cannot take: the length
+        # tells again whether there were any
+        plain = data.translate(_LATIN1_FOLD, _LATIN1_SLOW)
+        if len(plain) == len(data):
+            return Normalized(text, plain.decode("latin-1"))
     if text.isascii():
         lower = text.lower()
         for ch in _ASCII_TO_FOLD:

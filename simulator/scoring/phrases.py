@@ -222,6 +222,26 @@ def compile_phrase(
     )
 
 
+def bounded(re2_body: str, py_body: str) -> str:
+    """A phrase's RE2 prefilter entry with RE2's ``\\b`` where ``find_words`` is sure to
+    want a word boundary: before a phrase whose exact pattern starts with an ASCII letter
+    or digit, after one whose pattern ends with one. RE2's ``\\b`` knows ASCII only, but
+    next to an ASCII word character a Unicode word boundary (what ``find_words`` checks)
+    is one for it too, so no span ``find_words`` keeps is lost (see ``Scorer`` for the
+    one case where the entry does not match every exact span: RE2's ``\\s`` is ASCII).
+    """
+    out = re2_body
+    if _ascii_word(py_body[0]) and py_body[1:2] not in ("?", "*", "+", "{") and re2_body[0] == py_body[0]:
+        out = "\\b" + out
+    if _ascii_word(py_body[-1]) and py_body[-2:-1] != "\\" and re2_body[-1] == py_body[-1]:
+        out = out + "\\b"
+    return out
+
+
+def _ascii_word(ch: str) -> bool:
+    return ch.isascii() and ch.isalnum()
+
+
 @cache
 def exact(pattern: str) -> re.Pattern[str]:
     """The compiled exact pattern, shared by every rule that uses the phrase."""

@@ -103,6 +103,28 @@ class Reply:
             return i
         return -1
 
+    def sentence_key(self, pos: int) -> int:
+        """The same number for two folded offsets in the same sentence (as ``sentence_of``
+        has it), -1 for an offset in none; found without splitting the sentences.
+
+        The number is where the sentence's piece of text begins: just after the last
+        . ! ? or newline before it (lang.sentences ends sentences there, then strips
+        spaces). A space or a sentence end takes the slower way round.
+        """
+        text = self.text
+        c = text[pos]
+        if c.isspace() or c in ".!?":
+            i = self.sentence_of(pos)
+            if i < 0:
+                return -1
+            pos = self.sentences[i][0]
+        return 1 + max(
+            text.rfind(".", 0, pos),
+            text.rfind("!", 0, pos),
+            text.rfind("?", 0, pos),
+            text.rfind("\n", 0, pos),
+        )
+
     @property
     def word_count(self) -> int:
         if self._word_count < 0:
@@ -151,13 +173,20 @@ class Reply:
                 text.rfind("\n", lo, start),
                 lo - 1,
             )
+            # ``first`` is where the match's sentence starts, but for the spaces that
+            # lang.sentences strips (it ends its sentences at the same characters), or
+            # else the sentence starts before ``lo``; no cue starts on a space, so for
+            # the cues (all at ``first`` or after) it is as good a clause start.
+            sentence_start = first
+        else:
+            sentence = self.sentence_of(start)
+            sentence_start = self.sentences[sentence][0] if sentence >= 0 else 0
         cue = lang.negation.search(text, first, start)
         if cue is None:  # the usual answer: no need for an iterator
             return False
         cues = [cue.span(), *(m.span() for m in lang.negation.finditer(text, cue.end(), start))]
         breaks = [m.end() for m in lang.clause_break.finditer(text, first, start)]
-        sentence = self.sentence_of(start)
-        clause_start = max([lo, *breaks, self.sentences[sentence][0] if sentence >= 0 else 0])
+        clause_start = max([lo, *breaks, sentence_start])
         blocked: list[tuple[int, int]] | None = None
         for cs, ce in reversed(cues):
             if cs < clause_start:

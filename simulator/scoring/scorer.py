@@ -61,7 +61,20 @@ class Scorer:
         # One more pattern after the rules' slots: may the reply hold a negation at all?
         self._cue_slot = len(self._rule_of)
         cue_hint = language_of(language).cue_hint
-        self._set = _compile_set([*(p for m in self.matchers for p in m.prefilter), cue_hint])
+        # Phrases go in with the word boundaries find_words will want (where RE2's ASCII \b
+        # can say them): a phrase inside a longer word ("refund" in "refunding") then
+        # costs no exact search.
+        # That holds while each RE2 entry matches every span of its exact pattern, which
+        # fails only where Python's \s matches and RE2's does not: in folded text, the
+        # separators \x1c-\x1f. One more slot spots them, and such a reply is matched
+        # again with the entries as they are, unbounded, which find what they always did.
+        self._set = _compile_set(
+            [*(p for m in self.matchers for p in m.bounded_prefilter()), cue_hint, _PY_ONLY_SPACE]
+        )
+        self._py_only_space_slot = self._cue_slot + 1
+        self._unbounded_set = _compile_set(
+            [*(p for m in self.matchers for p in m.prefilter), cue_hint]
+        )
         cased = [(i, m.cased_prefilter) for i, m in enumerate(self.matchers) if m.cased_prefilter]
         self._cased_set = _compile_set(p for _, p in cased)
         self._cased_of = [i for i, _ in cased]
@@ -77,6 +90,17 @@ class Scorer:
             (name, label, cap, clamp(0.0, -cap, cap))
             for name, (label, cap) in self.categories.items()
         ]
+        self._category_index = {name: i for i, (name, *_) in enumerate(self._category_rows)}
+        # A category that nothing fired is the same in every verdict: built once, shared
+        # (read-only, like every part of a verdict). Each verdict copies the dict, in
+        # category order, and puts the fired ones in their places.
+        self._unfired = {
+            name: CategoryResult(name, label, False, none, ())
+            for name, label, _, none in self._category_rows
+        }
+        # An unfired category adds 0.0 whenever its cap is positive (as packs require),
+        # and adding 0.0 to the total changes nothing: only the fired ones need adding.
+        self._unfired_add_nothing = all(none == 0.0 for *_, none in self._category_rows)
         self._hit_rows = [_HitRow(m) for m in self.matchers]
 
     def score(self, text: str) -> Verdict:
@@ -98,6 +122,8 @@ class Scorer:
                 local_of = self._local_of
                 # RE2 reports the slots in no particular order
                 matched = sorted(self._set.Match(reply.text) or ())
+                if matched and matched[-1] == self._py_only_space_slot:
+                    matched = sorted(self._unbounded_set.Match(reply.text) or ())
                 if matched and matched[-1] == self._cue_slot:
                     matched.pop()
                 else:
@@ -182,19 +208,30 @@ class Scorer:
             else:
                 sums[cat] = 0.0 + row.points
                 rules_by_cat[cat] = [row.rule]
-        categories: dict[str, CategoryResult] = {}
+        categories = self._unfired.copy()
         total = float(BASE)
-        for name, label, cap, none in self._category_rows:
+        # The total adds the categories up in their order (float sums depend on it).
+        if self._unfired_add_nothing:
+            names: Iterable[str] = (
+                sorted(sums, key=self._category_index.__getitem__) if len(sums) > 1 else sums
+            )
+        else:
+            names = categories
+        for name in names:
             got = sums.get(name)
             if got is None:
-                total += none
-                categories[name] = CategoryResult(name, label, False, none, ())
+                total += categories[name].points
             else:
-                pts = clamp(got, -cap, cap)
+                label, cap = self.categories[name]
+                # clamp(got, -cap, cap), inlined: min() then max(), as they compare
+                pts = got if got < cap else cap
+                pts = pts if pts > -cap else -cap
                 total += pts
                 categories[name] = CategoryResult(name, label, True, pts, tuple(rules_by_cat[name]))
         adjust = lifetime_adjustment(self.lifetime_value, fired)
-        score = int(clamp(round(total + adjust), 0, 100))
+        score = round(total + adjust)
+        score = score if score < 100 else 100  # clamp(score, 0, 100), inlined
+        score = score if score > 0 else 0
         if len(hits) > 1:
             hits.sort(key=_hit_order)
         return Verdict.build(
@@ -210,6 +247,8 @@ class Scorer:
         )
 
 
+# Whitespace for Python's \s that folded text keeps and RE2's \s ([\t\n\f\r ]) is not.
+_PY_ONLY_SPACE = r"[\x{1c}-\x{1f}]"
 _NONE: list[int] = []  # the slots of a rule none of whose patterns matched (read-only)
 
 

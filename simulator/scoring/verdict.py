@@ -220,8 +220,20 @@ def lifetime_adjustment(value: str, fired: set[str]) -> int:
 
 
 def steps(fired: set[str]) -> dict[str, bool]:
-    calm = fired.isdisjoint(CALM_BREAKERS)
-    return {s: calm if s == "calm" else STEP_CATEGORY[s] in fired for s in STEPS}
+    # Written out (built for every reply): STEPS in order, each from STEP_CATEGORY, which
+    # the assertion below keeps in step with this literal.
+    return {
+        "calm": fired.isdisjoint(CALM_BREAKERS),
+        "listen": "listen" in fired,
+        "acknowledge": "acknowledge" in fired,
+        "clarify": "clarify" in fired,
+        "solve": "concrete_fix" in fired,
+    }
+
+
+assert tuple(steps(set())) == STEPS and all(
+    steps({c})[s] for s, c in STEP_CATEGORY.items()
+), "steps() no longer follows STEPS / STEP_CATEGORY"
 
 
 def clamp(value: float, low: float, high: float) -> float:

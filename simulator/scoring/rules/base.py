@@ -41,6 +41,8 @@ class Matcher:
         self.exceptions: re.Pattern[str] | None = None
         # The exception phrases are the last slots: from this index on (none: never).
         self._exceptions_from: int = 1 << 30
+        # The slots of phrases (found by ``phrases.find_words``), as opposed to patterns.
+        self._phrase_slots: list[int] = []
 
     def add_exceptions(self) -> None:
         """Register the rule's exceptions in the prefilter too (call after the phrases):
@@ -58,10 +60,19 @@ class Matcher:
             re2_text, exact, unaccented = phrases.compile_phrase(
                 item, self.language, max_gap=max_gap, accents=self.accents
             )
+            self._phrase_slots.append(len(self.prefilter))
             self.prefilter.append(re2_text)
             self.exact.append(exact)
             self.unaccented.append(unaccented)
         return range(first, len(self.prefilter))
+
+    def bounded_prefilter(self) -> list[str]:
+        """``prefilter`` with word boundaries on the phrases' entries where they are sure
+        (``phrases.bounded``): fewer slots match where no word-bounded span can be."""
+        out = list(self.prefilter)
+        for i in self._phrase_slots:
+            out[i] = phrases.bounded(out[i], self.exact[i])
+        return out
 
     def spans(self, reply: Reply, slots: Sequence[int]) -> list[Span]:
         """Confirmed word-bounded matches of the given slots, longest first on overlap.

@@ -62,29 +62,33 @@ class CooccurMatcher(Matcher):
             found.append(spans)
         if self.by_sentence:
             # the sentence of each span, looked up once for the two passes below
-            sentence_of = reply.sentence_of
-            of = {s: sentence_of(s) for spans in found for s, _ in spans}
+            sentence_key = reply.sentence_key
+            of = {s: sentence_key(s) for spans in found for s, _ in spans}
             kept = self._in_common_sentences(found, of)
             if kept is None:
                 return None
             found = kept
         if self.negation:
             # Negation is the costliest check: only the candidates left are looked at.
-            found = [[(s, e) for s, e in spans if not reply.negated(s, e)] for spans in found]
-            if any(not found[i] for i in self.required):
-                return None
-            if self.by_sentence:
-                kept = self._in_common_sentences(found, of)
-                if kept is None:
-                    return None
+            negated = reply.negated
+            kept = [[(s, e) for s, e in spans if not negated(s, e)] for spans in found]
+            if any(len(k) != len(spans) for k, spans in zip(kept, found, strict=True)):
+                # (when nothing was negated, the spans left are still in common sentences)
                 found = kept
+                if any(not found[i] for i in self.required):
+                    return None
+                if self.by_sentence:
+                    common = self._in_common_sentences(found, of)
+                    if common is None:
+                        return None
+                    found = common
         return sorted([s for spans in found for s in spans])
 
     def _in_common_sentences(
         self, found: list[list[Span]], of: dict[int, int]
     ) -> list[list[Span]] | None:
         """Keep the spans of the sentences that hold every required part (None if none);
-        ``of`` gives the sentence of each span's start."""
+        ``of`` gives the sentence of each span's start (Reply.sentence_key)."""
         common = set.intersection(*({of[s] for s, _ in found[i]} for i in self.required))
         common.discard(-1)
         if not common:

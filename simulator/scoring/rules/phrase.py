@@ -23,7 +23,10 @@ class PhraseMatcher(Matcher):
 
     def find(self, reply: Reply, slots: list[int], fired: set[str]) -> list[Span] | None:
         end = self.phrase_slots.stop  # the phrases are the first slots
-        spans = self.spans(reply, [s for s in slots if s < end])
+        own = slots
+        if slots and slots[-1] >= end:  # (ascending: only then is an exception's slot there)
+            own = [s for s in slots if s < end]
+        spans = self.spans(reply, own)
         spans = self._without_exceptions(reply, spans, slots)
         if self.unless_negated and spans:
             spans = [
