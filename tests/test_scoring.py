@@ -177,6 +177,22 @@ def test_regex_kind_runs_in_re2_and_catastrophic_patterns_stay_fast() -> None:
     assert s.score("caaa").fired("r")
 
 
+def test_regex_and_occurrence_rules_with_exceptions() -> None:
+    """A rule whose own pattern takes a slot, followed by exception phrases."""
+    p = pack(
+        rule(id="rx", kind="regex", pattern="you should have [a-z]+",
+             exceptions=["you should have been told", "you should have had a call"]),
+        rule(id="oc", kind="occurrence", phrases=["policy"], min_count=2,
+             exceptions=["policy is simple"]),
+    )
+    s = Scorer([(r, r.weight) for r in p.rules], "en")
+    assert s.score("Well, you should have checked the date.").fired("rx")
+    assert not s.score("I'm sorry, you should have been told at check-in.").fired("rx")
+    assert not s.score("You should have had a call from us.").fired("rx")
+    assert s.score("Policy is policy.").fired("oc")
+    assert not s.score("Our policy is simple: the policy is to put it right.").fired("oc")
+
+
 def test_case_sensitive_regex_finds_shouting(en: Scorer) -> None:
     v = en.score("THE AIR CONDITIONING IS OUT FOR THE SEASON.")
     assert v.fired("shouting") and v.fired("tone")

@@ -56,6 +56,11 @@ class Matcher:
     def add_phrases(self, items: list[str], max_gap: int = 0) -> range:
         """Register phrases as slots; returns their slot indexes."""
         first = len(self.prefilter)
+        # Keep ``exact`` and ``unaccented`` indexed like ``prefilter``: a rule's own
+        # pattern (regex, occurrence) takes slot 0 and has no exact phrase text.
+        while len(self.exact) < first:
+            self.exact.append("")
+            self.unaccented.append(None)
         for item in items:
             re2_text, exact, unaccented = phrases.compile_phrase(
                 item, self.language, max_gap=max_gap, accents=self.accents
