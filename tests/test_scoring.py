@@ -313,3 +313,22 @@ def test_normalised_text_is_nfkc_casefolded() -> None:
     for text in ("ＦＵＬＬ width", "Ǆ digraph", "e\u0301cole"):
         out = fold(text)
         assert unicodedata.is_normalized("NFKC", out)
+
+
+def test_a_verdict_is_the_same_in_every_process() -> None:
+    """Category order and everything else in the JSON verdict do not depend on Python's
+    hash seed (a transcript replays byte for byte)."""
+    import os
+    import subprocess
+    import sys
+
+    outs = set()
+    for seed in ("1", "2", "3"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        done = subprocess.run(
+            [sys.executable, "-m", "simulator", "score", "--scenario", "hotel-ac-en",
+             "--format", "json", "You're lucky, calm down. I'll move you now."],
+            env=env, capture_output=True, text=True, check=True,
+        )
+        outs.add(done.stdout)
+    assert len(outs) == 1

@@ -48,7 +48,9 @@ class Scorer:
         self.matchers: list[Matcher] = [compile_rule(r, language, w) for r, w in rules]
         cats = dict(DEFAULT_CATEGORIES)
         cats.update(categories or {})
-        used = {m.category for m in self.matchers}
+        # In the order the rules first name them (not a set's): a verdict, and so a
+        # transcript, is the same in every process.
+        used = dict.fromkeys(m.category for m in self.matchers)
         self.categories = {c: cats.get(c, (c.replace("_", " ").capitalize(), 40.0)) for c in used}
         for c in ("last_word", "concrete_fix", "acknowledge"):
             self.categories.setdefault(c, cats[c])
