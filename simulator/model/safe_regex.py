@@ -12,9 +12,17 @@ from typing import Any
 
 import re2
 
-_OPTIONS = re2.Options()
-_OPTIONS.log_errors = False
-_OPTIONS.max_mem = 8 << 20
+
+def options(max_mem: int = 8 << 20) -> Any:
+    """RE2 options for every compile: quiet (errors are explained, not logged) and a
+    memory budget, past which RE2 refuses a pattern instead of growing."""
+    opts = re2.Options()
+    opts.log_errors = False
+    opts.max_mem = max_mem
+    return opts
+
+
+_OPTIONS = options()
 
 _EXPLAIN = (
     (re.compile(r"\(\?[=!]"), "lookahead `(?=` / `(?!` is not supported by the safe regex engine"),
@@ -33,10 +41,6 @@ _EXPLAIN = (
     ),
 )
 _ASCII_B = re.compile(r"(?<!\\)(?:\\\\)*\\[bB]")
-
-
-def options() -> Any:
-    return _OPTIONS
 
 
 def check(pattern: str) -> str | None:

@@ -30,7 +30,6 @@ class Reply:
         "_sentences",
         "_unaccent_done",
         "_unaccented",
-        "_word_count",
         "_words",
         "language",
         "may_negate",
@@ -49,7 +48,6 @@ class Reply:
         self._cased: str | None = None
         self._sentences: list[tuple[int, int]] | None = None
         self._sentence_starts: list[int] = []
-        self._word_count = -1
         self._unaccented: str | None = None  # phrases.unaccent(text), when first needed
         self._unaccent_done = False
         # False when the scorer's pass found no negation cue anywhere in the text.
@@ -118,25 +116,12 @@ class Reply:
             if i < 0:
                 return -1
             pos = self.sentences[i][0]
-        return 1 + max(
-            text.rfind(".", 0, pos),
-            text.rfind("!", 0, pos),
-            text.rfind("?", 0, pos),
-            text.rfind("\n", 0, pos),
-        )
-
-    @property
-    def word_count(self) -> int:
-        if self._word_count < 0:
-            self._word_count = len(self.text.split())
-        return self._word_count
+        return _piece_start(text, 0, pos)
 
     def has_words(self, n: int) -> bool:
-        """``word_count >= n``, splitting off no more than the first ``n`` words."""
+        """Has the reply ``n`` words or more? (Splits off no more than the first ``n``.)"""
         if n <= 0:
             return True
-        if self._word_count >= 0:
-            return self._word_count >= n
         # n - 1 splits leave n pieces when there are n words or more
         return len(self.text.split(None, n - 1)) >= n
 
@@ -166,13 +151,7 @@ class Reply:
         # is found from there is what, found from ``lo``, can count.
         first = lo
         if not text[start].isspace() and text[start] not in ".!?":
-            first = 1 + max(
-                text.rfind(".", lo, start),
-                text.rfind("!", lo, start),
-                text.rfind("?", lo, start),
-                text.rfind("\n", lo, start),
-                lo - 1,
-            )
+            first = _piece_start(text, lo, start)
             # ``first`` is where the match's sentence starts, but for the spaces that
             # lang.sentences strips (it ends its sentences at the same characters), or
             # else the sentence starts before ``lo``; no cue starts on a space, so for
@@ -212,3 +191,16 @@ class Reply:
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         return self.norm.span(start, end)
+
+
+def _piece_start(text: str, lo: int, pos: int) -> int:
+    """Where the piece of text holding ``pos`` begins, looking back no further than
+    ``lo``: just after the last . ! ? or newline in [lo, pos), else ``lo``
+    (lang.sentences ends its sentences at those characters)."""
+    return 1 + max(
+        text.rfind(".", lo, pos),
+        text.rfind("!", lo, pos),
+        text.rfind("?", lo, pos),
+        text.rfind("\n", lo, pos),
+        lo - 1,
+    )

@@ -14,6 +14,7 @@ from typing import Any
 
 import re2
 
+from simulator.model import safe_regex
 from simulator.model.schema import RulePack, Scenario
 from simulator.scoring.lang import language as language_of
 from simulator.scoring.reply import Reply
@@ -294,10 +295,7 @@ def _compile_set(patterns: Iterable[str]) -> Any:
     items = list(patterns)
     if not items:
         return None
-    opts = re2.Options()
-    opts.log_errors = False
-    opts.max_mem = 64 << 20
-    s = re2.Set.SearchSet(opts)
+    s = re2.Set.SearchSet(safe_regex.options(max_mem=64 << 20))  # (a set of many patterns)
     for p in items:
         s.Add(p)
     s.Compile()

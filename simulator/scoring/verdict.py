@@ -21,13 +21,13 @@ HIGH_VALUE_COMPENSATION = 5
 
 # The five steps of handling a complaint (Training magazine, cited in the hotel story),
 # and the category whose firing shows each one. "calm" holds when no tone rule fired.
-STEPS: tuple[str, ...] = ("calm", "listen", "acknowledge", "clarify", "solve")
 STEP_CATEGORY: dict[str, str] = {
     "listen": "listen",
     "acknowledge": "acknowledge",
     "clarify": "clarify",
     "solve": "concrete_fix",
 }
+STEPS: tuple[str, ...] = ("calm", *STEP_CATEGORY)
 CALM_BREAKERS: frozenset[str] = frozenset({"tone"})
 # How the steps are named to a trainee (English; the app translates them).
 STEP_LABELS: dict[str, str] = {
@@ -220,20 +220,11 @@ def lifetime_adjustment(value: str, fired: set[str]) -> int:
 
 
 def steps(fired: set[str]) -> dict[str, bool]:
-    # Written out (built for every reply): STEPS in order, each from STEP_CATEGORY, which
-    # the assertion below keeps in step with this literal.
-    return {
-        "calm": fired.isdisjoint(CALM_BREAKERS),
-        "listen": "listen" in fired,
-        "acknowledge": "acknowledge" in fired,
-        "clarify": "clarify" in fired,
-        "solve": "concrete_fix" in fired,
-    }
-
-
-assert tuple(steps(set())) == STEPS and all(
-    steps({c})[s] for s, c in STEP_CATEGORY.items()
-), "steps() no longer follows STEPS / STEP_CATEGORY"
+    """Each of the five steps, in STEPS order, shown by this reply or not."""
+    out = {"calm": fired.isdisjoint(CALM_BREAKERS)}
+    for step, category in STEP_CATEGORY.items():
+        out[step] = category in fired
+    return out
 
 
 def clamp(value: float, low: float, high: float) -> float:
