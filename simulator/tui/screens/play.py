@@ -241,14 +241,8 @@ class PlayScreen(AppScreen[None]):
             self.sim.show_debrief(self.play)
 
     @on(Button.Pressed, "#send")
-    def _pressed_send(self) -> None:
-        if self.session.ended:
-            self.action_debrief()
-        else:
-            self.action_send()
-
     def action_send(self) -> None:
-        if self.session.ended:
+        if self.session.ended:  # the button, which reads "Debrief" by then
             self.action_debrief()
             return
         # ctrl+s is a priority key, handled at once; keys typed just before it may still
@@ -315,10 +309,7 @@ class PlayScreen(AppScreen[None]):
         self._refresh_status()
         self.notify(_("Reply {n} taken back: edit it and send again.").format(n=undone.index))
 
-    def action_leave(self) -> None:
-        if self.session.ended:
-            self.action_debrief()
-            return
+    def action_leave(self) -> None:  # (once ended, Esc is the debrief key: check_action)
         from simulator.tui.screens.confirm import ConfirmScreen
 
         def done(leave: bool | None) -> None:
