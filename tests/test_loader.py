@@ -119,6 +119,70 @@ def test_deeply_nested_data(
     assert "nested more than 64 levels" in out
 
 
+@pytest.mark.parametrize(
+    "tail",
+    [
+        "title: \"unclosed\n" + " " * 18 + "x\n",  # a quote left open, then a deep indent
+        "title: \"unclosed\n" + "[" * 40 + "\n",  # ... then many brackets
+        "title: [" + "[" * 40 + "\n",  # brackets never closed
+    ],
+)
+def test_syntax_error_inside_the_depth_guard_is_located(
+    tail: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A file that trips both the nesting pre-check and a syntax error: a located message."""
+    f = tmp_path / "broken.yaml"
+    f.write_text("kind: scenario\nid: x\n" + tail)
+    code, out = validate(capsys, f)
+    assert code == 1
+    assert f"{f}:" in out and ("YAML syntax error" in out or "nested more than" in out), out
+
+
+def test_the_parsers_own_nesting_limit_is_our_message(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Whatever limit a libyaml release enforces, the user reads one located sentence."""
+    import yaml
+
+    def parse(*_a: object, **_k: object) -> object:
+        mark = yaml.Mark("<unicode string>", 0, 1, 6, None, None)
+        raise yaml.scanner.ScannerError(
+            "while increasing flow level", mark, "exceeded maximum nesting depth", mark
+        )
+
+    monkeypatch.setattr(yaml, "parse", parse)
+    monkeypatch.setattr(yaml, "compose", parse)
+    f = tmp_path / "deep.yaml"
+    f.write_text("kind: scenario\nnodes: " + "[" * 70 + "]" * 70 + "\n")
+    code, out = validate(capsys, f)
+    assert code == 1
+    assert f"{f}:2:7: data is nested more than 64 levels deep" in out, out
+
+
+def test_control_character_is_located_on_its_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    f = tmp_path / "nul.yaml"
+    lines = ["kind: scenario", *(f"# comment {i}" for i in range(59)), "title: a\x00b"]
+    f.write_text("\n".join(lines) + "\n")
+    code, out = validate(capsys, f)
+    assert code == 1
+    assert f"{f}:61:9: control character U+0000 is not allowed in YAML" in out, out
+
+
+def test_a_file_the_guard_rejects_does_not_stop_the_library(tmp_path: Path) -> None:
+    from simulator.model.library import load_library
+
+    (tmp_path / "bad.yaml").write_text("kind: scenario\nid: x\ntitle: \"unclosed\n" + " " * 18 + "x\n")
+    mini = (Path(__file__).parent / "data" / "scenarios" / "mini.yaml").read_text()
+    (tmp_path / "good.yaml").write_text(mini.replace("id: mini-en", "id: mini-copy"))
+    lib = load_library([tmp_path], user=False)
+    assert "mini-copy" in lib.scenarios
+    (broken,) = lib.broken
+    assert broken.display.endswith("bad.yaml")
+    assert all(p.line >= 1 and "syntax" in p.message for p in broken.problems)
+
+
 def test_deeply_nested_block_style(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     f = tmp_path / "block.yaml"
     f.write_text(

@@ -177,6 +177,8 @@ def _mark_error(exc: yaml.MarkedYAMLError, text: str) -> YamlError:
     line = mark.line + 1 if mark else 1
     col = mark.column + 1 if mark else 1
     problem = exc.problem or exc.context or "invalid YAML"
+    if "nesting depth" in problem:  # the parser's own limit, below or above ours
+        return YamlError(line, col, f"data is nested more than {MAX_DEPTH} levels deep")
     if mark is not None and _char_at(text, mark.line, mark.column) == "\t":
         return YamlError(line, col, "tab character: YAML indentation must use spaces")
     if exc.context and exc.problem:
@@ -185,6 +187,20 @@ def _mark_error(exc: yaml.MarkedYAMLError, text: str) -> YamlError:
     if ctx is not None and mark is not None and (ctx.line, ctx.column) != (mark.line, mark.column):
         problem += f" (it starts at line {ctx.line + 1}, column {ctx.column + 1})"
     return YamlError(line, col, f"YAML syntax error: {problem}")
+
+
+def _reader_error(exc: yaml.reader.ReaderError, text: str) -> YamlError:
+    """A character YAML refuses (NUL, other control characters): its line and column.
+
+    The reader only knows the character's offset in the text, so count the lines here.
+    """
+    pos = max(0, min(exc.position, len(text)))
+    line = text.count("\n", 0, pos) + 1
+    col = pos - (text.rfind("\n", 0, pos) + 1) + 1
+    char = exc.character  # an int from libyaml, a str from the pure-Python reader
+    code = ord(char) if isinstance(char, str) and char else char
+    what = f"control character U+{code:04X}" if isinstance(code, int) else "a control character"
+    return YamlError(line, col, f"{what} is not allowed in YAML; remove it")
 
 
 def _char_at(text: str, line: int, column: int) -> str:
@@ -200,11 +216,18 @@ def parse(text: str) -> Document:
         not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()
     ):
         raise YamlError(1, 1, "file is empty: expected a scenario or a rule pack")
-    _depth_guard(text)
+    # Every error the YAML library can raise, in the depth guard or the composer, and
+    # whatever its version adds (libyaml 0.2.5 under PyYAML 6.0.4 has its own nesting
+    # limit), becomes a located message here and nowhere else.
     try:
+        _depth_guard(text)
         root = yaml.compose(text, Loader=_Loader)
+    except YamlError:
+        raise
     except yaml.MarkedYAMLError as exc:
         raise _mark_error(exc, text) from None
+    except yaml.reader.ReaderError as exc:
+        raise _reader_error(exc, text) from None
     except yaml.YAMLError as exc:
         raise YamlError(1, 1, f"YAML error: {exc}") from None
     except RecursionError:
