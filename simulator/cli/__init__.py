@@ -125,6 +125,34 @@ def build_parser() -> argparse.ArgumentParser:
         "paths", nargs="*", metavar="PATH", help="files or folders (default: the library)"
     )
     p.add_argument("-q", "--quiet", action="store_true", help="print failures and the summary only")
+    p.add_argument(
+        "--coverage",
+        action="store_true",
+        help="also report rules no example exercises, nodes, transitions and endings no "
+        "example or script reaches, and dead ends found by random playthroughs",
+    )
+    p.add_argument(
+        "--scripts",
+        metavar="DIR",
+        action="append",
+        default=[],
+        help="with --coverage: scripted paths, DIR/SCENARIO-ID.json (repeatable)",
+    )
+    p.add_argument(
+        "--walks",
+        type=int,
+        default=20,
+        metavar="N",
+        help="with --coverage: random playthroughs per scenario (default: 20)",
+    )
+    p.add_argument(
+        "--seed", default="0", help="with --coverage: seed of the playthroughs (default: 0)"
+    )
+    p.add_argument(
+        "--strict",
+        action="store_true",
+        help="with --coverage: exit 1 when anything is uncovered or a dead end is found",
+    )
     _fmt(p, "json")
 
     p = sub.add_parser("score", parents=[common], help="score one reply")
@@ -137,6 +165,17 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("eval", parents=[common], help="measure rule packs on labelled replies")
     p.add_argument("file", metavar="FILE.jsonl")
     p.add_argument("--lang", choices=("en", "fr"), help="only replies in this language")
+    p.add_argument(
+        "--by",
+        metavar="FIELD",
+        help="also give the figures for each value of FIELD (e.g. source, scenario_id)",
+    )
+    p.add_argument(
+        "--against",
+        metavar="B.jsonl",
+        help="compare the labels of FILE with those of B on the same replies (kappa, "
+        "agreement, disagreements) instead of scoring",
+    )
     _fmt(p, "json")
 
     p = sub.add_parser("schema", parents=[common], help="write JSON Schema files")
