@@ -245,3 +245,38 @@ def test_against_by_field(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0 and set(groups) == {"ferry", "port"}
     assert groups["port"]["labels"]["concrete_fix"]["agreement"] == 0.0
     assert groups["ferry"]["labels"]["concrete_fix"]["kappa"] == 1.0
+
+
+# ---------------------------------------------------------------- bench/bench_eval.py
+
+
+def _bench():
+    import importlib.util
+
+    path = Path(__file__).parents[1] / "bench" / "bench_eval.py"
+    spec = importlib.util.spec_from_file_location("bench_eval", path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_bench_splits_real_replies_by_source_and_skips_absent_sets(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bench = _bench()
+    monkeypatch.setattr(
+        bench,
+        "SETS",
+        {"real-train": Path(BY_SOURCE), "heldout-4 (sealed, fresh)": tmp_path / "absent.jsonl"},
+    )
+    assert bench.main() == 0
+    out = capsys.readouterr().out
+    assert "absent.jsonl not found, skipped" in out
+    summary = json.loads(out.splitlines()[-1])
+    ferry = summary["real-train measured on ferry, tuned on (missing), bakery"]
+    assert set(ferry) >= {"en.last_word", "fr.last_word"}
+    assert {"precision", "recall", "kappa"} == set(ferry["en.last_word"])
+    assert "real-train measured on bakery, tuned on (missing), ferry" in summary
+    # figures only, never the replies of a measured set
+    assert "You're lucky" not in out
