@@ -89,6 +89,13 @@ def cmd_test(args: argparse.Namespace) -> int:
         if not p.exists():
             error(f"{p}: no such file or folder")
             return EXIT_USAGE
+    if args.coverage:
+        from simulator.cli import coverage
+
+        bad = coverage.check_folders(args.scripts)
+        if bad:
+            error(bad)
+            return EXIT_USAGE
     lib = load_library([*(Path(d) for d in getattr(args, "scenarios", []) or []), *paths])
     if paths:
         wanted = {q.resolve() for p in paths for q in ([p] if p.is_file() else p.rglob("*.y*ml"))}
@@ -106,9 +113,20 @@ def cmd_test(args: argparse.Namespace) -> int:
         elif f.kind == "rule_pack" and f.ident in lib.packs:
             results += [(f, r) for r in run_pack(lib.packs[f.ident], lib.packs.values())]
     failed = [(f, r) for f, r in results if not r.passed]
+    cov = None
+    if args.coverage:
+        try:
+            cov = coverage.measure(args, lib, files)
+        except coverage.ScriptError as exc:
+            error(str(exc))
+            return EXIT_USAGE
+    status = EXIT_FAIL if failed or broken else EXIT_OK
+    if cov is not None and args.strict and not cov.complete:
+        status = EXIT_FAIL
     if args.format == "json":
         print_json(
             {
+                **(cov.to_json(_where) if cov is not None else {}),
                 "passed": len(results) - len(failed),
                 "failed": len(failed),
                 "broken_files": [p.to_dict() for f in broken for p in f.problems],
@@ -123,7 +141,7 @@ def cmd_test(args: argparse.Namespace) -> int:
                 ],
             }
         )
-        return EXIT_FAIL if failed or broken else EXIT_OK
+        return status
     if not args.quiet:
         line = "".join("." if r.passed else "F" for _, r in results)
         for i in range(0, len(line), 80):
@@ -146,7 +164,9 @@ def cmd_test(args: argparse.Namespace) -> int:
     if broken:
         summary += f", {len(broken)} file(s) with errors"
     print(f"\n{summary}")
-    return EXIT_FAIL if failed or broken else EXIT_OK
+    if cov is not None:
+        coverage.print_text(cov, _where)
+    return status
 
 
 def _where(f: Any, loc: list[str | int]) -> str:
