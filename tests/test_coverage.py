@@ -32,9 +32,7 @@ def ids(data: dict, kind: str, scenario: str) -> set[str]:
 
 
 def test_mini_coverage_json(capsys: pytest.CaptureFixture[str]) -> None:
-    code, data = cover(
-        capsys, "--scenarios", str(MINI.parent), "test", "--coverage", str(MINI)
-    )
+    code, data = cover(capsys, "--scenarios", str(MINI.parent), "test", "--coverage", str(MINI))
     assert code == 0  # a report, not a failure, without --strict
     assert data["passed"] == 3 and data["failed"] == 0
     # soup-remedy has no examples of its own and no scenario example names it
@@ -59,8 +57,14 @@ def test_a_scripted_path_reaches_what_the_examples_do_not(
 ) -> None:
     (tmp_path / "mini-en.json").write_text(json.dumps({"happy": [GOOD, GOOD2]}))
     code, data = cover(
-        capsys, "--scenarios", str(MINI.parent), "test", "--coverage", str(MINI),
-        "--scripts", str(tmp_path),
+        capsys,
+        "--scenarios",
+        str(MINI.parent),
+        "test",
+        "--coverage",
+        str(MINI),
+        "--scripts",
+        str(tmp_path),
     )
     assert code == 0 and data["scripts"] == {"mini-en": 1}
     assert ids(data, "ending", "mini-en") == {"manager"}
@@ -150,8 +154,14 @@ def test_bad_scripts_are_bad_usage(
 ) -> None:
     (tmp_path / "mini-en.json").write_text(content)
     code, _out, err = run(
-        capsys, "--scenarios", str(MINI.parent), "test", "--coverage", str(MINI),
-        "--scripts", str(tmp_path),
+        capsys,
+        "--scenarios",
+        str(MINI.parent),
+        "test",
+        "--coverage",
+        str(MINI),
+        "--scripts",
+        str(tmp_path),
     )
     assert code == 2 and message in err
 

@@ -122,7 +122,16 @@ def test_eval_text_shows_kappa_and_confusion_counts(capsys: pytest.CaptureFixtur
     code, out, _ = run(capsys, "eval", BY_SOURCE, "--lang", "en")
     header = next(line for line in out.splitlines() if line.startswith("label"))
     assert code == 0 and header.split() == [
-        "label", "precision", "recall", "f1", "kappa", "support", "tp", "fp", "fn", "tn",
+        "label",
+        "precision",
+        "recall",
+        "f1",
+        "kappa",
+        "support",
+        "tp",
+        "fp",
+        "fn",
+        "tn",
     ]
 
 
@@ -132,7 +141,9 @@ def test_eval_by_field_splits_the_figures_per_value(capsys: pytest.CaptureFixtur
     groups = data["by"]["groups"]
     # the French line is a ferry reply too; one English line has no source
     assert {k: g["replies"] for k, g in groups.items()} == {
-        "(missing)": 1, "bakery": 2, "ferry": 4,
+        "(missing)": 1,
+        "bakery": 2,
+        "ferry": 4,
     }
     for label, whole in data["labels"].items():
         for cell in ("tp", "fp", "fn", "tn"):

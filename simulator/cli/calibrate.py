@@ -174,7 +174,9 @@ def _print_text(result: dict[str, Any], by: str | None) -> None:
         f"{result['replies']} replies in both (matched by {result['matched_by']}); "
         f"all labels agree on {result['exact_agreement']:.0%} of them"
     )
-    print(f"\n{'label':<14} {'kappa':>6} {'agreement':>10} {'replies':>8} {'A true':>7} {'B true':>7}")
+    print(
+        f"\n{'label':<14} {'kappa':>6} {'agreement':>10} {'replies':>8} {'A true':>7} {'B true':>7}"
+    )
     for label, m in result["labels"].items():
         print(
             f"{label:<14} {fmt(m['kappa'], 6)} {fmt(m['agreement'], 10)} {m['replies']:>8}"

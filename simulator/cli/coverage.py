@@ -78,7 +78,9 @@ def read_scripts(folders: list[str], scenario_id: str) -> list[list[str]]:
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise ScriptError(f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from None
+            raise ScriptError(
+                f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}"
+            ) from None
         if isinstance(data, dict):
             paths = list(data.values())
         elif isinstance(data, list) and all(isinstance(x, str) for x in data):
@@ -158,9 +160,10 @@ def print_text(cov: Coverage, where: Any) -> None:
         )
     for f, p in cov.plays:
         ends = ", ".join(f"{e} {n}" for e, n in p.endings.items()) or "none"
-        print(f"  {p.scenario}: endings {ends}" + (
-            f"; nodes never visited: {', '.join(p.unvisited)}" if p.unvisited else ""
-        ))
+        print(
+            f"  {p.scenario}: endings {ends}"
+            + (f"; nodes never visited: {', '.join(p.unvisited)}" if p.unvisited else "")
+        )
         for d in p.dead_ends:
             print(f"    {where(f, d.loc)}: {d.message}")
     parts = [

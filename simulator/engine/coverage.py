@@ -170,8 +170,16 @@ class Reach:
     resolution: bool = False
     endings: set[str] = field(default_factory=set)
 
-    def step(self, scenario: Scenario, node: str, verdict: Verdict, mood: int, visits: int,
-             goto: str, reason: str) -> None:
+    def step(
+        self,
+        scenario: Scenario,
+        node: str,
+        verdict: Verdict,
+        mood: int,
+        visits: int,
+        goto: str,
+        reason: str,
+    ) -> None:
         self.nodes.add(node)
         if reason == "resolution":
             self.resolution = True
@@ -217,8 +225,13 @@ def reach(
             turn = session.reply(text).turn
             visits[turn.node] = visits.get(turn.node, 0) + 1
             got.step(
-                scenario, turn.node, turn.verdict, turn.mood_after, visits[turn.node],
-                turn.goto, turn.reason,
+                scenario,
+                turn.node,
+                turn.verdict,
+                turn.mood_after,
+                visits[turn.node],
+                turn.goto,
+                turn.reason,
             )
     return got
 
@@ -233,15 +246,23 @@ def unreached(scenario: Scenario, got: Reach) -> list[Unreached]:
             if (node.id, j) not in got.transitions:
                 out.append(
                     Unreached(
-                        scenario.id, "transition", f"{node.id}[{j}] -> {tr.goto}",
-                        ["nodes", i, "transitions", j], node.id, tr.goto,
+                        scenario.id,
+                        "transition",
+                        f"{node.id}[{j}] -> {tr.goto}",
+                        ["nodes", i, "transitions", j],
+                        node.id,
+                        tr.goto,
                     )
                 )
     if scenario.resolution is not None and not got.resolution:
         out.append(
             Unreached(
-                scenario.id, "transition", f"resolution -> {scenario.resolution.goto}",
-                ["resolution"], "resolution", scenario.resolution.goto,
+                scenario.id,
+                "transition",
+                f"resolution -> {scenario.resolution.goto}",
+                ["resolution"],
+                "resolution",
+                scenario.resolution.goto,
             )
         )
     for i, ending in enumerate(scenario.endings):
@@ -298,15 +319,21 @@ def playthroughs(
                     probed.add(state)
                     for verdict in verdicts:
                         step = flow.decide(
-                            scenario, node, verdict, mood=flow.next_mood(mood, verdict),
-                            visits=visits[node], patience_left=_NO_LIMIT, turn=1,
+                            scenario,
+                            node,
+                            verdict,
+                            mood=flow.next_mood(mood, verdict),
+                            visits=visits[node],
+                            patience_left=_NO_LIMIT,
+                            turn=1,
                         )
                         edges.setdefault(node, set()).add(step.goto)
                 session.reply(pool[rng.randrange(len(pool))])
         except Exception as exc:  # a crash is the worst dead end: report, do not stop
             dead.append(
                 DeadEnd(
-                    scenario.id, session.node,
+                    scenario.id,
+                    session.node,
                     f"playthrough {w + 1} failed at node '{session.node}': "
                     f"{type(exc).__name__}: {exc}",
                 )
@@ -316,7 +343,8 @@ def playthroughs(
         if ending is None:
             dead.append(
                 DeadEnd(
-                    scenario.id, session.node,
+                    scenario.id,
+                    session.node,
                     f"playthrough {w + 1} did not end within {scenario.max_turns + 1} replies",
                 )
             )
@@ -338,7 +366,8 @@ def playthroughs(
             where = "only back to itself" if loops == [nid] else f"only to {', '.join(loops)}"
             dead.append(
                 DeadEnd(
-                    scenario.id, nid,
+                    scenario.id,
+                    nid,
                     f"dead end at node '{nid}': the {len(pool)} replies tried there lead "
                     f"{where}, never to an ending; only the customer's patience or the turn "
                     "limit can end the conversation",
@@ -346,4 +375,6 @@ def playthroughs(
                 )
             )
     unvisited = [n.id for n in scenario.nodes if n.id not in visited]
-    return Playthroughs(scenario.id, walks, len(pool), dict(sorted(endings.items())), unvisited, dead)
+    return Playthroughs(
+        scenario.id, walks, len(pool), dict(sorted(endings.items())), unvisited, dead
+    )
