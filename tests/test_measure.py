@@ -291,3 +291,12 @@ def test_bench_splits_real_replies_by_source_and_skips_absent_sets(
     assert "real-train measured on bakery, tuned on (missing), ferry" in summary
     # figures only, never the replies of a measured set
     assert "You're lucky" not in out
+
+
+def test_a_kappa_of_zero_is_never_shown_negative(capsys: pytest.CaptureFixture[str]) -> None:
+    # reference true once in three, other side never: p_o == p_e, kappa 0 (not -0.0)
+    c = Confusion(fn=1, tn=2)
+    assert c.metrics()["kappa"] == 0.0 and str(c.metrics()["kappa"]) == "0.0"
+    from simulator.engine.agreement import fmt
+
+    assert fmt(c.kappa, 6) == "  0.00"

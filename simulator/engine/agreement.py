@@ -101,9 +101,11 @@ class Confusion:
 
 
 def _round(x: float | None) -> float | None:
-    return None if x is None else round(x, 4)
+    return None if x is None else round(x, 4) + 0.0  # + 0.0: never "-0.0"
 
 
 def fmt(x: float | None, width: int) -> str:
     """A figure for a text table: two decimals, or ``n/a`` when undefined."""
-    return f"{'n/a':>{width}}" if x is None else f"{x:>{width}.2f}"
+    if x is None:
+        return f"{'n/a':>{width}}"
+    return f"{round(x, 2) + 0.0:>{width}.2f}"
