@@ -300,3 +300,27 @@ def test_a_kappa_of_zero_is_never_shown_negative(capsys: pytest.CaptureFixture[s
     from simulator.engine.agreement import fmt
 
     assert fmt(c.kappa, 6) == "  0.00"
+
+
+def test_against_only_compares_labels_both_files_give(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    a, b = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    a.write_text(
+        '{"id": 1, "lang": "en", "reply": "One.", "last_word": true}\n'
+        '{"id": 2, "lang": "en", "reply": "Two.", "last_word": false, "acknowledges": true}\n'
+    )
+    b.write_text(
+        '{"id": 1, "lang": "en", "reply": "One.", "acknowledges": false}\n'
+        '{"id": 2, "lang": "en", "reply": "Two.", "last_word": true, "acknowledges": true}\n'
+    )
+    code, data = run_json(capsys, "eval", str(a), "--against", str(b))
+    assert code == 0 and data["replies"] == 2
+    # reply 1 has no label in both files: it is neither an agreement nor a disagreement
+    assert data["exact_agreement"] == 0.0
+    assert data["labels"]["last_word"]["replies"] == 1
+    assert data["labels"]["acknowledges"]["replies"] == 1
+    assert [d["id"] for d in data["disagreements"]] == [2]
+    b.write_text('{"id": 1, "lang": "en", "reply": "One.", "acknowledges": false}\n')
+    code, out, _ = run(capsys, "eval", str(a), "--against", str(b))
+    assert code == 0 and "no label is given in both files" in out

@@ -20,9 +20,10 @@ commands:
   replay        re-score a past session with today's rules and show what changed
   list          the scenario library
   validate      check scenario and rule-pack files (file:line:column errors)
-  test          run the examples written in scenarios and rule packs
+  test          run the examples written in scenarios and rule packs (--coverage: what they miss)
   score         score one reply and explain the verdict
-  eval          measure the rule packs against labelled replies (precision, recall)
+  eval          measure the rule packs on labelled replies (precision, recall, kappa),
+                or compare two label sets (--against)
   schema        write JSON Schema files for editors
   new           scaffold a new scenario
   workshop      create, list or close a scored team session

@@ -65,6 +65,7 @@ def compare(
     groups: dict[str, dict[str, Confusion]] = {}
     disagreements: list[dict[str, Any]] = []
     matched = 0
+    compared = 0  # matched replies with at least one label in both files
     all_agree = 0
     for key, ra in a.items():
         rb = b.get(key)
@@ -80,9 +81,10 @@ def compare(
         if by is not None:
             group = groups.setdefault(group_key(ra, by), {k: Confusion() for k in EVAL_LABELS})
         differ: dict[str, dict[str, bool]] = {}
-        for label in EVAL_LABELS:
-            if label not in ra or label not in rb:
-                continue
+        shared = [label for label in EVAL_LABELS if label in ra and label in rb]
+        if shared:
+            compared += 1
+        for label in shared:
             counts[label].add(ra[label], rb[label])
             if group is not None:
                 group[label].add(ra[label], rb[label])
@@ -98,14 +100,14 @@ def compare(
                     "labels": differ,
                 }
             )
-        else:
+        elif shared:
             all_agree += 1
     result: dict[str, Any] = {
         "a": path_a,
         "b": path_b,
         "matched_by": "id" if by_id else "reply",
         "replies": matched,
-        "exact_agreement": round(all_agree / matched, 4) if matched else None,
+        "exact_agreement": round(all_agree / compared, 4) if compared else None,
         "labels": {label: _label(c) for label, c in counts.items() if c.n},
         "disagreements": disagreements,
         "only_in_a": [_brief(r) for k, r in a.items() if k not in b],
@@ -170,9 +172,14 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 def _print_text(result: dict[str, Any], by: str | None) -> None:
     a, b = result["a"], result["b"]
     print(f"A = {a}\nB = {b}")
+    agree = result["exact_agreement"]
     print(
         f"{result['replies']} replies in both (matched by {result['matched_by']}); "
-        f"all labels agree on {result['exact_agreement']:.0%} of them"
+        + (
+            "no label is given in both files"
+            if agree is None
+            else f"all labels agree on {agree:.0%} of them"
+        )
     )
     print(
         f"\n{'label':<14} {'kappa':>6} {'agreement':>10} {'replies':>8} {'A true':>7} {'B true':>7}"
