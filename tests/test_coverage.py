@@ -169,3 +169,19 @@ def test_bad_scripts_are_bad_usage(
 def test_scripts_folder_must_exist(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, _out, err = run(capsys, "test", "--coverage", "--scripts", str(tmp_path / "nope"))
     assert code == 2 and "no such folder" in err
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--strict"], "--strict go(es) with --coverage"),
+        (["--scripts", "."], "--scripts go(es) with --coverage"),
+        (["--coverage", "--walks", "-1"], "--walks must be between 0 and 1000"),
+        (["--coverage", "--walks", "5000"], "--walks must be between 0 and 1000"),
+    ],
+)
+def test_coverage_options_misused(
+    capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    code, _out, err = run(capsys, "test", *args)
+    assert code == 2 and message in err

@@ -324,3 +324,45 @@ def test_against_only_compares_labels_both_files_give(
     b.write_text('{"id": 1, "lang": "en", "reply": "One.", "acknowledges": false}\n')
     code, out, _ = run(capsys, "eval", str(a), "--against", str(b))
     assert code == 0 and "no label is given in both files" in out
+
+
+label_value = st.one_of(st.none(), st.booleans())  # None: the file does not give it
+labelled_row = st.fixed_dictionaries(
+    {"last_word": label_value, "concrete_fix": label_value, "acknowledges": label_value}
+)
+
+
+def _rows(labels: list[dict], ids: list[int]) -> list[dict]:
+    rows = []
+    for line, (i, lab) in enumerate(zip(ids, labels, strict=True), start=1):
+        row = {"id": f"r{i}", "lang": "en", "reply": f"Reply {i}.", "_line": line}
+        rows.append(row | {k: v for k, v in lab.items() if v is not None})
+    return rows
+
+
+@given(
+    st.lists(st.tuples(labelled_row, labelled_row), max_size=30),
+    st.sets(st.integers(0, 40), max_size=10),
+)
+def test_compare_is_consistent_and_symmetric(pairs: list, extra_b: set[int]) -> None:
+    from simulator.cli.calibrate import compare
+
+    a = _rows([p[0] for p in pairs], list(range(len(pairs))))
+    only_b = sorted(i + 100 for i in extra_b)
+    b = _rows([p[1] for p in pairs] + [{}] * len(only_b), list(range(len(pairs))) + only_b)
+    ab, ba = compare(a, b), compare(b, a)
+    assert ab["replies"] == ba["replies"] == len(pairs)
+    assert [r["id"] for r in ab["only_in_b"]] == [f"r{i}" for i in only_b]
+    assert ab["only_in_a"] == []
+    for label in ("last_word", "concrete_fix", "acknowledges"):
+        shared = [(x[label], y[label]) for x, y in pairs if None not in (x[label], y[label])]
+        if not shared:
+            assert label not in ab["labels"]
+            continue
+        m, n = ab["labels"][label], ba["labels"][label]
+        assert m["replies"] == len(shared)
+        assert m["agreement"] == round(sum(x == y for x, y in shared) / len(shared), 4)
+        assert m["kappa"] == n["kappa"] and m["agreement"] == n["agreement"]
+        assert m["confusion"]["a_true"]["b_false"] == n["confusion"]["a_false"]["b_true"]
+        differ = sum(x != y for x, y in shared)
+        assert differ == sum(label in d["labels"] for d in ab["disagreements"])

@@ -142,12 +142,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--walks",
         type=int,
-        default=20,
+        default=None,
         metavar="N",
         help="with --coverage: random playthroughs per scenario (default: 20)",
     )
     p.add_argument(
-        "--seed", default="0", help="with --coverage: seed of the playthroughs (default: 0)"
+        "--seed", default=None, help="with --coverage: seed of the playthroughs (default: 0)"
     )
     p.add_argument(
         "--strict",

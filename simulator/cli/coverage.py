@@ -97,8 +97,28 @@ def read_scripts(folders: list[str], scenario_id: str) -> list[list[str]]:
     return scripts
 
 
-def check_folders(folders: list[str]) -> str | None:
-    for folder in folders:
+MAX_WALKS = 1000
+
+
+def check_args(args: argparse.Namespace) -> str | None:
+    """What is wrong with the coverage options, if anything (defaults filled in)."""
+    given = [
+        name
+        for name, value in (
+            ("--strict", args.strict),
+            ("--scripts", args.scripts),
+            ("--walks", args.walks),
+            ("--seed", args.seed),
+        )
+        if value
+    ]
+    if not args.coverage:
+        return f"{', '.join(given)} go(es) with --coverage" if given else None
+    args.walks = 20 if args.walks is None else args.walks
+    args.seed = "0" if args.seed is None else args.seed
+    if not 0 <= args.walks <= MAX_WALKS:
+        return f"--walks must be between 0 and {MAX_WALKS}"
+    for folder in args.scripts:
         if not Path(folder).is_dir():
             return f"{folder}: no such folder (--scripts takes a folder of SCENARIO-ID.json files)"
     return None

@@ -89,13 +89,12 @@ def cmd_test(args: argparse.Namespace) -> int:
         if not p.exists():
             error(f"{p}: no such file or folder")
             return EXIT_USAGE
-    if args.coverage:
-        from simulator.cli import coverage
+    from simulator.cli import coverage
 
-        bad = coverage.check_folders(args.scripts)
-        if bad:
-            error(bad)
-            return EXIT_USAGE
+    bad = coverage.check_args(args)
+    if bad:
+        error(bad)
+        return EXIT_USAGE
     lib = load_library([*(Path(d) for d in getattr(args, "scenarios", []) or []), *paths])
     if paths:
         wanted = {q.resolve() for p in paths for q in ([p] if p.is_file() else p.rglob("*.y*ml"))}
