@@ -185,3 +185,20 @@ def test_coverage_options_misused(
 ) -> None:
     code, _out, err = run(capsys, "test", *args)
     assert code == 2 and message in err
+
+
+def test_a_scenario_rule_is_exercised_only_by_its_own_scenario(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # two scenarios each with a rule of the same id; only the first names it in an example
+    text = MINI.read_text()
+    named = text.replace(
+        "    fires: [concrete_fix, acknowledge]\n", "    fires: [soup-remedy, acknowledge]\n", 1
+    ).replace(
+        "    fires: [last_word]\n", "    fires: [last_word]\n    not_fires: [soup-remedy]\n", 1
+    )
+    (tmp_path / "a.yaml").write_text(named.replace("id: mini-en", "id: mini-a", 1))
+    (tmp_path / "b.yaml").write_text(text.replace("id: mini-en", "id: mini-b", 1))
+    code, data = cover(capsys, "--scenarios", str(tmp_path), "test", "--coverage", str(tmp_path))
+    assert code == 0 and data["failed"] == 0, data["failures"]
+    assert [(g["owner"], g["rule"]) for g in data["uncovered_rules"]] == [("mini-b", "soup-remedy")]

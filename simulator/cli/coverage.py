@@ -137,9 +137,7 @@ def measure(args: argparse.Namespace, lib: Library, files: list[SourceFile]) -> 
         if f.ok and f.kind == "scenario" and f.ident in lib.scenarios
     ]
     by_owner = {p.id: f for f, p in packs} | {s.id: f for f, s in scenarios}
-    gaps = rule_gaps(
-        [p for _, p in packs], [s for _, s in scenarios], lib.scenarios.values(), lib.packs
-    )
+    gaps = rule_gaps([p for _, p in packs], [s for _, s in scenarios], lib.scenarios.values())
     cov.rules = [(by_owner[g.owner], g) for g in gaps]
     for f, sc in scenarios:
         sc_packs = lib.packs_for(sc)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -207,7 +208,7 @@ def read_labelled(path: str) -> tuple[list[dict[str, Any]], list[str]] | None:
     return rows, problems
 
 
-def _scorers(lib: Library) -> Any:
+def _scorers(lib: Library) -> tuple[Callable[[dict[str, Any]], Scorer], list[str]]:
     """A function from a labelled row to the scorer it is measured with, and warnings."""
     scorers: dict[str, Scorer] = {}
     warned: set[str] = set()
@@ -233,15 +234,15 @@ def _scorers(lib: Library) -> Any:
     return scorer, warnings
 
 
+MISSING = "(missing)"
+
+
 def group_key(row: dict[str, Any], field: str) -> str:
     """The value of ``field`` in a row, as ``--by`` names its group."""
     if field not in row or row[field] is None:
         return MISSING
     value = row[field]
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-
-
-MISSING = "(missing)"
 
 
 def _label_table(counts: dict[str, Confusion]) -> dict[str, dict[str, Any]]:

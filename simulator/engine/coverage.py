@@ -20,7 +20,7 @@ Three questions a trainer asks before trusting a change:
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -102,59 +102,46 @@ class Playthroughs:
 # ------------------------------------------------------------------------------ rules
 
 
-def _scenario_rule_ids(scenario: Scenario, packs: Mapping[str, RulePack]) -> set[str]:
-    disabled = set(scenario.scoring.disable)
-    ids = {r.id for r in scenario.scoring.rules}
-    for pid in scenario.scoring.packs:
-        if pid in packs:
-            ids |= {r.id for r in packs[pid].rules if r.id not in disabled}
-    return ids
-
-
 def rule_gaps(
     packs: Iterable[RulePack],
     scenarios: Iterable[Scenario],
     evidence: Iterable[Scenario],
-    all_packs: Mapping[str, RulePack],
 ) -> list[RuleGap]:
     """Rules of ``packs`` and of ``scenarios`` that no example fires or passes.
 
-    ``evidence``: every scenario whose examples may exercise those rules.
+    ``evidence``: every scenario whose examples may exercise those rules (a pack's rule
+    by the examples of the scenarios that use the pack and do not disable the rule).
     """
-    fired: set[str] = set()
-    passed: set[tuple[str, str]] = set()  # (rule or category, rule id) seen passing
+    fires: set[tuple[str, str]] = set()  # (scenario, rule) named in an example's fires
+    passes: set[tuple[str, str]] = set()  # (scenario, rule or category) in not_fires
+    users: dict[str, list[Scenario]] = {}  # pack id -> scenarios that use it
     for sc in evidence:
-        active = _scenario_rule_ids(sc, all_packs)
         for ex in sc.examples:
-            fired |= set(ex.fires) & active
-            for name in ex.not_fires:
-                passed.add((name, sc.id))
-    passes_in: dict[str, set[str]] = {}  # name -> scenarios whose examples pass it
-    for name, sid in passed:
-        passes_in.setdefault(name, set()).add(sid)
-    active_in = {sc.id: _scenario_rule_ids(sc, all_packs) for sc in evidence}
+            fires |= {(sc.id, name) for name in ex.fires}
+            passes |= {(sc.id, name) for name in ex.not_fires}
+        for pid in sc.scoring.packs:
+            users.setdefault(pid, []).append(sc)
 
-    def gap(owner: str, rule: Any, loc: list[str | int]) -> RuleGap | None:
+    def gap(owner: str, rule: Any, loc: list[str | int], where: list[str]) -> RuleGap | None:
         missing = []
-        if not rule.examples.fires and rule.id not in fired:
+        if not rule.examples.fires and not any((s, rule.id) in fires for s in where):
             missing.append("fires")
-        named = passes_in.get(rule.id, set()) | passes_in.get(rule.category, set())
-        if not rule.examples.passes and not any(rule.id in active_in[s] for s in named):
+        if not rule.examples.passes and not any(
+            (s, name) in passes for s in where for name in (rule.id, rule.category)
+        ):
             missing.append("passes")
         return RuleGap(owner, rule.id, rule.category, loc, missing) if missing else None
 
-    gaps = [
-        g
-        for pack in packs
-        for i, rule in enumerate(pack.rules)
-        if (g := gap(pack.id, rule, ["rules", i])) is not None
-    ]
-    gaps += [
-        g
-        for sc in scenarios
-        for i, rule in enumerate(sc.scoring.rules)
-        if (g := gap(sc.id, rule, ["scoring", "rules", i])) is not None
-    ]
+    gaps = []
+    for pack in packs:
+        for i, rule in enumerate(pack.rules):
+            where = [sc.id for sc in users.get(pack.id, []) if rule.id not in sc.scoring.disable]
+            if (g := gap(pack.id, rule, ["rules", i], where)) is not None:
+                gaps.append(g)
+    for sc in scenarios:
+        for i, rule in enumerate(sc.scoring.rules):
+            if (g := gap(sc.id, rule, ["scoring", "rules", i], [sc.id])) is not None:
+                gaps.append(g)
     return gaps
 
 
