@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from simulator.engine import flow
-from simulator.model.schema import RulePack, Scenario
+from simulator.model.schema import Example, RulePack, Scenario
 from simulator.scoring import Verdict, scorer_for
 
 
@@ -26,6 +26,23 @@ class ExampleResult:
 def _fired(verdict: Verdict) -> str:
     names = sorted({*verdict.fired_rules, *(c for c, r in verdict.categories.items() if r.fired)})
     return ", ".join(names) or "nothing"
+
+
+def example_step(scenario: Scenario, ex: Example, verdict: Verdict) -> tuple[int, flow.Step]:
+    """Where an example's reply leads, as the first reply at its node: (mood after, step)."""
+    start_mood = ex.mood if ex.mood is not None else scenario.customer.mood
+    mood = flow.next_mood(start_mood, verdict)
+    patience = scenario.customer.patience - (1 if flow.is_bad(verdict) else 0)
+    step = flow.decide(
+        scenario,
+        ex.node or scenario.start_node,
+        verdict,
+        mood=mood,
+        visits=1,
+        patience_left=patience,
+        turn=1,
+    )
+    return mood, step
 
 
 def run_scenario(scenario: Scenario, packs: Sequence[RulePack]) -> list[ExampleResult]:
@@ -53,12 +70,7 @@ def run_scenario(scenario: Scenario, packs: Sequence[RulePack]) -> list[ExampleR
                 f"(fired: {_fired(verdict)})"
             )
         if ex.next is not None:
-            start_mood = ex.mood if ex.mood is not None else scenario.customer.mood
-            mood = flow.next_mood(start_mood, verdict)
-            patience = scenario.customer.patience - (1 if flow.is_bad(verdict) else 0)
-            step = flow.decide(
-                scenario, node, verdict, mood=mood, visits=1, patience_left=patience, turn=1
-            )
+            mood, step = example_step(scenario, ex, verdict)
             if step.goto != ex.next:
                 res.failures.append(
                     f"expected next '{ex.next}'; got '{step.goto}' "
