@@ -229,7 +229,7 @@ _HANDLERS = {
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command is None:
-        from simulator.cli.play import cmd_app
+        from simulator.cli.common import cmd_app
 
         return cmd_app(args)
     module, name = _HANDLERS[args.command]
