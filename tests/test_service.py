@@ -71,6 +71,15 @@ def test_a_dry_run_is_not_offered_for_resume(
     assert context().resumable() == [], "a trainer's dry run came back as the trainee's"
 
 
+def test_a_dry_run_in_the_app_is_not_offered_for_resume() -> None:
+    ctx = context(record=False)
+    play = ctx.start("mini-en", "practice", None)
+    play.session.reply(LUCKY)
+    play.abandon()  # the trainee quits mid-conversation
+    assert attempts("Ann") == []
+    assert context().resumable() == []
+
+
 def test_a_recorded_script_that_ran_out_is_still_offered(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
