@@ -14,8 +14,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from simulator.cli import main
+from simulator.service.sessions import read_transcript
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).parent / "data"
@@ -98,6 +101,25 @@ def test_play_of_one_scenario_offers_only_that_scenario(
     assert code == 0, err
     assert context(scenario="hotel-ac-en").resumable() == []
     assert [r.scenario for r in context(scenario="mini-en").resumable()] == ["mini-en"]
+
+
+def test_a_conversation_whose_ending_reply_was_taken_back_is_offered_again() -> None:
+    """Practice: the reply that lost the customer is retried, then the trainee quits.
+    The store re-opened the attempt; the transcript must not say it ended either."""
+    ctx = context()
+    play = ctx.start("mini-en", "practice", None)
+    play.session.reply(LUCKY)
+    play.session.reply(LUCKY)
+    assert play.session.ended
+    play.session.retry()
+    play.abandon()
+    [attempt] = attempts("Ann")
+    assert attempt["outcome"] == "unfinished"
+    [item] = context().resumable()
+    assert item.replies == 1
+    again = context().resume(item)
+    assert not again.session.ended and len(again.session.turns) == 1
+    again.abandon()
 
 
 # ---------------------------------------------------------------- killed at the end
@@ -222,3 +244,60 @@ def test_replay_of_a_transcript_holding_two_conversations_reads_the_first_and_sa
     assert code == 0 and report["scenario"] == "mini-en"
     assert len(report["turns"]) == 1
     assert any("second conversation" in w for w in report["warnings"])
+
+
+# ---------------------------------------------------------------- the one transcript reader
+
+_ACTIONS = st.lists(st.sampled_from(["lucky", "fix", "done", "retry", "hint"]), max_size=8)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(actions=_ACTIONS)
+def test_the_reader_sees_the_replies_that_stood_and_resume_restores_them(
+    mini, tmp_path_factory: pytest.TempPathFactory, actions: list[str]
+) -> None:
+    """Whatever a trainee does (replies, retries, hints, in any order), the transcript
+    read back holds exactly the replies that stood, and resuming it restores them."""
+    from simulator.engine.session import EngineError, Session, resume
+
+    sc, packs = mini
+    path = tmp_path_factory.mktemp("t") / "t.jsonl"
+    session = Session(sc, packs, transcript=path)
+    text = {"lucky": LUCKY, "fix": FIX, "done": DONE}
+    for action in actions:
+        try:
+            if action == "retry":
+                session.retry()
+            elif action == "hint":
+                session.hint()
+            else:
+                session.reply(text[action])
+        except EngineError:
+            pass  # nothing to take back, or the conversation has ended
+    session.close()
+    log = read_transcript(path)
+    assert [r["text"] for r, _ in log.accepted()] == [t.reply for t in session.turns]
+    assert log.ended == session.ended
+    if not session.ended:
+        again = resume(path, sc, packs)
+        again.close()
+        assert [t.reply for t in again.turns] == [t.reply for t in session.turns]
+        assert again.node == session.node
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(content=st.binary(min_size=1, max_size=400))
+def test_an_existing_file_is_never_written_over_by_a_new_transcript(
+    tmp_path_factory: pytest.TempPathFactory, content: bytes
+) -> None:
+    from simulator.service import ServiceError
+    from simulator.service.sessions import check_transcript_target
+
+    target = tmp_path_factory.mktemp("x") / "t.jsonl"
+    target.write_bytes(content)
+    with pytest.raises(ServiceError) as exc:
+        check_transcript_target(target)
+    assert str(target) in str(exc.value)
+    assert target.read_bytes() == content
+    log = read_transcript(target)  # and reading it never raises, whatever it holds
+    assert sum(1 for e in log.events if e.get("type") == "session") <= 1

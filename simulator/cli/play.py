@@ -68,11 +68,10 @@ def cmd_play(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     name = trainee_name(args)
     store = None if no_record or not name else open_store(args)
-    try:
+    if store is None:
+        return _play_headless(args, lib, scenario.id, replies, name, None, path)
+    with store:
         return _play_headless(args, lib, scenario.id, replies, name, store, path)
-    finally:
-        if store is not None:
-            store.close()
 
 
 def _play_headless(
@@ -107,6 +106,8 @@ def _play_headless(
     except StoreError as exc:
         error(f"the results store failed, this attempt is not fully recorded: {exc}")
         return EXIT_FAIL
+    except BrokenPipeError:
+        raise  # the reader of our output went away: the entry point handles it
     except OSError as exc:
         error(f"{where}: cannot write the transcript: {exc.strerror}")
         return EXIT_USAGE

@@ -75,8 +75,17 @@ class Transcript:
 
     @property
     def end(self) -> dict[str, Any] | None:
-        """The ``end`` event, if the conversation reached one."""
-        return next((e for e in self.events if e.get("type") == "end"), None)
+        """The ``end`` event that stands, if the conversation reached one: a practice
+        retry of the reply that ended it takes that end back (the store re-opens the
+        attempt the same way)."""
+        end: dict[str, Any] | None = None
+        for e in self.events:
+            kind = e.get("type")
+            if kind == "end":
+                end = e
+            elif kind == "retry":
+                end = None
+        return end
 
     def accepted(self) -> list[tuple[dict[str, Any], dict[str, Any]]]:
         """(reply event, verdict event) of the replies that stood (retries removed)."""
