@@ -14,5 +14,5 @@ Both front ends call it; neither builds sessions, recorders or transcripts itsel
 from __future__ import annotations
 
 
-class ServiceError(Exception):
+class ServiceError(RuntimeError):
     """Something the user asked that cannot be done; the message names what and why."""

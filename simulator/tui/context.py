@@ -240,12 +240,18 @@ class Context:
         """A new conversation, its transcript in the data folder, recorded in the store."""
         import secrets
 
+        from simulator.store.store import StoreError
+
         seed: str | int = self.config.seed if self.config.seed is not None else secrets.randbelow(10**6)
-        play = sessions.start(
-            self.library, scenario_id, mode=mode, seed=seed, time_limit=time_limit,
-            trainee=self.trainee, workshop=self.workshop.code if self.workshop else None,
-            **self._recording(),
-        )
+        try:
+            play = sessions.start(
+                self.library, scenario_id, mode=mode, seed=seed, time_limit=time_limit,
+                trainee=self.trainee, workshop=self.workshop.code if self.workshop else None,
+                **self._recording(),
+            )
+        except StoreError as exc:  # a workshop's attempt that cannot be recorded
+            self.store_error = str(exc)
+            raise
         self._note(play)
         return play
 
