@@ -220,9 +220,9 @@ _HANDLERS = {
     "replay": ("simulator.cli.play", "cmd_replay"),
     "workshop": ("simulator.cli.workshop", "cmd_workshop"),
     "serve": ("simulator.cli.workshop", "cmd_serve"),
-    "leaderboard": ("simulator.cli.workshop", "cmd_leaderboard"),
+    "leaderboard": ("simulator.cli.results", "cmd_leaderboard"),
     "export": ("simulator.cli.workshop", "cmd_export"),
-    "progress": ("simulator.cli.workshop", "cmd_progress"),
+    "progress": ("simulator.cli.results", "cmd_progress"),
 }
 
 

@@ -134,3 +134,48 @@ def read_replies(args: argparse.Namespace) -> list[str] | None:
         )
         return None
     return replies
+
+
+def workshop_code(raw: str) -> str | None:
+    """The canonical join code, or None after printing why it is not one."""
+    from simulator.store.store import clean_text, valid_code
+
+    code = valid_code(raw)
+    if code is None:
+        error(
+            f"'{clean_text(raw)[:20]}' is not a workshop code (six letters and digits, like K7QMPX)"
+        )
+    return code
+
+
+def scenario_titles(args: argparse.Namespace, ids: list[str]) -> dict[str, str]:
+    """Titles of these scenarios, for display (empty if the library cannot be read)."""
+    try:
+        lib = library(args)
+    except Exception:  # the library is only used for titles here
+        return {}
+    return {i: lib.scenarios[i].title for i in ids if i in lib.scenarios}
+
+
+def remembered_name() -> str | None:
+    """The trainee's name the app remembers (set in the app once), if any."""
+    try:
+        from simulator import profile
+    except ImportError:  # pragma: no cover - the profile module is optional
+        return None
+    return profile.load().name
+
+
+def table(header: list[str], rows: list[list[str]], right: set[int] | None = None) -> str:
+    """A plain-text table; columns in ``right`` are right-aligned."""
+    right = right or set()
+    widths = [max(len(str(c)) for c in col) for col in zip(header, *rows, strict=False)]
+    out = []
+    for row in [header, *rows]:
+        cells = [
+            str(c).rjust(w) if i in right else str(c).ljust(w)
+            for i, (c, w) in enumerate(zip(row, widths, strict=False))
+        ]
+        out.append("  ".join(cells).rstrip())
+    out.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(out)

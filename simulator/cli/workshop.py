@@ -1,9 +1,9 @@
-"""Workshops: ``workshop create|close|list``, ``serve``, ``leaderboard``, ``export``,
-``progress`` and ``play --workshop``.
+"""Workshops: ``workshop create|close|list``, ``serve``, ``export`` and ``play --workshop``.
 
 A facilitator creates a workshop (a set of scenarios, a mode, a join code); trainees play
 it in their terminal (``play --workshop CODE``) or in a browser (``serve``); every turn is
-written to the results store when it is sent; the leaderboard and the exports read it.
+written to the results store when it is sent; the exports read it (and the leaderboard,
+in :mod:`simulator.cli.results`).
 
 Headless play into a workshop (``play --workshop CODE --name NAME --script FILE``) is run
 by :mod:`simulator.service.headless`, which says how the script's replies (and its
@@ -19,7 +19,7 @@ import shlex
 import socket
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from simulator.cli.common import (
     EXIT_FAIL,
@@ -32,60 +32,16 @@ from simulator.cli.common import (
     open_store,
     print_json,
     read_replies,
+    remembered_name,
+    scenario_titles,
     short,
+    table,
     use_color,
+    workshop_code,
 )
 
 if TYPE_CHECKING:
     from simulator.store.store import Store, Workshop
-
-LIVE_INTERVAL = 2.0  # seconds between two reads of the store by `leaderboard --live`
-
-
-# ---------------------------------------------------------------------------- helpers
-
-
-def _code(raw: str) -> str | None:
-    """The canonical join code, or None after printing why it is not one."""
-    from simulator.store.store import clean_text, valid_code
-
-    code = valid_code(raw)
-    if code is None:
-        error(
-            f"'{clean_text(raw)[:20]}' is not a workshop code (six letters and digits, like K7QMPX)"
-        )
-    return code
-
-
-def _titles(args: argparse.Namespace, ids: list[str]) -> dict[str, str]:
-    try:
-        lib = library(args)
-    except Exception:  # the library is only used for titles here
-        return {}
-    return {i: lib.scenarios[i].title for i in ids if i in lib.scenarios}
-
-
-def _profile_name() -> str | None:
-    try:
-        from simulator import profile
-    except ImportError:  # pragma: no cover - the profile module is optional
-        return None
-    return profile.load().name
-
-
-def _table(header: list[str], rows: list[list[str]], right: set[int] | None = None) -> str:
-    right = right or set()
-    widths = [max(len(str(c)) for c in col) for col in zip(header, *rows, strict=False)]
-    out = []
-    for row in [header, *rows]:
-        cells = [
-            str(c).rjust(w) if i in right else str(c).ljust(w)
-            for i, (c, w) in enumerate(zip(row, widths, strict=False))
-        ]
-        out.append("  ".join(cells).rstrip())
-    out.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(out)
-
 
 # ---------------------------------------------------------------------------- workshop
 
@@ -149,7 +105,7 @@ def _create(args: argparse.Namespace) -> int:
 def _close(args: argparse.Namespace) -> int:
     from simulator.store.store import StoreError
 
-    code = _code(args.code)
+    code = workshop_code(args.code)
     if code is None:
         return EXIT_USAGE
     store = open_store(args)
@@ -205,84 +161,12 @@ def _list(args: argparse.Namespace) -> int:
         for w in items
     ]
     print(
-        _table(
+        table(
             ["Code", "Name", "Mode", "Status", "Trainees", "Attempts", "Scenarios", "Created (UTC)"],
             rows,
             right={4, 5},
         )
     )
-    return EXIT_OK
-
-
-# ---------------------------------------------------------------------------- leaderboard
-
-
-def leaderboard_csv(rows: list[dict[str, Any]], scenarios: list[str]) -> str:
-    from simulator.report.exports import _csv
-
-    header = ["rank", "name", "total", *scenarios, "attempts", "finished",
-              "kept", "escalated", "lost", "unfinished"]
-    body = []
-    for r in rows:
-        o = r["outcomes"]
-        body.append(
-            [r["rank"], r["name"], r["total"], *(r["per_scenario"].get(s) for s in scenarios),
-             r["attempts"], r["finished"], o["kept"], o["escalated"], o["lost"], o["unfinished"]]
-        )
-    return _csv(header, body)
-
-
-def leaderboard_text(rows: list[dict[str, Any]], scenarios: list[str]) -> str:
-    if not rows:
-        return "No attempts yet."
-    header = ["#", "Trainee", "Total", *scenarios, "Tries", "Kept", "Esc.", "Lost", ""]
-    body = []
-    for r in rows:
-        o = r["outcomes"]
-        body.append(
-            [str(r["rank"]), short(r["name"], 28), str(r["total"]),
-             *(str(r["per_scenario"].get(s, "—")) for s in scenarios),
-             str(r["attempts"]), str(o["kept"]), str(o["escalated"]), str(o["lost"]),
-             "playing" if r.get("playing") else ""]
-        )
-    n = len(scenarios)
-    return _table(header, body, right={0, 2, *range(3, 3 + n + 4)})
-
-
-def cmd_leaderboard(args: argparse.Namespace) -> int:
-    from simulator.store.store import StoreError
-
-    code = _code(args.code)
-    if code is None:
-        return EXIT_USAGE
-    store = open_store(args)
-    if store is None:
-        return EXIT_FAIL
-    try:
-        with store:
-            ws = store.workshop(code)
-            rows = [] if args.live else store.leaderboard(code)
-    except StoreError as exc:
-        error(str(exc))
-        return EXIT_USAGE
-    if args.live:
-        if not (sys.stdin.isatty() and sys.stdout.isatty()):
-            error("--live needs a terminal; without one use --format text, json or csv")
-            return EXIT_USAGE
-        # The live board is a Textual screen: the entry point (simulator.tui.launch) opens it.
-        raise OpenScreen(
-            "leaderboard", args, code=ws.code, titles=_titles(args, ws.scenarios),
-            interval=LIVE_INTERVAL,
-        )
-    if args.format == "json":
-        print_json(rows)
-    elif args.format == "csv":
-        sys.stdout.write(leaderboard_csv(rows, ws.scenarios))
-    else:
-        status = "closed" if ws.closed else "open"
-        print(f"{ws.name} ({ws.code}, {ws.mode}, {status})\n")
-        print(leaderboard_text(rows, ws.scenarios))
-        print("\nTotal: the sum of each trainee's best finished score per scenario.")
     return EXIT_OK
 
 
@@ -293,7 +177,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from simulator.report.exports import render_workshop
     from simulator.store.store import StoreError
 
-    code = _code(args.code)
+    code = workshop_code(args.code)
     if code is None:
         return EXIT_USAGE
     store = open_store(args)
@@ -304,7 +188,7 @@ def cmd_export(args: argparse.Namespace) -> int:
             ws = store.workshop(code)
             # CSV and JSON carry every reply; the reports need only figures and a few quotes.
             data = store.workshop_data(
-                code, titles=_titles(args, ws.scenarios), turns=args.format in ("csv", "json")
+                code, titles=scenario_titles(args, ws.scenarios), turns=args.format in ("csv", "json")
             )
     except StoreError as exc:
         error(str(exc))
@@ -326,59 +210,6 @@ def cmd_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-# ---------------------------------------------------------------------------- progress
-
-
-def cmd_progress(args: argparse.Namespace) -> int:
-    name = getattr(args, "name", None) or _profile_name()
-    if not name:
-        error("whose progress? give --name NAME (or set your name in the app once)")
-        return EXIT_USAGE
-    store = open_store(args)
-    if store is None:
-        return EXIT_FAIL
-    with store:
-        attempts = store.attempts(trainee=name)
-        best = store.best_scores(name)
-    if args.format == "json":
-        print_json(
-            {
-                "name": name,
-                "attempts": [
-                    {k: a[k] for k in ("id", "workshop", "scenario_id", "mode", "started_at",
-                                       "finished_at", "outcome", "score", "turn_count")}
-                    for a in attempts
-                ],
-                "best": best,
-            }
-        )
-        return EXIT_OK
-    if not attempts:
-        print(f"No attempts recorded for {name} yet.")
-        return EXIT_OK
-    print(f"Progress of {attempts[-1]['trainee']}: {len(attempts)} attempts\n")
-    rows = [
-        [
-            (a["started_at"] or "")[:16].replace("T", " "),
-            a["workshop"] or "",
-            a["scenario_id"],
-            a["mode"],
-            a["outcome"] or "playing",
-            "" if a["score"] is None else str(a["score"]),
-            str(a["turn_count"]),
-        ]
-        for a in attempts
-    ]
-    print(_table(["Started (UTC)", "Workshop", "Scenario", "Mode", "Outcome", "Score", "Replies"],
-                 rows, right={5, 6}))
-    if best:
-        print("\nPersonal bests:")
-        width = max(len(s) for s in best)
-        for sid, score in sorted(best.items()):
-            print(f"  {sid.ljust(width)}  {score:>3}/100")
-    return EXIT_OK
-
-
 # ---------------------------------------------------------------------------- play
 
 
@@ -389,7 +220,7 @@ def _web_driver() -> bool:
 def play_workshop(args: argparse.Namespace) -> int:
     from simulator.store.store import StoreError
 
-    code = _code(args.workshop)
+    code = workshop_code(args.workshop)
     if code is None:
         return EXIT_USAGE
     args.workshop = code
@@ -417,7 +248,7 @@ def _play_headless(args: argparse.Namespace, store: Store, ws: Workshop) -> int:
     from simulator.service.headless import AttemptRefused, run_workshop, split_sections
     from simulator.store.store import StoreError, clean_text
 
-    name = clean_text(getattr(args, "name", None) or _profile_name() or "")
+    name = clean_text(getattr(args, "name", None) or remembered_name() or "")
     if not name:
         error("give your name with --name NAME: the workshop records who played")
         return EXIT_USAGE
@@ -525,7 +356,7 @@ def serve_command(args: argparse.Namespace, code: str) -> str:
 def cmd_serve(args: argparse.Namespace) -> int:
     from simulator.store.store import StoreError, normalise_url
 
-    code = _code(args.workshop)
+    code = workshop_code(args.workshop)
     if code is None:
         return EXIT_USAGE
     if not 0 < args.port < 65536:
