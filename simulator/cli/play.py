@@ -83,8 +83,6 @@ def _play_headless(
     store: Store | None,
     path: Path | None,
 ) -> int:
-    from simulator.store.store import StoreError
-
     no_record = bool(getattr(args, "no_record", False))
     text = args.format != "json"
     try:
@@ -103,14 +101,16 @@ def _play_headless(
             play, replies, say=print if text else None, color=use_color()
         )
         play.stop()  # unfinished: kept as such, and the app offers to resume it
-    except StoreError as exc:
-        error(f"the results store failed, this attempt is not fully recorded: {exc}")
-        return EXIT_FAIL
     except BrokenPipeError:
         raise  # the reader of our output went away: the entry point handles it
     except OSError as exc:
         error(f"{where}: cannot write the transcript: {exc.strerror}")
         return EXIT_USAGE
+    except Exception as exc:
+        if play.recorder is None or not _is_store_error(exc):
+            raise
+        error(f"the results store failed, this attempt is not fully recorded: {exc}")
+        return EXIT_FAIL
     finally:
         play.session.close()
     rec = play.recorder
@@ -131,6 +131,12 @@ def _play_headless(
         )
         error(f"this attempt is not recorded in your progress: {why}")
     return EXIT_OK
+
+
+def _is_store_error(exc: BaseException) -> bool:
+    from simulator.store.store import StoreError  # (loads the database layer: only here)
+
+    return isinstance(exc, StoreError)
 
 
 def trainee_name(args: argparse.Namespace) -> str:
