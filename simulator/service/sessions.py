@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -168,7 +169,8 @@ def _new_recorder(session: Session, store: Store, trainee: str, workshop: str | 
     return Recorder(session, store, trainee, workshop=workshop)
 
 
-def _attach(play: Play, required: bool, make: Any) -> None:
+def _attach(play: Play, required: bool, make: Callable[[], Recorder]) -> None:
+    """Give ``play`` its recorder; if it cannot start, raise (``required``) or say why."""
     try:
         play.recorder = make()
     except Exception as exc:
