@@ -342,12 +342,14 @@ def cmd_export(args: argparse.Namespace) -> int:
     if not args.output or args.output == "-":
         sys.stdout.write(text)
         return EXIT_OK
+    from simulator.files import UnsafeTarget, write_text
+
     path = Path(args.output)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(text, encoding="utf-8", newline="")
-        os.replace(tmp, path)
+        write_text(path, text)
+    except UnsafeTarget as exc:
+        error(f"{exc}: nothing was written")
+        return EXIT_USAGE
     except OSError as exc:
         error(f"{path}: cannot write: {exc.strerror}")
         return EXIT_FAIL
