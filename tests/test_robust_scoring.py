@@ -424,3 +424,30 @@ def test_a_session_records_what_it_scored(mini, tmp_path: Path) -> None:
     reply = next(e for e in recorded if e["type"] == "reply")
     assert reply["text"] == s.turns[0].reply == s.turns[0].verdict.reply
     assert "\ufffd" in reply["text"]
+
+
+# ---------------------------------------------------------------- docs
+
+
+def test_the_limits_page_states_the_limits_in_force() -> None:
+    from simulator.model import schema
+
+    text = (Path(__file__).parents[1] / "docs" / "limits.md").read_text(encoding="utf-8")
+    rows = {
+        "a file": f"{limits.MAX_FILE_BYTES // 1_000_000} MB",
+        "nesting": f"{limits.MAX_DEPTH} levels",
+        "values in one file": f"{limits.MAX_VALUES:,}",
+        "phrases in one rule": f"{limits.MAX_PHRASES_PER_RULE:,}",
+        "characters in one phrase": str(limits.MAX_PHRASE_CHARS),
+        "wildcards in one phrase": str(limits.MAX_WILDCARDS),
+        "`max_gap`": str(limits.MAX_GAP),
+        "a reply": f"{limits.MAX_REPLY_CHARS:,} characters",
+    }
+    for what, value in rows.items():
+        line = next(row for row in text.splitlines() if row.startswith("|") and what in row)
+        assert value in line, (what, value, line)
+    # and the schema enforces the same numbers
+    for model in (schema.PhraseRule, schema.CooccurPart):
+        assert model.model_json_schema()["properties"]["max_gap"]["maximum"] == limits.MAX_GAP
+    items = schema.PhraseRule.model_json_schema()["properties"]["phrases"]["items"]
+    assert items["maxLength"] == limits.MAX_PHRASE_CHARS
