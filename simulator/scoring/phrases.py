@@ -193,31 +193,6 @@ def body(
     return out
 
 
-class Exceptions:
-    """A rule's exception phrases: each one's word-bounded matches (``spans``)."""
-
-    __slots__ = ("bodies",)
-
-    def __init__(self, bodies: list[str]) -> None:
-        self.bodies = bodies
-
-    def spans(self, text: str) -> list[tuple[int, int]]:
-        return [span for b in self.bodies for span in find_words(b, text)]
-
-
-def exceptions(
-    phrases: list[str], language: str, *, max_gap: int = 0, accents: bool = False
-) -> Exceptions:
-    """The exact patterns of a list of phrases, found on word boundaries."""
-    return Exceptions(
-        sorted(
-            {body(p, language, PY, max_gap=max_gap, accents=accents) for p in phrases},
-            key=len,
-            reverse=True,
-        )
-    )
-
-
 @cache
 def compile_phrase(
     phrase: str, language: str, *, max_gap: int = 0, accents: bool = False
