@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -22,6 +23,7 @@ from simulator.engine.agreement import Confusion, fmt
 from simulator.model.library import Library, UnknownScenario
 from simulator.report.console import verdict_text
 from simulator.scoring import Scorer, scorer_for
+from simulator.scoring.normalize import clean
 
 EVAL_LABELS = {
     "last_word": "last_word",
@@ -37,7 +39,16 @@ def cmd_score(args: argparse.Namespace) -> int:
         if sys.stdin.isatty():
             error("give the reply as an argument, or pipe it on standard input")
             return EXIT_USAGE
-        reply = sys.stdin.read()
+        raw = sys.stdin.buffer.read()
+        try:
+            reply = raw.decode("utf-8").removeprefix("\ufeff")
+        except UnicodeDecodeError as exc:
+            line = raw[: exc.start].count(b"\n") + 1
+            error(f"standard input, line {line}: not valid UTF-8; send UTF-8 text")
+            return EXIT_USAGE
+    elif clean(reply) != reply:  # undecodable bytes in the argument (or a lone surrogate)
+        error("the reply is not valid UTF-8 text; give it as UTF-8")
+        return EXIT_USAGE
     if not reply.strip():
         error("the reply is empty")
         return EXIT_USAGE
@@ -171,6 +182,9 @@ def _where(f: Any, loc: list[str | int]) -> str:
 # ---------------------------------------------------------------------------- eval
 
 
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
 def read_labelled(path: str) -> tuple[list[dict[str, Any]], list[str]] | None:
     text = read_text_file(path)
     if text is None:
@@ -187,6 +201,14 @@ def read_labelled(path: str) -> tuple[list[dict[str, Any]], list[str]] | None:
             continue
         if not isinstance(row, dict) or not isinstance(row.get("reply"), str):
             problems.append(f"{path}:{n}:1: expected an object with a string 'reply'")
+            continue
+        if clean(row["reply"]) != row["reply"]:
+            at = _SURROGATE_ESCAPE.search(line)
+            col = at.start() + 1 if at else 1
+            problems.append(
+                f"{path}:{n}:{col}: the reply holds an escape such as \\ud800 that is no "
+                "character (half of a UTF-16 pair); write the character itself"
+            )
             continue
         if row.get("lang") not in ("en", "fr"):
             problems.append(f'{path}:{n}:1: \'lang\' must be "en" or "fr"')

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import ipaddress
 import os
+import secrets
 import shlex
 import socket
 import sys
@@ -197,12 +198,14 @@ def cmd_export(args: argparse.Namespace) -> int:
     if not args.output or args.output == "-":
         sys.stdout.write(text)
         return EXIT_OK
+    from simulator.files import UnsafeTarget, write_text
+
     path = Path(args.output)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(text, encoding="utf-8", newline="")
-        os.replace(tmp, path)
+        write_text(path, text)
+    except UnsafeTarget as exc:
+        error(f"{exc}: nothing was written")
+        return EXIT_USAGE
     except OSError as exc:
         error(f"{path}: cannot write: {exc.strerror}")
         return EXIT_FAIL
@@ -388,14 +391,20 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return EXIT_FAIL
     url = public_url_for(args.host, args.port, args.public_url)
     command = serve_command(args, ws.code)
+    local = args.host in ("127.0.0.1", "localhost", "::1")
+    # Beyond this computer, a browser needs the passcode (in the link, or typed once).
+    passcode = None if local else secrets.token_urlsafe(6)
     print(f"Workshop “{ws.name}” ({ws.code}, {ws.mode}) served on {args.host}:{args.port}")
-    print(f"Trainees open: {url}")
-    if args.host in ("127.0.0.1", "localhost", "::1"):
+    if passcode is None:
+        print(f"Trainees open: {url}")
         print("Only this computer can connect; add --host 0.0.0.0 to let your network join.")
     else:
-        print("Anyone who can reach this address can play: share it with your trainees only.")
+        print(f"Trainees open: {url.rstrip('/')}/?key={passcode}")
+        print(f"Passcode: {passcode} (a browser without it is asked for it)")
+        print("Share the link with your trainees only.")
+    print("Each name plays in one browser at a time; who joins and leaves is shown below.")
     print("Press Ctrl+C to stop.", flush=True)
     raise OpenScreen(
         "serve", args, command=command, host=args.host, port=args.port,
-        title=f"Simulator workshop {ws.code}", public_url=url,
+        title=f"Simulator workshop {ws.code}", public_url=url, passcode=passcode,
     )

@@ -17,6 +17,7 @@ from simulator.engine import flow
 from simulator.engine.transcript import TranscriptWriter
 from simulator.model.schema import Ending, RulePack, Scenario
 from simulator.scoring import Verdict, scorer_for
+from simulator.scoring.normalize import clean
 
 if TYPE_CHECKING:
     from simulator.engine.debrief import Debrief
@@ -201,6 +202,7 @@ class Session:
             raise EngineError("the conversation has ended; start it again to try once more")
         if not text.strip():
             raise EngineError("the reply is empty: write something to the customer first")
+        text = clean(text)  # what is recorded is what is scored, and writes as UTF-8
         st = self._state
         index = len(st.turns) + 1
         over_time = (

@@ -14,6 +14,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
+from simulator.scoring.normalize import clean
+
 FORMAT = 1
 
 
@@ -121,6 +123,8 @@ def read(path: Path) -> Transcript:
             continue
         try:
             event = json.loads(line.decode("utf-8"))
+            if b"\\ud" in line.lower():  # an escape that may be a lone surrogate
+                event = _no_surrogates(event)
             if not isinstance(event, dict) or "type" not in event:
                 raise ValueError("not an event")
         except (ValueError, UnicodeDecodeError):
@@ -147,3 +151,15 @@ def lines(transcript: Transcript) -> list[str]:
 
 def line(event: dict[str, Any]) -> str:
     return json.dumps(event, ensure_ascii=False, separators=(",", ":"))
+
+
+def _no_surrogates(value: Any) -> Any:
+    """``value`` (JSON) with lone surrogates in its strings replaced (normalize.clean): a
+    reply read back can be printed, written and scored like any other."""
+    if isinstance(value, str):
+        return clean(value)
+    if isinstance(value, list):
+        return [_no_surrogates(v) for v in value]
+    if isinstance(value, dict):
+        return {clean(k): _no_surrogates(v) for k, v in value.items()}
+    return value

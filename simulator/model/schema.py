@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from simulator.model import safe_regex
+from simulator.model import limits, safe_regex
 
 Language = Literal["en", "fr"]
 LANGUAGES: tuple[str, ...] = ("en", "fr")
@@ -36,7 +36,9 @@ CategoryName = Annotated[
     ),
 ]
 Text = Annotated[str, Field(min_length=1, max_length=5000)]
-Phrase = Annotated[str, Field(min_length=1, max_length=200)]
+Phrase = Annotated[
+    str, Field(min_length=1, max_length=limits.MAX_PHRASE_CHARS), AfterValidator(limits.wildcards)
+]
 
 
 class Strict(BaseModel):
@@ -107,6 +109,11 @@ class RuleBase(Strict):
     description: str | None = Field(
         default=None, max_length=2000, description="Notes for trainers; not shown in play."
     )
+
+    @model_validator(mode="after")
+    def _not_too_many_phrases(self) -> RuleBase:
+        limits.check_phrase_count(self)
+        return self
 
 
 class PhraseRule(RuleBase):

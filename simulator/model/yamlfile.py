@@ -21,9 +21,11 @@ try:  # the C parser is much faster; fall back to the pure-Python one where it i
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
-MAX_BYTES = 1_000_000
-MAX_DEPTH = 64
-MAX_VALUES = 200_000
+from simulator.model import limits
+
+MAX_BYTES = limits.MAX_FILE_BYTES
+MAX_DEPTH = limits.MAX_DEPTH
+MAX_VALUES = limits.MAX_VALUES
 
 _STR = "tag:yaml.org,2002:str"
 

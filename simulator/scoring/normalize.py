@@ -43,6 +43,20 @@ _CASEFOLD_KEEPS_SPECIALS = all(c.casefold() == c for c in _SPECIALS)
 
 
 
+# Code points that are no character: half of a UTF-16 pair, alone (Python's str can hold
+# them, from a "\ud800" escape in JSON or undecodable bytes on a command line). They
+# cannot be written as UTF-8, which RE2 and every file and terminal want.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def clean(text: str) -> str:
+    """``text`` with each lone surrogate replaced by U+FFFD (the replacement character),
+    so that it encodes to UTF-8; same length, same offsets."""
+    if text.isascii() or not _SURROGATE.search(text):
+        return text
+    return _SURROGATE.sub("\ufffd", text)
+
+
 def _latin1_plain() -> tuple[bytes, bytes]:
     """For Latin-1 text: a bytes.translate table that case folds, and the characters it
     cannot take (those whose folding is not that table, or that are not NFKC, or that

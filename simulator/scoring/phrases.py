@@ -1,12 +1,14 @@
-"""Turn a trainer's phrase into patterns: one for RE2 (the one-pass prefilter over every
-phrase of every rule at once) and one for Python's ``re`` (exact spans, run only for the
+"""Turn a trainer's phrase into patterns: one prefilter entry (the one-pass RE2 set over
+every phrase of every rule at once) and one exact pattern (exact spans, run only for the
 phrases the prefilter found).
 
-Phrases are escaped literals assembled by this module, with only bounded repetition, so
-neither engine can be made to backtrack without end. The RE2 entry over-approximates
-(no word boundaries, any non-space run for a word: a small automaton); the Python
-pattern is exact, and ``find_words`` checks Unicode word boundaries, which RE2's
-ASCII-only ``\\b`` cannot do.
+Both run in RE2, whose time is linear in the reply whatever the phrase: a phrase of many
+``*`` wildcards with inserted words allowed has exponentially many ways to fail, which a
+backtracking engine tries one by one (30 wildcards on a 63-character reply ran for
+minutes in Python's ``re``). The prefilter entry over-approximates (no word boundaries,
+any non-space run for a word: a small automaton); the exact pattern is written in
+Python's ``re`` dialect (``\\w``, ``\\s``), turned into RE2's by ``re2_text``, and
+``find_words`` checks Unicode word boundaries, which RE2's ASCII-only ``\\b`` cannot do.
 """
 
 from __future__ import annotations
@@ -16,7 +18,11 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
+from re2 import _re2
+
+from simulator.model import safe_regex
 from simulator.scoring.lang import EN_CONTRACTIONS, EN_NOT, EN_SUBJECTS
 from simulator.scoring.normalize import fold
 
@@ -187,20 +193,6 @@ def body(
     return out
 
 
-def py_pattern(
-    phrases: list[str], language: str, *, max_gap: int = 0, accents: bool = False
-) -> re.Pattern[str]:
-    """One Python pattern for a list of phrases, longest first, on word boundaries."""
-    bodies = sorted(
-        {body(p, language, PY, max_gap=max_gap, accents=accents) for p in phrases},
-        key=len,
-        reverse=True,
-    )
-    # A word ends where no letter follows, nor an apostrophe and a letter: "can" is not
-    # found in "can't".
-    return re.compile(r"(?<!\w)(?:" + "|".join(bodies) + r")(?!\w|'\w)")
-
-
 @cache
 def compile_phrase(
     phrase: str, language: str, *, max_gap: int = 0, accents: bool = False
@@ -208,7 +200,7 @@ def compile_phrase(
     """The RE2 prefilter entry and the exact Python pattern text of one phrase, and the
     exact pattern for unaccented text when the phrase is accent-insensitive (else None).
 
-    The Python pattern has no boundaries: ``find_words`` checks them, which is several
+    The exact pattern has no boundaries: ``find_words`` checks them, which is several
     times faster than a lookbehind at every position. It is compiled (``exact``) only
     the first time its phrase is found in a reply: most phrases of a pack never are,
     and compiling them all up front made starting a scenario take a second or more.
@@ -242,10 +234,56 @@ def _ascii_word(ch: str) -> bool:
     return ch.isascii() and ch.isalnum()
 
 
+# Python's \\w and \\s for str patterns, in RE2: \\w is what str.isalnum() accepts and '_'
+# (the letters and numbers; RE2's Unicode tables may be a version newer, which differs
+# only on code points unassigned in Python's), \\s what str.isspace() accepts.
+_RE2_WORD = r"\pL\pN_"
+_RE2_SPACE = (
+    r"\t\n\x{0b}\f\r \x{1c}-\x{1f}\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}"
+    r"\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}"
+)
+_ESCAPE = re.compile(r"\\(.)|(\[)|(\])", re.S)
+
+
+def re2_text(pattern: str) -> str:
+    """An exact pattern (Python's ``re`` dialect, as ``body`` writes it) in RE2's: the
+    same matches, leftmost first, with Unicode ``\\w`` and ``\\s``."""
+    depth = 0
+
+    def swap(m: re.Match[str]) -> str:
+        nonlocal depth
+        if m.group(2):
+            depth += 1
+            return "["
+        if m.group(3):
+            depth = max(0, depth - 1)
+            return "]"
+        ch = m.group(1)
+        inner = _RE2_WORD if ch == "w" else _RE2_SPACE if ch == "s" else None
+        if inner is None:
+            return m.group(0)
+        return inner if depth else f"[{inner}]"
+
+    return _ESCAPE.sub(swap, pattern)
+
+
 @cache
-def exact(pattern: str) -> re.Pattern[str]:
-    """The compiled exact pattern, shared by every rule that uses the phrase."""
-    return re.compile(pattern)
+def exact(pattern: str) -> Any:
+    """The compiled exact pattern (RE2), shared by every rule that uses the phrase.
+
+    It is RE2's own object, searched on UTF-8 bytes by ``find_words``: the ``re2``
+    module's str wrapper encodes the whole text and builds match objects on every
+    search, which cost several times what the search does.
+    """
+    compiled = _re2.RE2(re2_text(pattern).encode("utf-8"), safe_regex.options())
+    if not compiled.ok():
+        raise ValueError(f"phrase pattern refused by RE2: {compiled.error()}")
+    return compiled
+
+
+_UNANCHORED = _re2.RE2.Anchor.UNANCHORED
+_bytes_to_chars = _re2.BytesToCharLen
+_chars_to_bytes = _re2.CharLenToBytes
 
 
 def wordchar(ch: str) -> bool:
@@ -253,33 +291,52 @@ def wordchar(ch: str) -> bool:
     return ch.isalnum() or ch == "_"
 
 
-def find_words(
-    pattern: re.Pattern[str] | str, text: str, limit: int = 200
-) -> list[tuple[int, int]]:
-    """Matches of ``pattern`` that start and end on word boundaries ("can" not in "can't")."""
+def find_words(pattern: Any, text: str, limit: int = 200) -> list[tuple[int, int]]:
+    """Matches of ``pattern`` (a pattern's text or ``exact``'s object) that start and end on
+    word boundaries ("can" not in "can't"), as offsets into ``text``.
+
+    ``text`` has no lone surrogates (``normalize`` replaces them): it encodes to UTF-8.
+    """
     out: list[tuple[int, int]] = []
+    match = (exact(pattern) if isinstance(pattern, str) else pattern).Match
     n = len(text)
-    pos = 0
-    search = (exact(pattern) if isinstance(pattern, str) else pattern).search
+    if text.isascii():
+        data = text.encode("ascii")
+        ascii_ = True
+    else:
+        data = text.encode("utf-8")
+        ascii_ = False
+    size = len(data)
+    pos = 0  # in bytes
+    # (a byte offset and its character offset: matches come left to right, so each
+    # conversion only counts the characters since the last one)
+    last_b = last_c = 0
     # (wordchar inlined: this loop runs for every phrase found in every reply)
-    while len(out) < limit:
-        m = search(text, pos)
-        if m is None:
+    while len(out) < limit and pos <= size:
+        bs, be = match(_UNANCHORED, data, pos, size)[0]
+        if bs < 0:
             break
-        s, e = m.span()
-        pos = s + 1  # unless the match is kept
+        if ascii_:
+            s, e = bs, be
+        else:
+            s = last_c + _bytes_to_chars(data, last_b, bs)
+            e = s + _bytes_to_chars(data, bs, be)
+            last_b, last_c = bs, s
         if e == s:
+            pos = bs + (1 if ascii_ else max(1, _chars_to_bytes(data, bs, 1)))
             continue
         if s:
             c = text[s - 1]
             if c.isalnum() or c == "_":
+                pos = bs + (1 if ascii_ else _chars_to_bytes(data, bs, 1))
                 continue
         if e < n:
             c = text[e]
-            if c.isalnum() or c == "_":
-                continue
-            if c == "'" and e + 1 < n and (text[e + 1].isalnum() or text[e + 1] == "_"):
+            if (c.isalnum() or c == "_") or (
+                c == "'" and e + 1 < n and (text[e + 1].isalnum() or text[e + 1] == "_")
+            ):
+                pos = bs + (1 if ascii_ else _chars_to_bytes(data, bs, 1))
                 continue
         out.append((s, e))
-        pos = e
+        pos = be
     return out

@@ -6,7 +6,7 @@ import bisect
 import re
 
 from simulator.scoring import lang as langs
-from simulator.scoring.normalize import Normalized, normalize
+from simulator.scoring.normalize import Normalized, clean, normalize
 from simulator.scoring.phrases import find_words, unaccent, wordchar
 
 _WORD = re.compile(r"[\w'-]+")
@@ -39,6 +39,7 @@ class Reply:
     )
 
     def __init__(self, original: str, language: str) -> None:
+        original = clean(original)  # (no lone surrogates: RE2 reads UTF-8)
         self.original = original
         self.language = langs.language(language)
         self.norm: Normalized = normalize(original)

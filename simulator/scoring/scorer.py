@@ -7,6 +7,7 @@ their exact spans. Nothing is compiled on the hot path.
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
@@ -14,7 +15,7 @@ from typing import Any
 
 import re2
 
-from simulator.model import safe_regex
+from simulator.model import limits, safe_regex
 from simulator.model.schema import RulePack, Scenario
 from simulator.scoring.lang import language as language_of
 from simulator.scoring.reply import Reply
@@ -31,7 +32,7 @@ from simulator.scoring.verdict import (
     steps,
 )
 
-MAX_REPLY_CHARS = 4000
+MAX_REPLY_CHARS = limits.MAX_REPLY_CHARS
 
 
 class Scorer:
@@ -291,15 +292,53 @@ def _hit_order(hit: Hit) -> tuple[int, str]:
 
 def _compile_set(patterns: Iterable[str]) -> Any:
     """One RE2 set of every pattern (None when there are none): one linear pass finds
-    which of them occur."""
+    which of them occur. Past RE2's memory budget, the patterns are split into as many
+    sets as they need (``_Sets``): packs that validate together always score."""
     items = list(patterns)
     if not items:
         return None
+    # (a set far past the budget takes seconds to fail: it is not tried whole)
+    if len(items) == 1 or sum(map(len, items)) <= 4 * _CHUNK_CHARS:
+        try:
+            return _one_set(items)
+        except re2.error:
+            if len(items) == 1:
+                raise
+    # Consecutive chunks of about _CHUNK_CHARS characters of patterns each (else halves),
+    # each split again if it still does not compile. (The built-in French packs make a
+    # set of about 580,000 characters, which compiles whole.)
+    starts = [0]
+    size = 0
+    for i, p in enumerate(items):
+        if size and size + len(p) > _CHUNK_CHARS:
+            starts.append(i)
+            size = 0
+        size += len(p)
+    if len(starts) == 1:
+        starts.append(len(items) // 2)
+    bounds = [*starts, len(items)]
+    return _Sets([(a, _compile_set(items[a:b])) for a, b in itertools.pairwise(bounds)])
+
+
+_CHUNK_CHARS = 300_000
+
+
+def _one_set(items: list[str]) -> Any:
     s = re2.Set.SearchSet(safe_regex.options(max_mem=64 << 20))  # (a set of many patterns)
     for p in items:
         s.Add(p)
     s.Compile()
     return s
+
+
+class _Sets:
+    """Several RE2 sets that answer as one: the slots of each come after the last's."""
+
+    def __init__(self, parts: list[tuple[int, Any]]) -> None:
+        self.parts = parts
+
+    def Match(self, text: str) -> list[int]:  # (RE2's name, as the one set has it)
+        return [first + k for first, part in self.parts for k in part.Match(text) or ()]
 
 
 def _template(message: str, spans: Sequence[Span]) -> str:

@@ -117,7 +117,19 @@ class SimulatorApp(App[int]):
         while self._too_small is not None:  # the message stays on top until it can be read
             await asyncio.sleep(0.2)
         if not self.ctx.trainee:
-            name = await self.push_screen_wait(NameScreen(workshop=self.ctx.workshop))
+            from simulator.tui.serve import claim_name
+
+            def refuse(name: str) -> str | None:  # (served: one browser per name)
+                if claim_name(name):
+                    return None
+                return _(
+                    "“{name}” is already playing in another browser. Type your own name, "
+                    "or close the other browser first."
+                ).format(name=name)
+
+            name = await self.push_screen_wait(
+                NameScreen(workshop=self.ctx.workshop, refuse=refuse)
+            )
             self.ctx.set_name(name)
             self.refresh_library()
         if self.ctx.config.offer_resume and self.ctx.workshop is None:

@@ -4,18 +4,177 @@ textual-serve runs ``command`` through a shell once per browser connection, each
 own process with the web driver; the command line (``simulator.cli.workshop.cmd_serve``)
 builds that command from validated, shell-quoted parts and asks the entry point
 (:mod:`simulator.tui.launch`) to open this "screen".
+
+Who may play:
+- Served beyond this computer, every request needs the passcode that ``serve`` prints
+  (in the link it prints, then in a cookie): anyone else gets a page that asks for it.
+- A name (case-insensitive) plays in one browser at a time. Each browser's process holds
+  a lock on its name in a folder of this server's (``claim_name``); the lock goes with
+  the process, when the browser leaves. The server watches that folder and prints who
+  joined and who left.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
+import fcntl
+import hashlib
+import hmac
+import html
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
 
-from textual_serve.server import Server
+CLAIMS_ENV = "SIMULATOR_SERVE_CLAIMS"
+COOKIE = "simulator_key"
+
+# The lock this process holds on its trainee's name (one per process: one browser).
+_held: tuple[str, int] | None = None
+
+
+def _key(name: str) -> str:
+    from simulator.profile import clean_name
+
+    return hashlib.sha256(clean_name(name).casefold().encode("utf-8")).hexdigest()[:32]
+
+
+def claim_name(name: str, folder: str | None = None) -> bool:
+    """Take ``name`` for this process: False when another process (browser) holds it.
+
+    Outside ``serve`` (no claims folder), every name is free.
+    """
+    global _held
+    folder = folder or os.environ.get(CLAIMS_ENV)
+    if not folder:
+        return True
+    key = _key(name)
+    if _held is not None:
+        if _held[0] == key:
+            return True
+        release_name()
+    path = Path(folder) / f"{key}.lock"
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        return False
+    os.ftruncate(fd, 0)
+    os.write(fd, json.dumps({"name": name, "pid": os.getpid()}).encode("utf-8"))
+    _held = (key, fd)
+    return True
+
+
+def release_name() -> None:
+    global _held
+    if _held is not None:
+        with contextlib.suppress(OSError):
+            os.close(_held[1])  # (closing the file releases its lock)
+        _held = None
+
+
+def playing(folder: str | Path) -> list[str]:
+    """The names held now, by any process (the facilitator's view)."""
+    names: list[str] = []
+    for path in sorted(Path(folder).glob("*.lock")):
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except OSError:
+            continue
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            except OSError:  # held: someone plays under this name
+                try:
+                    names.append(str(json.loads(path.read_text(encoding="utf-8"))["name"]))
+                except (OSError, ValueError, KeyError):
+                    continue
+            else:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            os.close(fd)
+    return sorted(names, key=str.casefold)
+
+
+def changes(before: list[str], now: list[str]) -> list[str]:
+    """Lines for the facilitator: who joined, who left, who plays."""
+    lines = [f"+ {n} joined" for n in now if n not in before]
+    lines += [f"- {n} left" for n in before if n not in now]
+    if lines:
+        lines.append(f"  playing now ({len(now)}): {', '.join(now) or 'nobody'}")
+    return lines
+
+
+_ASK = """<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>{title}</title></head><body style="font-family: sans-serif; margin: 3em">
+<h1>{title}</h1><p>{why}</p>
+<form method="get" action="/"><label>Passcode <input name="key" autofocus></label>
+<button>Join</button></form></body></html>"""
 
 
 def serve(
-    args: argparse.Namespace, *, command: str, host: str, port: int, title: str, public_url: str
+    args: argparse.Namespace,
+    *,
+    command: str,
+    host: str,
+    port: int,
+    title: str,
+    public_url: str,
+    passcode: str | None = None,
 ) -> int:
     """Serve until Ctrl+C (or SIGTERM); returns the exit code."""
-    Server(command, host=host, port=port, title=title, public_url=public_url).serve()
+    from aiohttp import web
+    from textual_serve.server import Server
+
+    folder = tempfile.mkdtemp(prefix="simulator-serve-")
+    os.environ[CLAIMS_ENV] = folder  # (each browser's process inherits it)
+
+    class _Server(Server):  # type: ignore[misc]
+        async def _make_app(self) -> web.Application:
+            app = await super()._make_app()
+            if passcode is not None:
+                app.middlewares.append(_needs_passcode)
+            app.on_startup.append(_watch)
+            return app
+
+    @web.middleware
+    async def _needs_passcode(request: web.Request, handler: Any) -> web.StreamResponse:
+        given = request.query.get("key")
+        if given is not None and hmac.compare_digest(given.encode(), passcode.encode()):  # type: ignore[union-attr]
+            response = await handler(request)
+            response.set_cookie(COOKIE, passcode, httponly=True, samesite="Strict")
+            return response
+        cookie = request.cookies.get(COOKIE)
+        if cookie is not None and hmac.compare_digest(cookie.encode(), passcode.encode()):  # type: ignore[union-attr]
+            return await handler(request)
+        why = "This workshop needs the passcode your facilitator gave you."
+        if given is not None:
+            why = "That passcode is not this workshop's. Try again."
+        return web.Response(
+            status=403,
+            text=_ASK.format(title=html.escape(title), why=why),
+            content_type="text/html",
+        )
+
+    async def _watch(app: web.Application) -> None:
+        async def loop() -> None:
+            before: list[str] = []
+            while True:
+                await asyncio.sleep(1.0)
+                now = await asyncio.to_thread(playing, folder)
+                for line in changes(before, now):
+                    print(line, flush=True)
+                before = now
+
+        app["simulator_watch"] = asyncio.get_running_loop().create_task(loop())
+
+    try:
+        _Server(command, host=host, port=port, title=title, public_url=public_url).serve()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
     return 0

@@ -2,13 +2,12 @@
 
 A compiled rule lists RE2 patterns (``prefilter``), one per phrase it looks for. The
 scorer runs all of them at once over the reply and hands each rule the indexes
-(``slots``) of its patterns that matched; the rule then confirms with the exact Python
-pattern of those phrases only.
+(``slots``) of its patterns that matched; the rule then confirms with the exact pattern
+of those phrases only.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
@@ -38,7 +37,6 @@ class Matcher:
         self.unaccented: list[str | None] = []  # its form for unaccented text, if any
         # A case-sensitive rule is prefiltered on the original text instead (one pattern).
         self.cased_prefilter: str | None = None
-        self.exceptions: re.Pattern[str] | None = None
         # The exception phrases are the last slots: from this index on (none: never).
         self._exceptions_from: int = 1 << 30
         # The slots of phrases (found by ``phrases.find_words``), as opposed to patterns.
@@ -49,9 +47,6 @@ class Matcher:
         the exact exception pattern then runs only when one of them is in the reply."""
         if self.rule.exceptions:
             self._exceptions_from = self.add_phrases(self.rule.exceptions).start
-            self.exceptions = phrases.py_pattern(
-                self.rule.exceptions, self.language, accents=self.accents
-            )
 
     def add_phrases(self, items: list[str], max_gap: int = 0) -> range:
         """Register phrases as slots; returns their slot indexes."""
@@ -111,9 +106,16 @@ class Matcher:
 
     def _without_exceptions(self, reply: Reply, spans: list[Span], slots: list[int]) -> list[Span]:
         # slots are ascending and the exceptions come last: only the last one can say
-        if self.exceptions is None or not spans or not slots or slots[-1] < self._exceptions_from:
+        start = self._exceptions_from
+        if not spans or not slots or slots[-1] < start:
             return spans
-        blocked = [m.span() for m in self.exceptions.finditer(reply.text)]
+        # only the exceptions the prefilter found can be in the reply (as for phrases)
+        blocked = [
+            span
+            for i in slots
+            if i >= start
+            for span in reply.words(self.exact[i], self.unaccented[i])
+        ]
         if not blocked:
             return spans
         return [(s, e) for s, e in spans if not any(bs < e and s < be for bs, be in blocked)]

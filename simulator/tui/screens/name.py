@@ -19,9 +19,11 @@ from simulator.tui.screens.base import AppScreen
 class NameScreen(AppScreen[str]):
     BINDINGS: ClassVar[list[BindingType]] = [Binding("ctrl+q", "app.quit", N_("Quit"))]
 
-    def __init__(self, workshop: Any = None) -> None:
+    def __init__(self, workshop: Any = None, refuse: Any = None) -> None:
         super().__init__(id="name-screen")
         self.workshop = workshop
+        # refuse(name): why this name cannot be taken (served: another browser has it)
+        self.refuse = refuse
 
     def compose(self) -> ComposeResult:
         with Center(), Vertical(id="name-box", classes="dialog"):
@@ -48,9 +50,12 @@ class NameScreen(AppScreen[str]):
     @on(Button.Pressed, "#name-ok")
     def _submit(self) -> None:
         name = clean_name(self.query_one("#name-input", Input).value)
-        if not name:
+        problem = None if name else _("Please type your name (at least one letter).")
+        if name and self.refuse is not None:
+            problem = self.refuse(name)
+        if problem:
             error = self.query_one("#name-error", Static)
-            error.update(Content.styled(_("Please type your name (at least one letter)."), "bold $error"))
+            error.update(Content.styled(problem, "bold $error"))
             error.add_class("-shown")
             self.query_one("#name-input", Input).focus()
             return
