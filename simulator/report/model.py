@@ -7,7 +7,7 @@ made here, once for both formats. Free text stays raw: each format escapes it it
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -126,7 +126,9 @@ def segments(verdict: Mapping[str, Any], reply: str) -> list[Segment]:
     return out
 
 
-def session_report(debrief: Mapping[str, Any], turns: list[Mapping[str, Any]]) -> SessionReport:
+def session_report(
+    debrief: Mapping[str, Any], turns: Sequence[Mapping[str, Any]]
+) -> SessionReport:
     """The report of one conversation from ``Debrief.to_dict()`` and ``Turn.to_dict()`` items."""
     d = debrief
     views = []

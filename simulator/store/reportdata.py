@@ -74,7 +74,7 @@ def workshop_data(
             for r in conn.execute(q3):
                 row = _turn_row(r)
                 att = attempts[row["attempt_id"]]
-                row.update(trainee=att["trainee"], scenario_id=att["scenario_id"])
+                row["trainee"], row["scenario_id"] = att["trainee"], att["scenario_id"]
                 candidates[row["attempt_id"], row["seq"]] = row
         extra["quote_candidates"] = list(candidates.values())
     data: WorkshopData = {

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, select, update
+from sqlalchemy import Connection, CursorResult, and_, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from simulator.scoring.verdict import last_word_phrases
@@ -33,6 +33,12 @@ from simulator.store.validate import (
 MAX_PHRASE = 200  # the length of turn_phrases.phrase
 
 
+def _new_id(result: CursorResult[Any]) -> int:
+    key = result.inserted_primary_key
+    assert key is not None  # an INSERT of one row
+    return int(key[0])
+
+
 def trainee(conn: Connection, name: str) -> int:
     """The id of a trainee by name, created on first use, inside ``conn``'s transaction."""
     name, key = trainee_name(name)
@@ -42,7 +48,7 @@ def trainee(conn: Connection, name: str) -> int:
     try:
         with conn.begin_nested():
             res = conn.execute(t.trainees.insert().values(name=name, name_key=key, created_at=now()))
-            return int(res.inserted_primary_key[0])
+            return _new_id(res)
     except IntegrityError:  # another process created it meanwhile
         row = conn.execute(select(t.trainees.c.id).where(t.trainees.c.name_key == key)).one()
         return int(row[0])
@@ -127,7 +133,7 @@ def start_attempt(
                 transcript_path=transcript_path,
             )
         )
-        return int(res.inserted_primary_key[0])
+        return _new_id(res)
 
 
 def prepare_turn(attempt_id: int, turn: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
@@ -162,7 +168,7 @@ def _insert_turn(
     ) + 1
     ins = conn.execute(t.turns.insert().values(**row, seq=seq, created_at=stamp))
     if phrases:
-        turn_id = int(ins.inserted_primary_key[0])
+        turn_id = _new_id(ins)
         conn.execute(
             t.turn_phrases.insert(),
             [{"turn_id": turn_id, "attempt_id": attempt_id, "phrase": p} for p in phrases],
