@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any, cast
 
 from sqlalchemy import Connection, and_, func, select
@@ -23,7 +24,13 @@ def _turn_row(r: Any) -> ReportTurn:
 
 
 def workshop_data(
-    conn: Connection, ws: Workshop, titles: dict[str, str] | None, *, turns: bool, quotes: int
+    conn: Connection,
+    ws: Workshop,
+    titles: dict[str, str] | None,
+    *,
+    turns: bool,
+    quotes: int,
+    clock: Callable[[], str] = now,
 ) -> WorkshopData:
     """Everything an export of the workshop shows.
 
@@ -79,7 +86,7 @@ def workshop_data(
         extra["quote_candidates"] = list(candidates.values())
     data: WorkshopData = {
         "workshop": ws.to_dict(),
-        "generated_at": now(),
+        "generated_at": clock(),
         "titles": dict(titles or {}),
         "leaderboard": queries.leaderboard(conn, ws),
         "last_word_phrases": queries.phrase_counts(conn, ws.id, PHRASES),

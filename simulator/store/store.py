@@ -65,14 +65,17 @@ __all__ = [
 
 
 class Store(Database):
+    """The results store. Writes are stamped by this module's ``now`` (looked up at each
+    call, so a test can fix the clock with ``monkeypatch.setattr(store, "now", ...)``)."""
+
     # ------------------------------------------------------------------ trainees
     def trainee(self, name: str, conn: Connection | None = None) -> int:
         """The id of a trainee by name (created on first use; names are case-insensitive)."""
         if conn is not None:
-            return writes.trainee(conn, name)
+            return writes.trainee(conn, name, now)
         trainee_name(name)  # refused before the write lock is taken
         with self.tx() as c:
-            return writes.trainee(c, name)
+            return writes.trainee(c, name, now)
 
     # ------------------------------------------------------------------ workshops
     def create_workshop(
@@ -82,7 +85,7 @@ class Store(Database):
         mode: str = "assessment",
         time_limit: float | None = None,
     ) -> Workshop:
-        return self.workshop(writes.create_workshop(self, name, scenarios, mode, time_limit))
+        return self.workshop(writes.create_workshop(self, name, scenarios, mode, time_limit, now))
 
     def workshop(self, code: str) -> Workshop:
         with self.read() as conn:
@@ -96,7 +99,7 @@ class Store(Database):
         ws = self.workshop(code)
         if ws.closed:
             return ws
-        writes.close_workshop(self, ws.id)
+        writes.close_workshop(self, ws.id, now)
         return self.workshop(code)
 
     # ------------------------------------------------------------------ attempts
@@ -114,12 +117,12 @@ class Store(Database):
         """A new attempt; refused (StoreError) for a closed workshop or a foreign scenario."""
         return writes.start_attempt(
             self, trainee, scenario_id, scenario_version, language, mode, seed, workshop,
-            transcript_path,
+            transcript_path, now,
         )
 
     def add_turn(self, attempt_id: int, turn: dict[str, Any], transcript: str | None = None) -> int:
         """Write one turn (a ``Turn.to_dict()``) in its own transaction; returns its seq."""
-        return writes.add_turn(self, attempt_id, turn, transcript)
+        return writes.add_turn(self, attempt_id, turn, transcript, now)
 
     def find_attempt(self, trainee: str, scenario_id: str, transcript_path: str) -> int | None:
         """The trainee's latest attempt (outside workshops) written to this transcript."""
@@ -138,14 +141,14 @@ class Store(Database):
         between the transcript and the store) are added. One transaction. Returns the
         number of turns added.
         """
-        return writes.resume_attempt(self, attempt_id, turns, transcript)
+        return writes.resume_attempt(self, attempt_id, turns, transcript, now)
 
     def retract_last_turn(self, attempt_id: int) -> None:
         """A practice retry: the last standing turn no longer counts (it is kept).
 
         Taking back the reply that ended a conversation re-opens the attempt.
         """
-        writes.retract_last_turn(self, attempt_id)
+        writes.retract_last_turn(self, attempt_id, now)
 
     def finish_attempt(
         self,
@@ -155,7 +158,7 @@ class Store(Database):
         debrief: dict[str, Any] | None = None,
         transcript: str | None = None,
     ) -> None:
-        writes.finish_attempt(self, attempt_id, outcome, score, debrief, transcript)
+        writes.finish_attempt(self, attempt_id, outcome, score, debrief, transcript, now)
 
     def attempt(self, attempt_id: int) -> AttemptRecord:
         with self.read() as conn:
@@ -221,4 +224,6 @@ class Store(Database):
         """
         with self.read() as conn:
             ws = queries.workshop(conn, code)
-            return reportdata.workshop_data(conn, ws, titles, turns=turns, quotes=quotes)
+            return reportdata.workshop_data(
+                conn, ws, titles, turns=turns, quotes=quotes, clock=now
+            )

@@ -10,6 +10,7 @@ transaction starts: the transaction only writes.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Connection, CursorResult, and_, func, select, update
@@ -31,6 +32,7 @@ from simulator.store.validate import (
 )
 
 MAX_PHRASE = 200  # the length of turn_phrases.phrase
+Clock = Callable[[], str]  # the time of a write (``validate.now``; tests fix it)
 
 
 def _new_id(result: CursorResult[Any]) -> int:
@@ -39,7 +41,7 @@ def _new_id(result: CursorResult[Any]) -> int:
     return int(key[0])
 
 
-def trainee(conn: Connection, name: str) -> int:
+def trainee(conn: Connection, name: str, clock: Clock = now) -> int:
     """The id of a trainee by name, created on first use, inside ``conn``'s transaction."""
     name, key = trainee_name(name)
     row = conn.execute(select(t.trainees.c.id).where(t.trainees.c.name_key == key)).first()
@@ -47,7 +49,7 @@ def trainee(conn: Connection, name: str) -> int:
         return int(row[0])
     try:
         with conn.begin_nested():
-            res = conn.execute(t.trainees.insert().values(name=name, name_key=key, created_at=now()))
+            res = conn.execute(t.trainees.insert().values(name=name, name_key=key, created_at=clock()))
             return _new_id(res)
     except IntegrityError:  # another process created it meanwhile
         row = conn.execute(select(t.trainees.c.id).where(t.trainees.c.name_key == key)).one()
@@ -55,7 +57,12 @@ def trainee(conn: Connection, name: str) -> int:
 
 
 def create_workshop(
-    db: Database, name: str, scenarios: list[str], mode: str, time_limit: float | None
+    db: Database,
+    name: str,
+    scenarios: list[str],
+    mode: str,
+    time_limit: float | None,
+    clock: Clock = now,
 ) -> str:
     """A new workshop; returns its join code."""
     name, ids = workshop_fields(name, scenarios, mode, time_limit)
@@ -70,7 +77,7 @@ def create_workshop(
                         scenarios=json.dumps(ids),
                         mode=mode,
                         time_limit=time_limit,
-                        created_at=now(),
+                        created_at=clock(),
                     )
                 )
             return code
@@ -79,12 +86,12 @@ def create_workshop(
     raise StoreError("could not find a free workshop code")  # pragma: no cover
 
 
-def close_workshop(db: Database, workshop_id: int) -> None:
+def close_workshop(db: Database, workshop_id: int, clock: Clock = now) -> None:
     with db.tx() as conn:
         conn.execute(
             update(t.workshops)
             .where(and_(t.workshops.c.id == workshop_id, t.workshops.c.closed_at.is_(None)))
-            .values(closed_at=now())
+            .values(closed_at=clock())
         )
 
 
@@ -98,6 +105,7 @@ def start_attempt(
     seed: str | int,
     workshop: str | None,
     transcript_path: str | None,
+    clock: Clock = now,
 ) -> int:
     """A new attempt; refused (StoreError) for a closed workshop or a foreign scenario."""
     with db.tx() as conn:
@@ -117,8 +125,8 @@ def start_attempt(
             if scenario_id not in ws.scenarios:
                 raise StoreError(f"scenario '{scenario_id}' is not part of workshop {ws.code}")
             workshop_id = ws.id
-        trainee_id = trainee(conn, trainee_name)
-        stamp = now()
+        trainee_id = trainee(conn, trainee_name, clock)
+        stamp = clock()
         res = conn.execute(
             t.attempts.insert().values(
                 trainee_id=trainee_id,
@@ -183,26 +191,36 @@ def _lock_attempt(conn: Connection, attempt_id: int, **values: Any) -> None:
         raise StoreError(f"no attempt {attempt_id}")
 
 
-def add_turn(db: Database, attempt_id: int, turn: dict[str, Any], transcript: str | None) -> int:
+def add_turn(
+    db: Database,
+    attempt_id: int,
+    turn: dict[str, Any],
+    transcript: str | None,
+    clock: Clock = now,
+) -> int:
     """Write one turn (a ``Turn.to_dict()``) in its own transaction; returns its seq."""
     row, phrases = prepare_turn(attempt_id, turn)
     values: dict[str, Any] = {"turn_count": t.attempts.c.turn_count + 1}
     if transcript is not None:
         values["transcript"] = transcript
     with db.tx() as conn:
-        stamp = now()
+        stamp = clock()
         _lock_attempt(conn, attempt_id, **values, updated_at=stamp)
         return _insert_turn(conn, attempt_id, row, phrases, stamp)
 
 
 def resume_attempt(
-    db: Database, attempt_id: int, turns: list[dict[str, Any]], transcript: str | None
+    db: Database,
+    attempt_id: int,
+    turns: list[dict[str, Any]],
+    transcript: str | None,
+    clock: Clock = now,
 ) -> int:
     """Open a left attempt again with exactly ``turns`` standing; returns how many were
     added (``Store.resume_attempt`` says how stored turns are matched)."""
     prepared = [prepare_turn(attempt_id, turn) for turn in turns]
     with db.tx() as conn:
-        stamp = now()
+        stamp = clock()
         values: dict[str, Any] = {
             "outcome": None,
             "score": None,
@@ -235,7 +253,7 @@ def resume_attempt(
     return len(prepared) - keep
 
 
-def retract_last_turn(db: Database, attempt_id: int) -> None:
+def retract_last_turn(db: Database, attempt_id: int, clock: Clock = now) -> None:
     """A practice retry: the last standing turn no longer counts (it is kept).
 
     Taking back the reply that ended a conversation re-opens the attempt.
@@ -258,7 +276,7 @@ def retract_last_turn(db: Database, attempt_id: int) -> None:
             .where(t.attempts.c.id == attempt_id)
             .values(
                 turn_count=t.attempts.c.turn_count - 1,
-                updated_at=now(),
+                updated_at=clock(),
                 finished_at=None,
                 outcome=None,
                 score=None,
@@ -273,9 +291,10 @@ def finish_attempt(
     score: int,
     debrief: dict[str, Any] | None,
     transcript: str | None,
+    clock: Clock = now,
 ) -> None:
     check_outcome(outcome)
-    stamp = now()
+    stamp = clock()
     values: dict[str, Any] = {
         "outcome": outcome,
         "score": int(score),
