@@ -253,3 +253,13 @@ def test_template_values_are_escaped_in_text_and_attributes(wlib: Any, data: dic
     assert_self_contained(page)
     assert f'title="{evil}"' not in page and 'title="&quot;&gt;&lt;script&gt;' in page
     assert "<script>" not in render_workshop(titled, "md")
+
+
+def test_a_verdict_names_its_last_word_phrases(wlib: Any) -> None:
+    """The verdict says which last-word phrases it holds; a stored one says the same."""
+    from simulator.scoring import scorer_for
+
+    sc = wlib.scenario("mini-en")
+    verdict = scorer_for(sc, wlib.packs_for(sc)).score("YOU’RE LUCKY! Calm down, you're lucky.")
+    assert verdict.last_word_phrases() == ["you're lucky", "calm down"]
+    assert last_word_phrases(verdict.to_dict()) == verdict.last_word_phrases()
