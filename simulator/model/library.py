@@ -7,11 +7,21 @@ is reported in the file that makes the reference.
 from __future__ import annotations
 
 import difflib
+import hashlib
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from simulator.model.loader import Origin, Problem, SourceFile, did_you_mean, load_file
+from simulator.model.loader import (
+    Origin,
+    Problem,
+    SourceFile,
+    did_you_mean,
+    load_file,
+    load_text,
+)
 from simulator.model.schema import RulePack, Scenario
 from simulator.paths import builtin_scenarios_dir, scenarios_dir
 
@@ -100,7 +110,7 @@ def load_library(
                 continue
             seen.add(real)
             display = _display(path, base, origin)
-            lib.files.append(load_file(path, origin, display))
+            lib.files.append(_load_file(path, origin, display))
         if not root.exists() and origin == "extra":
             lib.files.append(
                 SourceFile(
@@ -112,6 +122,34 @@ def load_library(
             )
     _link(lib)
     return lib
+
+
+# Parsed files by path, origin, display name and a digest of their bytes (a modification
+# time can stay the same across two quick edits): a library loaded again in the same
+# process (each in-process command loads one) parses only what changed, and gets the same
+# models back, so their compiled scorers are reused too. Linking adds problems to a file,
+# so each load gets its own copy of the pristine parse.
+_PARSED: OrderedDict[tuple[str, str, str, bytes], SourceFile] = OrderedDict()
+_PARSED_LOCK = threading.Lock()
+
+
+def _load_file(path: Path, origin: Origin, display: str) -> SourceFile:
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        return load_file(path, origin, display)  # it says why
+    key = (str(path), origin, display, hashlib.sha256(raw).digest())
+    with _PARSED_LOCK:
+        src = _PARSED.get(key)
+        if src is not None:
+            _PARSED.move_to_end(key)
+    if src is None:
+        src = load_text(raw, SourceFile(path=path, origin=origin, display=display))
+        with _PARSED_LOCK:
+            _PARSED[key] = src
+            while len(_PARSED) > 512:
+                _PARSED.popitem(last=False)
+    return replace(src, problems=list(src.problems))
 
 
 def _display(path: Path, base: Path, origin: Origin) -> str:

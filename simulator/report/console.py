@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from simulator.report.text import short
 from simulator.scoring.verdict import STEP_LABELS, STEPS, Verdict
 
 _COLORS = {
@@ -94,7 +95,7 @@ def debrief_text(debrief: Any, color: bool) -> str:
     lines += ["", "Turns:"]
     for t in d.turns:
         lines.append(
-            f"  {t['index']:>2}. {t['score']:>3}/100  mood {t['mood']:>3}  {_short(t['reply'])}"
+            f"  {t['index']:>2}. {t['score']:>3}/100  mood {t['mood']:>3}  {short(t['reply'], 60)}"
         )
     lines += ["", "Five steps (replies that showed each):"]
     for s in STEPS:
@@ -112,7 +113,3 @@ def debrief_text(debrief: Any, color: bool) -> str:
         lines += [f"  - {tip}" for tip in d.tips]
     return "\n".join(lines)
 
-
-def _short(text: str, limit: int = 60) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -7,6 +7,7 @@ their exact spans. Nothing is compiled on the hot path.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import threading
 from collections import OrderedDict
@@ -381,27 +382,46 @@ def rule_set(
     return rules, cats
 
 
-_CACHE: OrderedDict[tuple[Any, ...], tuple[Any, Scorer]] = OrderedDict()
+# Compiling costs seconds; a scorer is cached by the content of what it compiles (the
+# scenario's and packs' fields, the language), so a library loaded again, by another
+# command in the same process, reuses it. Identity is the fast path to that content key.
+_CACHE: OrderedDict[str, Scorer] = OrderedDict()
+_KEYS: OrderedDict[tuple[int, ...], tuple[Any, str]] = OrderedDict()
 _LOCK = threading.Lock()
+_MAX = 64
+
+
+def _content_key(scenario: Scenario | None, packs: Sequence[RulePack], language: str | None) -> str:
+    digest = hashlib.sha256((language or "").encode())
+    for model in (scenario, *packs):
+        digest.update(b"\0" + (model.model_dump_json().encode() if model is not None else b"-"))
+    return digest.hexdigest()
 
 
 def scorer_for(
     scenario: Scenario | None, packs: Sequence[RulePack], language: str | None = None
 ) -> Scorer:
     """The compiled scorer of a scenario (or of bare packs), compiled once and cached."""
-    key = (id(scenario), *(id(p) for p in packs))
+    ids = (id(scenario), *(id(p) for p in packs), hash(language))
     with _LOCK:
+        known = _KEYS.get(ids)
+    key = known[1] if known is not None else _content_key(scenario, packs, language)
+    with _LOCK:
+        if known is None:
+            # keep the objects alive so their ids cannot be reused while cached
+            _KEYS[ids] = ((scenario, tuple(packs)), key)
+            while len(_KEYS) > _MAX:
+                _KEYS.popitem(last=False)
         cached = _CACHE.get(key)
         if cached is not None:
             _CACHE.move_to_end(key)
-            return cached[1]
+            return cached
     rules, cats = rule_set(packs, scenario)
     lang = scenario.language if scenario else (language or (packs[0].language if packs else "en"))
     value = scenario.customer.lifetime_value if scenario else "standard"
     scorer = Scorer(rules, lang, cats, value)
     with _LOCK:
-        # keep the objects alive so their ids cannot be reused while cached
-        _CACHE[key] = ((scenario, tuple(packs)), scorer)
-        while len(_CACHE) > 64:
+        _CACHE[key] = scorer
+        while len(_CACHE) > _MAX:
             _CACHE.popitem(last=False)
     return scorer

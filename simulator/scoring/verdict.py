@@ -12,8 +12,11 @@ compensation earns 5; other customers get 0.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from simulator.scoring.normalize import fold
 
 BASE = 50
 HIGH_VALUE_NO_COMPENSATION = -10
@@ -168,6 +171,12 @@ class Verdict:
     def losses(self) -> list[Hit]:
         return [h for h in self.hits if h.points < 0]
 
+    def last_word_phrases(self) -> list[str]:
+        """The last-word phrases the trainee used, each once (see :func:`phrase_key`)."""
+        return distinct_phrases(
+            s.text for h in self.hits if h.category == LAST_WORD for s in h.spans
+        )
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "score": self.score,
@@ -211,6 +220,36 @@ class Verdict:
             scored_chars=data.get("scored_chars", len(data.get("reply", ""))),
             notices=tuple(data.get("notices", ())),
         )
+
+
+LAST_WORD = "last_word"  # the category whose spans are the phrases exports count
+_PHRASE_ENDS = " \t\n.,;:!?¡¿\"'()[]«»…"
+
+
+def phrase_key(text: str) -> str:
+    """A last-word span reduced to a comparable phrase: folded, trimmed, spaced once."""
+    return " ".join(fold(text).split()).strip(_PHRASE_ENDS)
+
+
+def distinct_phrases(texts: Iterable[str]) -> list[str]:
+    """The phrase keys of span texts, each once, in order of first use."""
+    seen: dict[str, None] = {}
+    for text in texts:
+        key = phrase_key(text)
+        if key:
+            seen.setdefault(key)
+    return list(seen)
+
+
+def last_word_phrases(verdict: Mapping[str, Any]) -> list[str]:
+    """:meth:`Verdict.last_word_phrases` of a stored verdict (its ``to_dict()``), read
+    leniently: a missing or partial field gives fewer phrases, never an error."""
+    return distinct_phrases(
+        str(span.get("text", ""))
+        for hit in verdict.get("hits") or []
+        if hit.get("category") == LAST_WORD
+        for span in hit.get("spans") or []
+    )
 
 
 def lifetime_adjustment(value: str, fired: set[str]) -> int:

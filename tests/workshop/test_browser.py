@@ -31,7 +31,8 @@ from workshop_helpers import ROOT, TEST_SCENARIOS, simulator_cmd, subprocess_env
 
 from simulator.store import Store
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+# a browser and a server: not beside the 30-process load tests (xdist_group "heavy")
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("heavy")]
 
 REPLY = "I'm so sorry, I'll bring you a fresh soup right now, within five minutes."
 NAME = "Browser Bea"

@@ -236,3 +236,30 @@ def test_empty_workshop(sqlite_url: str) -> None:
         assert render_workshop(d, fmt)
     html = render_workshop(d, "html")
     assert "No attempts yet" in html and "No finished attempts yet" in html
+
+
+def test_template_values_are_escaped_in_text_and_attributes(wlib: Any, data: dict[str, Any]) -> None:
+    """Every value a template lays out is escaped for its format, in attributes too."""
+    debrief, turns = _session(wlib, [LUCKY, FIX])
+    evil = '"><script>alert(1)</script> *bold* | `x`'
+    debrief = {**debrief, "title": evil, "ending_title": evil, "tips": [evil]}
+    html = render_session(debrief, turns, "html")
+    assert_self_contained(html)
+    assert "<script>" not in html and "&quot;&gt;&lt;script&gt;" in html
+    mdtext = render_session(debrief, turns, "md")
+    assert "<script>" not in mdtext and "\\*bold\\* \\| \\`x\\`" in mdtext
+    titled = {**data, "titles": {"mini-en": evil}}
+    page = render_workshop(titled, "html")
+    assert_self_contained(page)
+    assert f'title="{evil}"' not in page and 'title="&quot;&gt;&lt;script&gt;' in page
+    assert "<script>" not in render_workshop(titled, "md")
+
+
+def test_a_verdict_names_its_last_word_phrases(wlib: Any) -> None:
+    """The verdict says which last-word phrases it holds; a stored one says the same."""
+    from simulator.scoring import scorer_for
+
+    sc = wlib.scenario("mini-en")
+    verdict = scorer_for(sc, wlib.packs_for(sc)).score("YOU’RE LUCKY! Calm down, you're lucky.")
+    assert verdict.last_word_phrases() == ["you're lucky", "calm down"]
+    assert last_word_phrases(verdict.to_dict()) == verdict.last_word_phrases()

@@ -24,6 +24,8 @@ from workshop_helpers import HERE, WORKSHOP_SCENARIOS, scenario_args, simulator_
 from simulator.store import Store
 from simulator.store import schema as sch
 
+pytestmark = pytest.mark.xdist_group("heavy")  # 30 processes at once: one such test at a time
+
 PROCESSES = 30
 TURNS = 20  # long-en ends after exactly 20 replies
 

@@ -7,10 +7,13 @@ import threading
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import create_engine, inspect, select
 
 from simulator.engine import Session
 from simulator.store import Store, StoreError, normalise_url
+from simulator.store import migrations as mig
 from simulator.store import schema as sch
 
 LUCKY = "You're lucky we serve soup at this hour."
@@ -21,7 +24,7 @@ DONE = "I'll bring it within five minutes, and the soup is on the house."
 def _v1_database(url: str, wlib: Any) -> dict[str, Any]:
     """A database created by version 1, with a workshop, two attempts and their turns."""
     engine = create_engine(normalise_url(url))
-    tables = {t.name: t for t in sch._v1_tables()}
+    tables = {t.name: t for t in mig.v1_tables()}
     sc = wlib.scenario("mini-en")
     expected: dict[str, Any] = {"turns": {}}
     with engine.begin() as conn:
@@ -182,3 +185,53 @@ def test_concurrent_first_opens_migrate_once(db_url: str) -> None:
         assert store.schema_version == 2
         with store.engine.connect() as conn:
             assert conn.execute(select(sch.meta)).all() == [("schema_version", "2")]
+
+
+def test_the_v2_backfill_runs_its_own_frozen_phrase_code(
+    db_url: str, wlib: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A released step never calls live code: changing today's phrase keys (or the
+    scorer's folding) must not change what upgrading an old database writes."""
+    import simulator.report.exports as exports
+    import simulator.scoring.normalize as normalize
+    import simulator.scoring.verdict as verdict
+
+    _v1_database(db_url, wlib)
+
+    def changed(*_args: Any, **_kwargs: Any) -> Any:
+        raise AssertionError("the frozen migration called live code")
+
+    for module, name in [(exports, "last_word_phrases"), (exports, "phrase_key"),
+                         (verdict, "last_word_phrases"), (verdict, "phrase_key"),
+                         (normalize, "fold")]:
+        monkeypatch.setattr(module, name, changed, raising=False)
+    with Store.open(db_url) as store:
+        assert store.phrase_counts("PREV2X") == [
+            {"phrase": "you're lucky", "count": 2, "trainees": 2}
+        ]
+
+
+@pytest.mark.parametrize(
+    ("span", "key"),
+    [
+        ("You’re LUCKY!", "you're lucky"),
+        ("  Calm   down, ", "calm down"),
+        ("«\u00a0Vous avez de la chance\u00a0»", "vous avez de la chance"),
+        ("Normalement,\u200b je devrais", "normalement, je devrais"),
+        ("ﬁne´", "fine \u0301"),  # NFKC first: the acute accent stays a combining mark
+        ("STRASSE ß", "strasse ss"),
+    ],
+)
+def test_the_frozen_v2_phrase_keys(span: str, key: str) -> None:
+    verdict = {"hits": [{"category": "last_word", "spans": [{"text": span}]}]}
+    assert mig._v2_last_word_phrases(verdict) == [key]
+
+
+@given(st.lists(st.text(max_size=40), max_size=4))
+def test_the_frozen_v2_phrase_keys_are_those_of_its_release(spans: list[str]) -> None:
+    """At the release of version 2 the frozen copy and the live code agreed on every text.
+    If the live phrase key changes on purpose, this test goes, the frozen copy stays."""
+    from simulator.scoring.verdict import last_word_phrases
+
+    verdict = {"hits": [{"category": "last_word", "spans": [{"text": s} for s in spans]}]}
+    assert mig._v2_last_word_phrases(verdict) == last_word_phrases(verdict)

@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from simulator.engine import Session
 from simulator.store import Store, StoreError
@@ -327,3 +329,51 @@ def test_a_session_resumed_under_another_name_is_a_new_attempt(
     assert rec2.attempt_id != rec.attempt_id
     assert [r["reply"] for r in store.turns(rec2.attempt_id)] == [LUCKY]
     assert store.attempt(rec.attempt_id)["outcome"] == "unfinished"  # Ann's is untouched
+
+
+NAMES = ["Ann", "ann", "Émile", "émile", "Zoë", "zoe", "Ångström", "bob", "Bob", "ß", "SS", "李"]
+SCENARIOS = ["c-en", "a-en", "b-en"]  # not in alphabetical order: the board keeps this one
+
+
+def _reference_board(store: Store, code: str) -> list[dict[str, Any]]:
+    """The leaderboard computed in Python from the attempts (the rules, written plainly)."""
+    rows: dict[str, dict[str, Any]] = {}
+    for a in store.attempts(workshop=code):
+        r = rows.setdefault(a["trainee"], {
+            "name": a["trainee"], "attempts": 0, "per_scenario": {}, "last_active": None,
+            "outcomes": {"kept": 0, "escalated": 0, "lost": 0, "unfinished": 0}})
+        r["attempts"] += 1
+        outcome = a["outcome"] if a["outcome"] in ("kept", "escalated", "lost") else "unfinished"
+        r["outcomes"][outcome] += 1
+        if outcome != "unfinished" and a["score"] is not None:
+            best = r["per_scenario"].get(a["scenario_id"])
+            r["per_scenario"][a["scenario_id"]] = max(a["score"], best or 0)
+        r["last_active"] = max(filter(None, [r["last_active"], a["updated_at"]]), default=None)
+    for r in rows.values():
+        r["per_scenario"] = {s: r["per_scenario"][s] for s in SCENARIOS if s in r["per_scenario"]}
+        r["total"] = sum(r["per_scenario"].values())
+        r["finished"] = r["attempts"] - r["outcomes"]["unfinished"]
+    ranked = sorted(rows.values(), key=lambda r: (-r["total"], r["attempts"], r["name"].casefold()))
+    return [{**r, "rank": i} for i, r in enumerate(ranked, start=1)]
+
+
+@settings(max_examples=15, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(st.lists(
+    st.tuples(st.sampled_from(NAMES), st.sampled_from(SCENARIOS),
+              st.sampled_from([None, "kept", "escalated", "lost", "unfinished"]),
+              st.sampled_from([0, 40, 95, 100])),
+    max_size=14,
+))
+def test_the_leaderboard_is_its_rules(store: Store, plays: list[tuple[str, str, Any, int]]) -> None:
+    """Best finished score per scenario, summed; ties to fewer attempts, then the name
+    (case-insensitive, as Python orders it): the same on SQLite and PostgreSQL."""
+    ws = store.create_workshop("Board", SCENARIOS)
+    for name, scenario, outcome, score in plays:
+        aid = store.start_attempt(name, scenario, "1", "en", "assessment", workshop=ws.code)
+        if outcome is not None:
+            store.finish_attempt(aid, outcome, score)
+    board = [{k: v for k, v in r.items() if k != "playing"} for r in store.leaderboard(ws.code)]
+    assert board == _reference_board(store, ws.code)
+    for row in board:  # the order of the keys too (the JSON export shows it)
+        assert list(row["per_scenario"]) == [s for s in SCENARIOS if s in row["per_scenario"]]
