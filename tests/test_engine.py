@@ -277,3 +277,39 @@ def test_kill_minus_nine_loses_nothing_sent(mini, tmp_path: Path) -> None:
     )
     report = json.loads(out.stdout)
     assert report["turns"][0]["score_change"] == 0 and not report["changed"]
+
+
+# ------------------------------------------------------------------ structure
+def test_the_engine_modules_import_one_another_one_way() -> None:
+    """No import cycle inside the engine, counting lazy and type-checking imports."""
+    import ast
+
+    root = Path(__file__).parents[1] / "simulator" / "engine"
+    names = {p.stem for p in root.glob("*.py") if p.stem != "__init__"}
+    graph: dict[str, set[str]] = {}
+    for name in names:
+        tree = ast.parse((root / f"{name}.py").read_text(encoding="utf-8"))
+        deps: set[str] = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                if node.module == "simulator.engine":
+                    deps |= {a.name for a in node.names if a.name in names}
+                elif node.module.startswith("simulator.engine."):
+                    deps.add(node.module.split(".")[2])
+            elif isinstance(node, ast.Import):
+                deps |= {a.name.split(".")[2] for a in node.names
+                         if a.name.startswith("simulator.engine.")}
+        graph[name] = deps - {name}
+
+    def cycle_from(start: str, path: list[str]) -> list[str] | None:
+        for dep in sorted(graph.get(path[-1], ())):
+            if dep == start:
+                return [*path, dep]
+            if dep not in path:
+                found = cycle_from(start, [*path, dep])
+                if found:
+                    return found
+        return None
+
+    cycles = [c for n in sorted(names) if (c := cycle_from(n, [n]))]
+    assert not cycles, f"import cycle: {' -> '.join(cycles[0])}"

@@ -10,13 +10,31 @@ A conversation with no reply scores 0.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
+from simulator.engine.turn import Turn
+from simulator.model.schema import Ending, Scenario
 from simulator.scoring.verdict import STEPS
 
-if TYPE_CHECKING:
-    from simulator.engine.session import Session, Turn
+
+class Conversation(Protocol):
+    """What a debrief reads of a conversation (a :class:`~simulator.engine.session.Session`;
+    named here so that this module does not import the one that builds debriefs)."""
+
+    @property
+    def scenario(self) -> Scenario: ...
+    @property
+    def turns(self) -> Sequence[Turn]: ...
+    @property
+    def outcome(self) -> str: ...
+    @property
+    def ending(self) -> Ending | None: ...
+    @property
+    def hints_used(self) -> int: ...
+    @property
+    def retries(self) -> int: ...
 
 OUTCOME_POINTS = {"kept": 30, "escalated": 10, "lost": 0, "unfinished": 0}
 TURN_SHARE = 0.7
@@ -93,7 +111,7 @@ def total_score(turn_scores: list[int], outcome: str) -> int:
     return max(0, min(100, round(TURN_SHARE * mean + OUTCOME_POINTS.get(outcome, 0))))
 
 
-def changes(turns: list[Turn], limit: int = 3) -> list[Change]:
+def changes(turns: Sequence[Turn], limit: int = 3) -> list[Change]:
     """The most useful changes: the costliest phrasing first, then missed fixes."""
     found: list[Change] = []
     seen_rules: set[str] = set()
@@ -147,7 +165,7 @@ def _short(text: str, limit: int = 160) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def build(session: Session) -> Debrief:
+def build(session: Conversation) -> Debrief:
     turns = session.turns
     scores = [t.verdict.score for t in turns]
     outcome = session.outcome

@@ -11,10 +11,12 @@ import asyncio
 import os
 import sys
 import time
+from collections.abc import Iterable
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.events import Resize
 from textual.reactive import Initialize, Reactive
@@ -179,7 +181,10 @@ class SimulatorApp(App[int]):
     def navigate(self, screen: Any) -> None:
         """Show ``screen`` just above the library, replacing what was there.
 
-        The library itself is not shown on the way (it reloads when it is shown).
+        The library itself is not shown on the way (it reloads when it is shown). A
+        screen that replaces one of its own kind (a briefing opened from a briefing,
+        through the palette) waits until the one it replaces is gone: two screens of
+        one id cannot be mounted at once.
         """
         from simulator.tui.screens.library import LibraryScreen
 
@@ -191,10 +196,17 @@ class SimulatorApp(App[int]):
             return
         while len(self.screen_stack) > base + 2:
             self.pop_screen()
-        if len(self.screen_stack) == base + 2:
+        if len(self.screen_stack) < base + 2:
+            self.push_screen(screen)
+        elif screen.id is None or self.screen_stack[-1].id != screen.id:
             self.switch_screen(screen)
         else:
-            self.push_screen(screen)
+
+            async def replace() -> None:
+                await self.pop_screen()
+                await self.push_screen(screen)
+
+            self.call_later(replace)
 
     def back_to_library(self) -> None:
         from simulator.tui.screens.library import LibraryScreen
@@ -238,8 +250,15 @@ class SimulatorApp(App[int]):
             self.push_screen(ProgressScreen())
 
     async def action_switch_language(self) -> None:
-        """English <-> French for the app's own text (the customers keep theirs)."""
+        """English <-> French for the app's own text (the customers keep theirs).
+
+        Not during a conversation (the palette does not offer it there). The library is
+        made anew in the new language; a briefing or a debrief that was open is made
+        anew above it; a help or progress screen on top is closed.
+        """
         from simulator.tui.i18n import language
+        from simulator.tui.screens.briefing import BriefingScreen
+        from simulator.tui.screens.debrief import DebriefScreen
         from simulator.tui.screens.library import LibraryScreen
 
         if self.active is not None:
@@ -248,14 +267,73 @@ class SimulatorApp(App[int]):
         set_language(lang)
         self.ctx.remember(ui_lang=lang)
         translate_bindings(self)
-        self.back_to_library()
+        reopen: Any = None
         for screen in self.screen_stack:
-            if isinstance(screen, LibraryScreen):
-                translate_bindings(screen)
-                await screen.recompose()
-                screen.after_compose()
+            if isinstance(screen, BriefingScreen):
+                reopen = partial(self.open_scenario, screen.scenario_id)
+            elif isinstance(screen, DebriefScreen):
+                reopen = partial(self.show_debrief, screen.play)
+        # Each screen is gone before the next step: a library made anew while the old
+        # one still took messages (its list refreshed while recomposing) crashed.
+        while len(self.screen_stack) > 1 and not isinstance(self.screen, LibraryScreen):
+            await self.pop_screen()
+        if isinstance(self.screen, LibraryScreen):
+            await self.pop_screen()
+            await self.push_screen(LibraryScreen(classes=self._breakpoint_class(self.size.width)))
+        if reopen is not None:
+            reopen()
         self.refresh_bindings()
         self.notify(_("Interface language: English"))
+
+    # ------------------------------------------------------------------ palette
+    def action_command_palette(self) -> None:
+        """The palette, its placeholder in the interface language."""
+        from textual.command import CommandPalette
+
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(
+                CommandPalette(id="--command-palette", placeholder=_("Search for commands…"))
+            )
+
+    def get_system_commands(self, screen: Any) -> Iterable[SystemCommand]:
+        """Textual's own palette commands, in the interface language.
+
+        Not its "Theme" (our "Switch theme" lists the app's themes), nor "Screenshot"
+        (it writes a file into whatever folder the app was started from, unsaid).
+        """
+        yield SystemCommand(_("Quit"), _("Quit the simulator (a conversation in progress is kept)"),
+                            self.action_quit)
+        if screen.query("HelpPanel"):
+            yield SystemCommand(_("Keys"), _("Hide the keys panel"), self.action_hide_help_panel)
+        else:
+            yield SystemCommand(_("Keys"), _("Show the keys of this screen in a panel"),
+                                self.action_show_help_panel)
+        if screen.maximized is not None:
+            yield SystemCommand(_("Minimize"), _("Back to the normal layout"), screen.action_minimize)
+        elif screen.focused is not None and screen.focused.allow_maximize:
+            yield SystemCommand(_("Maximize"), _("Give the focused part the whole screen"),
+                                screen.action_maximize)
+
+    def action_change_theme(self) -> None:
+        """Pick one of the app's themes (those the README names), by name."""
+        from textual.command import SimpleCommand
+
+        labels = {
+            "simulator-dark": _("dark (default)"),
+            "simulator-light": _("light"),
+            "high-contrast": _("high contrast"),
+        }
+        self.search_commands(
+            [
+                SimpleCommand(
+                    theme.name,
+                    partial(setattr, self, "theme", theme.name),
+                    labels.get(theme.name, "") + (" ✓" if theme.name == self.theme else ""),
+                )
+                for theme in THEMES
+            ],
+            placeholder=_("Search for themes…"),
+        )
 
     async def action_quit(self) -> None:
         self.leave_play()
