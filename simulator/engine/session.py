@@ -205,6 +205,8 @@ class Session:
             patience_left=patience,
             turn=index,
         )
+        ending = self.scenario.ending(step.goto)
+        mood_after = flow.mood_at_ending(mood_after, ending.outcome if ending else None, step.reason)
         turn = Turn(
             index=index,
             node=st.node,
@@ -223,7 +225,6 @@ class Session:
         st.turns.append(turn)
         st.mood = mood_after
         st.patience = patience
-        ending = self.scenario.ending(step.goto)
         if ending is not None:
             st.ending = ending.id
             st.line = self._pick(ending.customer, ending.id, 1) if ending.customer else ""

@@ -42,6 +42,18 @@ class PlayScreen(AppScreen[None]):
         Binding("ctrl+r", "retry", N_("Retry"), show=False),
         Binding("escape", "leave", N_("Leave")),
         Binding("escape", "debrief", N_("Debrief"), show=False),
+        # The conversation scrolls from the editor (whose own PageUp/PageDown would only
+        # move its cursor a few lines): earlier feedback without leaving the reply.
+        # (Not in the Footer, which has no room left at 80 columns in French: the editor's
+        # border and F1 say it.)
+        Binding("pageup", "scroll_chat(-1)", N_("Scroll the conversation up"), show=False,
+                priority=True),
+        Binding("ctrl+up", "scroll_chat(-1)", N_("Scroll the conversation up"), show=False,
+                priority=True),
+        Binding("pagedown", "scroll_chat(1)", N_("Scroll the conversation down"), show=False,
+                priority=True),
+        Binding("ctrl+down", "scroll_chat(1)", N_("Scroll the conversation down"), show=False,
+                priority=True),
     ]
 
     def __init__(self, play: Play) -> None:
@@ -79,7 +91,7 @@ class PlayScreen(AppScreen[None]):
                 placeholder=_("Write your reply to {name}…").format(name=sc.customer.name),
             )
             editor.border_title = _("Your reply")
-            editor.border_subtitle = _("ctrl+s send · Enter new line")
+            editor.border_subtitle = _("ctrl+s send · Enter new line · PgUp/PgDn scroll")
             yield editor
             yield Static(id="ended-note")  # in the editor's place once the conversation ends
             yield Button(_("Send"), id="send", variant="primary")
@@ -143,8 +155,13 @@ class PlayScreen(AppScreen[None]):
         self.query_one("#turn", Static).update(
             Content.assemble((_("Turn") + " ", "bold"), f"{n}/{s.scenario.max_turns}")
         )
-        score = str(s.running_score) if practice and s.turns else "—"
-        self.query_one("#score", Static).update(Content.assemble((_("Score") + " ", "bold"), score))
+        # During the conversation: the average of the replies so far; once it has ended,
+        # the total the debrief gives (docs/scoring.md, "The debrief"), not another number.
+        if s.ended:
+            label, score = _("Score"), str(s.debrief().score) if practice else "—"
+        else:
+            label, score = _("Average"), str(s.running_score) if practice and s.turns else "—"
+        self.query_one("#score", Static).update(Content.assemble((label + " ", "bold"), score))
         self.query_one("#patience", Static).update(
             patience_dots(s.patience_left, s.scenario.customer.patience)
         )
@@ -235,6 +252,14 @@ class PlayScreen(AppScreen[None]):
         if action == "debrief":
             return ended
         return True
+
+    def action_scroll_chat(self, direction: int) -> None:
+        """A page of the conversation up or down, the editor keeping the focus."""
+        chat = self.query_one("#chat", VerticalScroll)
+        if direction < 0:
+            chat.scroll_page_up(animate=False)
+        else:
+            chat.scroll_page_down(animate=False)
 
     def action_debrief(self) -> None:
         if self.session.ended:
