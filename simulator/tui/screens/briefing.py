@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import ClassVar
 
 from textual import on, work
@@ -10,6 +11,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.widgets import Button, Footer, Label, RadioButton, RadioSet, Select, Static
+from textual.worker import Worker, WorkerState
 
 from simulator.engine.session import EngineError
 from simulator.tui import labels
@@ -32,6 +34,8 @@ class BriefingScreen(AppScreen[None]):
     def __init__(self, scenario_id: str) -> None:
         super().__init__(id="briefing")
         self.scenario_id = scenario_id
+        self._starting = False
+        self._warm: Worker[None] | None = None
 
     def compose(self) -> ComposeResult:
         sc = self.ctx.library.scenario(self.scenario_id)
@@ -101,11 +105,32 @@ class BriefingScreen(AppScreen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#start", Button).focus(scroll_visible=False)
-        self.warm_up()
+        self._warm = self.warm_up()
 
+    # ------------------------------------------------------------------ warm-up
+    # While the trainee reads, everything the first customer line waits for is made
+    # ready: the scenario's scorer (its packs compiled, ~1.5 s), the modules of the
+    # conversation screen and of the recording, then the conversation screen's styles.
+    # Start then only builds the screen (bench/bench_app.py, "first turn").
     @work(thread=True, exclusive=True, group="warm-up")
     def warm_up(self) -> None:
         self.ctx.warm_up(self.scenario_id)
+        import simulator.cli.play  # noqa: F401 - what ctx.start imports
+        import simulator.store.recorder  # noqa: F401
+        import simulator.tui.screens.play  # noqa: F401
+
+        self.app.call_from_thread(self._styles_ready)
+
+    def _styles_ready(self) -> None:
+        from simulator.tui.screens.play import PlayScreen
+
+        if self.is_attached and not self._starting:
+            self.sim.preload_css(PlayScreen)
+
+    @on(Worker.StateChanged)
+    def _warm_done(self, event: Worker.StateChanged) -> None:
+        if event.worker is self._warm and event.state not in (WorkerState.PENDING, WorkerState.RUNNING):
+            self._warm = None
 
     # ------------------------------------------------------------------ choices
     def mode(self) -> str:
@@ -138,9 +163,30 @@ class BriefingScreen(AppScreen[None]):
     # ------------------------------------------------------------------ actions
     @on(Button.Pressed, "#start")
     def action_start(self) -> None:
+        """Start; if the warm-up is still compiling the scorer, once it is done (starting
+        at once would compile the same packs a second time, side by side with it)."""
+        if self._starting:
+            return
+        warm = self._warm
+        if warm is not None and warm.state in (WorkerState.PENDING, WorkerState.RUNNING):
+            self._starting = True
+            self.query_one("#start", Button).label = _("Starting…")
+            self.run_worker(self._start_when_ready(warm), group="start")
+            return
+        self._start_now()
+
+    async def _start_when_ready(self, warm: Worker[None]) -> None:
+        with contextlib.suppress(Exception):  # a failed warm-up: the start says why
+            await warm.wait()
+        self._start_now()
+
+    def _start_now(self) -> None:
+        self._starting = True
         try:
             play = self.ctx.start(self.scenario_id, self.mode(), self.time_limit())
         except (EngineError, OSError, RuntimeError) as exc:
+            self._starting = False
+            self.query_one("#start", Button).label = _("Start the conversation")
             self.notify(str(exc), severity="error", timeout=10)
             return
         self.sim.start_play(play)
