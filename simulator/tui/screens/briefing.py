@@ -115,8 +115,8 @@ class BriefingScreen(AppScreen[None]):
     @work(thread=True, exclusive=True, group="warm-up")
     def warm_up(self) -> None:
         self.ctx.warm_up(self.scenario_id)
-        import simulator.cli.play  # noqa: F401 - what ctx.start imports
-        import simulator.store.recorder  # noqa: F401
+        import simulator.cli.play
+        import simulator.store.recorder
         import simulator.tui.screens.play  # noqa: F401
 
         self.app.call_from_thread(self._styles_ready)

@@ -56,7 +56,8 @@ class DebriefScreen(AppScreen[None]):
         d = self.debrief
         style = OUTCOME_STYLE.get(d.outcome, "")
         with Horizontal(classes="topbar"):
-            yield Static(Content.assemble((_("Debrief"), "bold $primary"), "  ", (d.title, "bold")))
+            yield Static(Content.assemble((_("Debrief"), "bold $primary"), "  ", (d.title, "bold")),
+                         id="debrief-title")
             yield Static(Content.assemble((labels.mode(self.session.mode), "$secondary")), id="debrief-mode")
         with VerticalScroll(id="debrief-body"):
             with Horizontal(id="result"):
