@@ -227,11 +227,12 @@ class SimulatorApp(App[int]):
         self.stylesheet.reparse()
         self.stylesheet.update(self)
 
-    def start_play(self, play: Play) -> None:
+    def start_play(self, play: Play, typed: str = "") -> None:
+        """The conversation screen; ``typed``: the reply begun while it was opening."""
         from simulator.tui.screens.play import PlayScreen
 
         self.active = play
-        self.navigate(PlayScreen(play))
+        self.navigate(PlayScreen(play, typed=typed))
 
     def resume(self, item: Any) -> None:
         from simulator.engine.session import EngineError
@@ -248,6 +249,13 @@ class SimulatorApp(App[int]):
 
         self.active = None
         self.navigate(DebriefScreen(play))
+
+    def on_app_focus(self) -> None:
+        """The browser page has the focus again (``simulator serve``): a screen shown
+        while it had not has no focus at all; give it its home widget (AppScreen)."""
+        screen = self.screen
+        if screen.focused is None and hasattr(screen, "focus_home"):
+            screen.focus_home()
 
     # ------------------------------------------------------------------ actions
     def action_help(self) -> None:

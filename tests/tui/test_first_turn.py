@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.tui.conftest import make_app, settle
+from tests.tui.conftest import make_app, settle, type_text
 
 
 def test_the_briefing_prepares_the_scorer_and_the_conversation_screen() -> None:
@@ -67,6 +67,8 @@ def test_start_during_the_warm_up_waits_for_it_instead_of_compiling_twice(
             assert isinstance(app.screen, BriefingScreen)  # waiting for the compile...
             assert "Starting" in str(app.screen.query_one("#start").label)
             await pilot.press("ctrl+s")  # (a second press changes nothing)
+            await type_text(pilot, "I'm m")  # the reply begun meanwhile: kept, and no
+            assert app.screen.mode() == "practice"  # "m" for the mode
             gate.set()
             for _ in range(200):
                 await pilot.pause(0.02)
@@ -74,6 +76,8 @@ def test_start_during_the_warm_up_waits_for_it_instead_of_compiling_twice(
                     break
             assert isinstance(app.screen, PlayScreen)
             assert app.screen.session.customer_line
+            await pilot.pause()
+            assert app.screen.query_one("#reply-editor").text == "I'm m"
         assert compiled == ["snap-soup-en"]  # ...compiled once
 
     try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 from typing import ClassVar
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -23,6 +23,7 @@ TIMER_CHOICES: tuple[int, ...] = (0, 30, 60, 90, 120, 180)
 
 
 class BriefingScreen(AppScreen[None]):
+    AUTO_FOCUS = "#start"
     CSS_PATH = STYLES / "briefing.tcss"  # read when the screen is first shown
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "start", N_("Start"), priority=True),
@@ -35,6 +36,7 @@ class BriefingScreen(AppScreen[None]):
         super().__init__(id="briefing")
         self.scenario_id = scenario_id
         self._starting = False
+        self._typed: list[str] = []  # letters typed while the conversation opens
         self._warm: Worker[None] | None = None
 
     def compose(self) -> ComposeResult:
@@ -132,6 +134,20 @@ class BriefingScreen(AppScreen[None]):
         if event.worker is self._warm and event.state not in (WorkerState.PENDING, WorkerState.RUNNING):
             self._warm = None
 
+    def on_key(self, event: events.Key) -> None:
+        """Once Start is pressed, letters are the reply's: kept for the editor."""
+        if self._starting and event.is_printable and event.character:
+            self._typed.append(event.character)
+            event.stop()
+            event.prevent_default()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Once Start is pressed, letters typed ahead of the conversation (a reply begun
+        # while it opens) must not change the mode or the timer, nor go back.
+        if self._starting and action in ("toggle_mode", "cycle_timer", "back"):
+            return False
+        return True
+
     # ------------------------------------------------------------------ choices
     def mode(self) -> str:
         forced = self.ctx.forced_mode()
@@ -189,7 +205,7 @@ class BriefingScreen(AppScreen[None]):
             self.query_one("#start", Button).label = _("Start the conversation")
             self.notify(str(exc), severity="error", timeout=10)
             return
-        self.sim.start_play(play)
+        self.sim.start_play(play, typed="".join(self._typed))
 
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from typing import ClassVar
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -29,6 +29,7 @@ from simulator.tui.widgets.meters import MoodMeter, patience_dots
 
 
 class PlayScreen(AppScreen[None]):
+    AUTO_FOCUS = "#reply-editor"
     CSS_PATH = STYLES / "play.tcss"  # read when the screen is first shown
     BINDINGS: ClassVar[list[BindingType]] = [
         # Once an ending is reached, the send keys open the debrief instead (and say so).
@@ -56,8 +57,9 @@ class PlayScreen(AppScreen[None]):
                 priority=True),
     ]
 
-    def __init__(self, play: Play) -> None:
+    def __init__(self, play: Play, *, typed: str = "") -> None:
         super().__init__(id="play")
+        self.typed = typed  # the reply begun before the screen was there
         self.play = play
         self.session = play.session
         self._turn_started = time.monotonic()
@@ -141,11 +143,36 @@ class PlayScreen(AppScreen[None]):
     def on_mount(self) -> None:
         self._refresh_status()
         self._set_ended(self.session.ended)
-        self.query_one("#reply-editor", TextArea).focus()
+        editor = self.query_one("#reply-editor", TextArea)
+        if self.typed and not self.session.ended:
+            editor.insert(self.typed)
+        editor.focus()
         self.query_one("#chat", VerticalScroll).anchor()
         if self.session.time_limit:
             self.set_interval(1.0, self._tick)
         self._tick()
+
+    def focus_home(self) -> None:
+        """The editor; once the conversation has ended, the conversation (to scroll it)."""
+        target = "#chat" if self.session.ended else "#reply-editor"
+        self.set_focus(self.query_one(target), scroll_visible=False)
+
+    def on_key(self, event: events.Key) -> None:
+        """A letter that reaches the screen itself, not the editor (typed while the screen
+        was opening, or after the browser page lost the focus): it is the reply's, so it
+        goes into the editor, which takes the focus back, instead of being lost."""
+        found = self.query("#reply-editor")
+        if not found or self.session.ended or not event.is_printable or not event.character:
+            return
+        editor = found.first(TextArea)
+        if editor.has_focus:
+            return
+        if self.focused is not None and self.focused is not self.query_one("#chat"):
+            return  # the Send button, say: its own keys
+        event.stop()
+        event.prevent_default()
+        editor.focus(scroll_visible=False)
+        editor.insert(event.character)
 
     # ------------------------------------------------------------------ status
     def _refresh_status(self) -> None:
