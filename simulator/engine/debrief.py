@@ -158,7 +158,7 @@ class ReplyPoints:
     points of the categories (and the lifetime adjustment) above and below zero."""
 
     base: int
-    categories: tuple[CategoryPoints, ...]  # costliest first
+    categories: tuple[CategoryPoints, ...]  # costliest first, then the largest gains
     lifetime: int
     gained: float
     lost: float
@@ -186,7 +186,8 @@ def reply_points(verdict: Verdict) -> ReplyPoints:
         label = result.label if result is not None else name
         ordered = tuple(sorted(hits, key=lambda h: (h.points, h.rule)))
         cats.append(CategoryPoints(name, label, points, raw, ordered))
-    cats.sort(key=lambda c: (c.points, c.category))
+    # the costliest first, then the largest gains
+    cats.sort(key=lambda c: (c.points >= 0, -abs(c.points), c.category))
     adj = verdict.lifetime_adjustment
     gained = sum(c.points for c in cats if c.points > 0) + max(0, adj)
     lost = sum(c.points for c in cats if c.points < 0) + min(0, adj)

@@ -106,7 +106,7 @@ def test_the_top_bar_and_the_debrief_give_the_same_score() -> None:
             assert top == f"Score {d.score}"
             formula = str(app.screen.query_one("#score-formula").render())
             mean = sum(t["score"] for t in d.turns) / len(d.turns)
-            assert formula.startswith(f"{d.score} = 0.7 × {mean:g} (the average of your 2 replies) + 30")
+            assert formula.startswith(f"{d.score} = 0.7 × {mean:g} (average of 2 replies) + 30")
             assert "F1" in formula
 
     asyncio.run(go())

@@ -59,8 +59,8 @@ class _InApp:
 
 
 class AppScreen(_InApp, Screen[T]):
-    """A screen of the app. ``AUTO_FOCUS`` names the widget keys are meant for when the
-    screen is shown (``focus_home``), whatever had focus before.
+    """A screen of the app. ``HOME_FOCUS`` names the widget keys are meant for when the
+    screen is shown with nothing focused (``focus_home``).
 
     In a browser (``simulator serve``) the page can lose focus: Textual then takes the
     focus off the screen shown, and gives it back only if that screen is still shown
@@ -70,7 +70,10 @@ class AppScreen(_InApp, Screen[T]):
     gets its home widget.
     """
 
-    AUTO_FOCUS: ClassVar[str | None] = ""  # screens name theirs; "" = nothing special
+    # Textual's own auto-focus scrolls to the widget it focuses (a briefing opened at its
+    # Start button, at the bottom): the screens focus theirs without scrolling.
+    AUTO_FOCUS: ClassVar[str | None] = ""
+    HOME_FOCUS: ClassVar[str] = "*"  # the first widget that can take the focus
 
     def __init__(
         self, *, name: str | None = None, id: str | None = None, classes: str | None = None
@@ -79,8 +82,8 @@ class AppScreen(_InApp, Screen[T]):
         self._setup()
 
     def focus_home(self) -> None:
-        """Focus the widget this screen's keys are meant for (see AUTO_FOCUS)."""
-        for widget in self.query(self.AUTO_FOCUS or "*"):
+        """Focus the widget this screen's keys are meant for (see HOME_FOCUS)."""
+        for widget in self.query(self.HOME_FOCUS):
             if widget.focusable:
                 self.set_focus(widget, scroll_visible=False)
                 return

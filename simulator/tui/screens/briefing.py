@@ -23,7 +23,7 @@ TIMER_CHOICES: tuple[int, ...] = (0, 30, 60, 90, 120, 180)
 
 
 class BriefingScreen(AppScreen[None]):
-    AUTO_FOCUS = "#start"
+    HOME_FOCUS = "#start"
     CSS_PATH = STYLES / "briefing.tcss"  # read when the screen is first shown
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "start", N_("Start"), priority=True),
@@ -144,9 +144,7 @@ class BriefingScreen(AppScreen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Once Start is pressed, letters typed ahead of the conversation (a reply begun
         # while it opens) must not change the mode or the timer, nor go back.
-        if self._starting and action in ("toggle_mode", "cycle_timer", "back"):
-            return False
-        return True
+        return not (self._starting and action in ("toggle_mode", "cycle_timer", "back"))
 
     # ------------------------------------------------------------------ choices
     def mode(self) -> str:

@@ -35,6 +35,7 @@ def step_bar(done: int, of: int, width: int = 10) -> Content:
 
 
 class DebriefScreen(AppScreen[None]):
+    HOME_FOCUS = "#debrief-body"
     CSS_PATH = STYLES / "debrief.tcss"  # read when the screen is first shown
     BINDINGS: ClassVar[list[BindingType]] = [
         # Short labels and a compact Footer: every key fits in 80 columns, in French too.
@@ -120,12 +121,12 @@ class DebriefScreen(AppScreen[None]):
             body = Content.assemble(
                 (f"{t.score} = ", "bold"),
                 f"{t.share:g} × {mean} ",
-                (ngettext("(your reply's score)", "(the average of your {n} replies)", n).format(n=n),
+                (ngettext("(your reply's score)", "(average of {n} replies)", n).format(n=n),
                  "$foreground 70%"),
                 f" + {t.outcome_points} ",
                 (f"({labels.outcome(t.outcome)})", "$foreground 70%"),
             )
-        return Content.assemble(body, ("   " + _("F1: how scores are made"), "italic $foreground 60%"))
+        return Content.assemble(body, ("  " + _("F1 explains"), "italic $foreground 60%"))
 
     def _last_straw(self, n: int) -> Content:
         row = next((t for t in self.debrief.turns if t["index"] == n), None)

@@ -45,7 +45,7 @@ def _plain(text: str) -> Text:
 
 
 class LibraryScreen(AppScreen[None]):
-    AUTO_FOCUS = "#scenarios"  # Enter opens the highlighted scenario, at once
+    HOME_FOCUS = "#scenarios"  # Enter opens the highlighted scenario, at once
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "search", N_("Search")),
         Binding("l", "filter('#lang-filter')", N_("Language"), show=False),

@@ -29,7 +29,7 @@ from simulator.tui.widgets.meters import MoodMeter, patience_dots
 
 
 class PlayScreen(AppScreen[None]):
-    AUTO_FOCUS = "#reply-editor"
+    HOME_FOCUS = "#reply-editor"
     CSS_PATH = STYLES / "play.tcss"  # read when the screen is first shown
     BINDINGS: ClassVar[list[BindingType]] = [
         # Once an ending is reached, the send keys open the debrief instead (and say so).
