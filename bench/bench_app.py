@@ -18,12 +18,13 @@ customer's answer. Goal: p50 under 50 ms.
 
 First turn: the time from ctrl+s on the briefing to the first screen refresh that shows
 the customer's first line, after the trainee read the briefing for ``--read`` seconds
-(default 3). Each run is a fresh process (headless, 80x24, the built-in library, a
-fresh data folder), so nothing compiled by an earlier run helps; the median is
-reported. Goal: under 300 ms.
+(default 3; goal: under 300 ms), and for 0.2 s only (a trainee who knows the scenario
+and starts at once: the scorer's packs, 0.6-1.4 s to compile here, are not ready yet). Each run is a fresh
+process (headless, 80x24, the built-in library, a fresh data folder), so nothing
+compiled by an earlier run helps; medians are reported.
 
 The last line is JSON: {"start_ratio": .., "memory_ratio": .., "turn_p50_ms": ..,
-"first_turn_ms": ..}.
+"first_turn_ms": .., "first_turn_quick_ms": ..}.
 """
 
 from __future__ import annotations
@@ -226,6 +227,7 @@ async def _turns(wanted: int) -> list[float]:
 
 # --------------------------------------------------------------------------- first turn
 FIRST_TURN_SCENARIO = "hotel-ac-en"
+QUICK_READ = 0.2  # ctrl+s as soon as the briefing shows (a trainee who knows it)
 
 
 async def _first_turn(read: float) -> float:
@@ -324,16 +326,20 @@ def main() -> int:
     print(f"  p50 {turns['turn_p50_ms']:.1f} ms   p90 {turns['turn_p90_ms']:.1f} ms   "
           f"max {turns['turn_max_ms']:.1f} ms   (goal: p50 < 50 ms)")
     first = measure_first_turn(args.first_turns, args.read)
+    quick = measure_first_turn(args.first_turns, QUICK_READ)
     print(f"first turn, ctrl+s on the briefing to the first customer line ({args.first_turns} fresh"
-          f" processes, {args.read:g} s on the briefing):")
-    print(f"  median {first['first_turn_ms']:.0f} ms   max {first['first_turn_max_ms']:.0f} ms"
-          "   (goal: < 300 ms)")
+          f" processes each):")
+    print(f"  {args.read:g} s on the briefing: median {first['first_turn_ms']:.0f} ms"
+          f"   max {first['first_turn_max_ms']:.0f} ms   (goal: < 300 ms)")
+    print(f"  {QUICK_READ:g} s on the briefing: median {quick['first_turn_ms']:.0f} ms"
+          f"   max {quick['first_turn_max_ms']:.0f} ms")
     print(json.dumps({
         "start_ratio": round(start_ratio, 3),
         "memory_ratio": round(memory_ratio, 3),
         "cpu_start_ratio": round(cpu_ratio, 3),
         "turn_p50_ms": round(turns["turn_p50_ms"], 1),
         "first_turn_ms": round(first["first_turn_ms"], 1),
+        "first_turn_quick_ms": round(quick["first_turn_ms"], 1),
     }))
     return 0
 
