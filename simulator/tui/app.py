@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+import threading
 import time
 from collections.abc import Iterable
 from functools import partial
@@ -75,6 +76,10 @@ class SimulatorApp(App[int]):
         self._too_small: Any = None
         self._sized = False
         self._ready_reported = False
+        # Scorers compiled ahead (warm_up): one compile at a time, each scenario once.
+        self._warm_lock = threading.Lock()
+        self._compile_lock = threading.Lock()
+        self._warmed: dict[tuple[str, int], tuple[threading.Event, Any]] = {}
 
     # ------------------------------------------------------------------ start-up
     def on_mount(self) -> None:
@@ -213,6 +218,34 @@ class SimulatorApp(App[int]):
 
         while len(self.screen_stack) > 1 and not isinstance(self.screen, LibraryScreen):
             self.pop_screen()
+
+    def warm_up(self, scenario_id: str) -> None:
+        """(In a thread.) Compile a scenario's scorer ahead of its conversation.
+
+        Asked by the library (the row the trainee rests on) and by the briefing: the
+        first asker compiles, a later one waits for it instead of compiling the same
+        packs side by side; compiles of different scenarios take turns (two at once
+        only slow each other down). Keyed by the scenario object: a reloaded library
+        compiles again.
+        """
+        sc = self.ctx.library.scenarios.get(scenario_id)
+        if sc is None:
+            return
+        key = (scenario_id, id(sc))
+        with self._warm_lock:
+            found = self._warmed.get(key)
+            if found is None:
+                if len(self._warmed) > 64:
+                    self._warmed.clear()
+                self._warmed[key] = (threading.Event(), sc)  # (keeps sc, so its id)
+        if found is not None:
+            found[0].wait(60)
+            return
+        try:
+            with self._compile_lock:
+                self.ctx.warm_up(scenario_id)
+        finally:
+            self._warmed[key][0].set()
 
     def preload_css(self, screen_class: Any) -> None:
         """Read a screen's style sheet now, as showing it first would (Textual re-parses

@@ -84,3 +84,42 @@ def test_start_during_the_warm_up_waits_for_it_instead_of_compiling_twice(
         asyncio.run(go())
     finally:
         gate.set()
+
+
+def test_the_row_the_trainee_rests_on_is_compiled_before_its_briefing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Start pressed as soon as the briefing shows found the packs still compiling: the
+    scenario the trainee rests on in the list is compiled while they look at it, once."""
+    from simulator.scoring import scorer as scoring
+
+    compiled: list[str] = []
+    real = scoring.rule_set
+
+    def counting_rule_set(packs: Any, scenario: Any) -> Any:
+        compiled.append(getattr(scenario, "id", ""))
+        return real(packs, scenario)
+
+    monkeypatch.setattr(scoring, "rule_set", counting_rule_set)
+
+    async def go() -> None:
+        from simulator.tui.screens.library import LibraryScreen
+        from simulator.tui.screens.play import PlayScreen
+
+        app = make_app(shared=False)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            assert isinstance(app.screen, LibraryScreen)
+            await pilot.press("down")  # rests on the second row
+            await pilot.pause(LibraryScreen.WARM_AFTER + 0.2)
+            await settle(pilot)
+            second = app.screen._current()
+            assert compiled == [second]  # compiled while the list is shown
+            await pilot.press("enter")  # its briefing, and Start at once
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            assert isinstance(app.screen, PlayScreen)
+            assert app.screen.session.scenario.id == second
+        assert compiled == [second]  # once
+
+    asyncio.run(go())

@@ -116,7 +116,7 @@ class BriefingScreen(AppScreen[None]):
     # Start then only builds the screen (bench/bench_app.py, "first turn").
     @work(thread=True, exclusive=True, group="warm-up")
     def warm_up(self) -> None:
-        self.ctx.warm_up(self.scenario_id)
+        self.sim.warm_up(self.scenario_id)
         import simulator.cli.play
         import simulator.store.recorder
         import simulator.tui.screens.play  # noqa: F401
