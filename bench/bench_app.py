@@ -16,7 +16,16 @@ generic replies; for each reply, the time from the send key (ctrl+s, put in the 
 queue as a terminal would) to the first screen refresh that shows the verdict and the
 customer's answer. Goal: p50 under 50 ms.
 
-The last line is JSON: {"start_ratio": .., "memory_ratio": .., "turn_p50_ms": ..}.
+First turn: the time from ctrl+s on the briefing to the first screen refresh that shows
+the customer's first line, after the trainee read the briefing for ``--read`` seconds
+(default 3; goal: under 300 ms), and for 0.2 s only after 1.5 s on the scenario's row
+in the list (a trainee who knows the scenario and starts at once: the scorer's packs
+take 0.6-1.4 s to compile here). Each run is a fresh
+process (headless, 80x24, the built-in library, a fresh data folder), so nothing
+compiled by an earlier run helps; medians are reported.
+
+The last line is JSON: {"start_ratio": .., "memory_ratio": .., "turn_p50_ms": ..,
+"first_turn_ms": .., "first_turn_quick_ms": ..}.
 """
 
 from __future__ import annotations
@@ -217,6 +226,72 @@ async def _turns(wanted: int) -> list[float]:
     return samples
 
 
+# --------------------------------------------------------------------------- first turn
+FIRST_TURN_SCENARIO = "hotel-ac-en"
+QUICK_READ = 0.2  # ctrl+s as soon as the briefing shows (a trainee who knows it)...
+QUICK_REST = 1.5  # ...after a look at its row in the list
+
+
+async def _first_turn(read: float, rest: float = 0.0) -> float:
+    """One run (in this fresh process): ms from ctrl+s on the briefing to the first line.
+
+    ``rest``: seconds on the scenario's row of the list before it is opened (0: opened
+    at once, as the first screen is ready)."""
+    from textual import events
+
+    from simulator.tui.app import make_app
+    from simulator.tui.context import AppConfig
+    from simulator.tui.screens.briefing import BriefingScreen
+    from simulator.tui.screens.play import PlayScreen
+
+    shown = asyncio.Event()
+    original = PlayScreen.on_mount
+
+    def on_mount(self: Any) -> None:
+        original(self)
+        self.call_after_refresh(shown.set)
+
+    PlayScreen.on_mount = on_mount  # type: ignore[method-assign]
+    app = make_app(AppConfig(ui_lang="en", theme="simulator-dark", offer_resume=False))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete([w for w in app.workers if w.group != "welcome"])
+        if rest:
+            library = app.screen
+            library.query_one("#scenarios").move_cursor(row=library._shown.index(FIRST_TURN_SCENARIO))
+            await asyncio.sleep(rest)  # the trainee reads the row's summary
+        app.open_scenario(FIRST_TURN_SCENARIO)  # as Enter on its row does
+        # (no pilot.pause: it would wait for the app to idle, i.e. for any work started
+        # when the briefing opens, which the trainee does not wait for)
+        opened = time.perf_counter()
+        while not isinstance(app.screen, BriefingScreen):
+            await asyncio.sleep(0.005)
+        await asyncio.sleep(max(0.0, read - (time.perf_counter() - opened)))  # reading
+        key = events.Key("ctrl+s", None)
+        key.set_sender(app)
+        start = time.perf_counter()
+        app._driver.send_message(key)  # as the terminal reports the key
+        await asyncio.wait_for(shown.wait(), 30)
+        elapsed = (time.perf_counter() - start) * 1000
+        screen = app.screen
+        assert isinstance(screen, PlayScreen) and screen.session.customer_line
+    return elapsed
+
+
+def measure_first_turn(runs: int, read: float, rest: float = 0.0) -> dict[str, Any]:
+    samples = []
+    for _ in range(runs):
+        with tempfile.TemporaryDirectory() as home:
+            (Path(home) / "profile.json").write_text('{"name": "Bench", "ui_lang": "en"}')
+            env = {**os.environ, "SIMULATOR_HOME": home}
+            out = subprocess.run(
+                [sys.executable, __file__, "--first-turn-child", str(read), str(rest)],
+                env=env, capture_output=True, text=True, check=True, timeout=120,
+            )
+            samples.append(float(out.stdout.strip().splitlines()[-1]))
+    return {"first_turn_ms": statistics.median(samples), "first_turn_max_ms": max(samples)}
+
+
 def measure_turns(wanted: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as home:
         os.environ["SIMULATOR_HOME"] = home
@@ -234,7 +309,15 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=7, help="start-ups of each app (default 7)")
     parser.add_argument("--turns", type=int, default=24, help="replies timed (default 24)")
+    parser.add_argument("--first-turns", type=int, default=5,
+                        help="first turns timed, each in a fresh process (default 5)")
+    parser.add_argument("--read", type=float, default=3.0,
+                        help="seconds spent on the briefing before ctrl+s (default 3)")
+    parser.add_argument("--first-turn-child", type=float, nargs=2, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.first_turn_child is not None:
+        print(f"{asyncio.run(_first_turn(*args.first_turn_child)):.1f}")
+        return 0
     start = measure_start(args.runs)
     print(f"start-up to ready, median of {args.runs}:")
     print(f"  minimal Textual app   {start['minimal_start_s'] * 1000:7.0f} ms   "
@@ -251,11 +334,21 @@ def main() -> int:
     print(f"per-turn latency, send key to verdict and answer on screen ({turns['turns']} replies, headless):")
     print(f"  p50 {turns['turn_p50_ms']:.1f} ms   p90 {turns['turn_p90_ms']:.1f} ms   "
           f"max {turns['turn_max_ms']:.1f} ms   (goal: p50 < 50 ms)")
+    first = measure_first_turn(args.first_turns, args.read)
+    quick = measure_first_turn(args.first_turns, QUICK_READ, QUICK_REST)
+    print(f"first turn, ctrl+s on the briefing to the first customer line ({args.first_turns} fresh"
+          f" processes each):")
+    print(f"  {args.read:g} s on the briefing: median {first['first_turn_ms']:.0f} ms"
+          f"   max {first['first_turn_max_ms']:.0f} ms   (goal: < 300 ms)")
+    print(f"  {QUICK_REST:g} s on its row, {QUICK_READ:g} s on the briefing: median {quick['first_turn_ms']:.0f} ms"
+          f"   max {quick['first_turn_max_ms']:.0f} ms")
     print(json.dumps({
         "start_ratio": round(start_ratio, 3),
         "memory_ratio": round(memory_ratio, 3),
         "cpu_start_ratio": round(cpu_ratio, 3),
         "turn_p50_ms": round(turns["turn_p50_ms"], 1),
+        "first_turn_ms": round(first["first_turn_ms"], 1),
+        "first_turn_quick_ms": round(quick["first_turn_ms"], 1),
     }))
     return 0
 

@@ -277,3 +277,141 @@ def test_kill_minus_nine_loses_nothing_sent(mini, tmp_path: Path) -> None:
     )
     report = json.loads(out.stdout)
     assert report["turns"][0]["score_change"] == 0 and not report["changed"]
+
+
+# ------------------------------------------------------------------ structure
+def test_the_engine_modules_import_one_another_one_way() -> None:
+    """No import cycle inside the engine, counting lazy and type-checking imports."""
+    import ast
+
+    root = Path(__file__).parents[1] / "simulator" / "engine"
+    names = {p.stem for p in root.glob("*.py") if p.stem != "__init__"}
+    graph: dict[str, set[str]] = {}
+    for name in names:
+        tree = ast.parse((root / f"{name}.py").read_text(encoding="utf-8"))
+        deps: set[str] = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                if node.module == "simulator.engine":
+                    deps |= {a.name for a in node.names if a.name in names}
+                elif node.module.startswith("simulator.engine."):
+                    deps.add(node.module.split(".")[2])
+            elif isinstance(node, ast.Import):
+                deps |= {a.name.split(".")[2] for a in node.names
+                         if a.name.startswith("simulator.engine.")}
+        graph[name] = deps - {name}
+
+    def cycle_from(start: str, path: list[str]) -> list[str] | None:
+        for dep in sorted(graph.get(path[-1], ())):
+            if dep == start:
+                return [*path, dep]
+            if dep not in path:
+                found = cycle_from(start, [*path, dep])
+                if found:
+                    return found
+        return None
+
+    cycles = [c for n in sorted(names) if (c := cycle_from(n, [n]))]
+    assert not cycles, f"import cycle: {' -> '.join(cycles[0])}"
+
+
+# ------------------------------------------------------------------ numbers that add up
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+FRAGMENTS = {
+    "en": [
+        "You're lucky we even talk to you.", "Normally I should charge you.",
+        "It's up to you to tell me what you want.", "You can clearly see that it works.",
+        "Calm down.", "That's our policy, nothing I can do.", "I'm so sorry.",
+        "You're right, it's our fault.", "I will fix it right now.",
+        "I'll personally arrange a replacement room within ten minutes.",
+        "I'll refund you the night today.", "Could you tell me your room number?",
+        "If I understand, the thermostat is stuck at 24.", "OK.",
+    ],
+    "fr": [
+        "Vous avez de la chance qu'on vous parle encore.", "Normalement je devrais vous faire payer.",
+        "C'est à vous de me dire ce que vous voulez.", "Vous voyez bien que le produit est ouvert.",
+        "Calmez-vous.", "C'est la politique de la maison, je ne peux rien faire.",
+        "Je suis vraiment désolé.", "Vous avez raison, c'est de notre faute.",
+        "Je vous rembourse tout de suite.", "Je vous échange le produit maintenant.",
+        "Pouvez-vous me dire ce qui s'est passé ?", "D'accord.",
+    ],
+}
+reply_text = st.sampled_from(["en", "fr"]).flatmap(
+    lambda lang: st.tuples(
+        st.just(lang),
+        st.lists(
+            st.lists(st.sampled_from(FRAGMENTS[lang]), min_size=1, max_size=4).map(" ".join),
+            min_size=1, max_size=5,
+        ),
+    )
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(reply_text)
+def test_a_reply_score_is_the_sum_of_its_capped_categories(library, case) -> None:
+    """What the feedback shows (base, each category's capped points, the lifetime
+    adjustment) adds up to the score; every fired rule is under its own category."""
+    from simulator.engine.debrief import reply_points
+
+    lang, replies = case
+    sc = library.scenarios[f"hotel-ac-{lang}"]
+    s = Session(sc, library.packs_for(sc))
+    for text in replies:
+        if s.ended:
+            break
+        v = s.reply(text).turn.verdict
+        parts = reply_points(v)
+        assert max(0, min(100, round(parts.unclamped))) == v.score
+        assert parts.gained == sum(c.points for c in parts.categories if c.points > 0) + max(0, v.lifetime_adjustment)
+        assert sorted(h.rule for c in parts.categories for h in c.hits) == sorted(v.fired_rules)
+        for c in parts.categories:
+            assert c.points == v.categories[c.category].points
+            assert abs(c.points) <= abs(c.raw)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(reply_text)
+def test_the_debrief_names_each_phrase_once_and_its_total_is_explained(library, case) -> None:
+    lang, replies = case
+    sc = library.scenarios[f"supermarket-return-{lang}"]
+    s = Session(sc, library.packs_for(sc))
+    for text in replies:
+        if s.ended:
+            break
+        s.reply(text)
+    d = s.debrief()
+    quotes = [c.quote.casefold() for c in d.changes]
+    assert len(quotes) == len(set(quotes)), d.changes
+    total = d.total_points()
+    assert total.score == d.score
+    if d.turns:
+        assert max(0, min(100, round(total.share * total.mean + total.outcome_points))) == d.score
+
+
+def test_two_rules_on_one_phrase_give_one_change(library) -> None:
+    """The French 'three changes' listed "Normalement je devrais" twice (two rules)."""
+    sc = library.scenarios["supermarket-return-fr"]
+    s = Session(sc, library.packs_for(sc))
+    s.reply("Vous avez de la chance qu'on vous parle encore.")
+    s.reply("Normalement je devrais vous faire payer, vous avez de la chance.")
+    quotes = [c.quote for c in s.debrief().changes]
+    assert quotes.count("Normalement je devrais") <= 1, quotes
+
+
+def test_a_customer_out_of_patience_ends_furious_and_the_debrief_names_the_reply(mini) -> None:
+    """Good replies sent too late: the mood climbs, patience runs out, the customer goes.
+    The mood shown at the end says so, and the debrief names the reply that did it."""
+    sc, packs = mini
+    s = Session(sc, packs, time_limit=30)
+    for _ in range(sc.customer.patience):
+        r = s.reply(GOOD, elapsed=45.0)
+    assert r.ended and r.turn.reason == "patience"
+    assert s.mood <= flow.LOST_MOOD and r.turn.mood_after == s.mood
+    d = s.debrief()
+    assert d.mood[-1] == s.mood and d.last_straw == r.turn.index
+    kept = Session(sc, packs)
+    kept.reply(GOOD)
+    assert kept.debrief().last_straw is None

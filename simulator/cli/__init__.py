@@ -181,7 +181,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("schema", parents=[common], help="write JSON Schema files")
     p.add_argument(
-        "-o", "--output", metavar="DIR", default="schema", help="folder (default: ./schema)"
+        "-o", "--output", metavar="DIR", default=None, help="folder (default: ./schema)"
     )
 
     p = sub.add_parser("new", parents=[common], help="scaffold a scenario")

@@ -130,11 +130,14 @@ def schemas() -> dict[str, str]:
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
-    out = Path(args.output)
+    out = Path(args.output or "schema")
     out.mkdir(parents=True, exist_ok=True)
-    for name, text in schemas().items():
+    files = schemas()
+    for name, text in files.items():
         (out / name).write_text(text, encoding="utf-8")
         print(out / name)
+    print(f"\nWrote {len(files)} schema files to {out.resolve()}"
+          + ("" if args.output else " (a 'schema' folder in the current folder; -o DIR writes elsewhere)"))
     print(
         "\nStart a scenario file with\n"
         f"  # yaml-language-server: $schema={(out / 'scenario.schema.json').as_posix()}\n"

@@ -45,7 +45,7 @@ def leaderboard_csv(rows: list[dict[str, Any]], scenarios: list[str]) -> str:
 def leaderboard_text(rows: list[dict[str, Any]], scenarios: list[str]) -> str:
     if not rows:
         return "No attempts yet."
-    header = ["#", "Trainee", "Total", *scenarios, "Tries", "Kept", "Esc.", "Lost", ""]
+    header = ["#", "Trainee", "Total", *scenarios, "Tries", "Kept", "Esc.", "Lost", "Status"]
     body = []
     for r in rows:
         o = r["outcomes"]

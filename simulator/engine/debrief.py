@@ -1,4 +1,5 @@
-"""What the trainee reads at the end: outcome, total, turns, five steps, mood, changes.
+"""What the trainee reads at the end: outcome, total, turns, five steps, mood, changes;
+and how each number shown is made (:func:`reply_points`, :meth:`Debrief.total_points`).
 
 Total score (0-100):
 
@@ -10,13 +11,31 @@ A conversation with no reply scores 0.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-from simulator.scoring.verdict import STEPS
+from simulator.engine.turn import Turn
+from simulator.model.schema import Ending, Scenario
+from simulator.scoring.verdict import BASE, STEPS, Hit, Verdict
 
-if TYPE_CHECKING:
-    from simulator.engine.session import Session, Turn
+
+class Conversation(Protocol):
+    """What a debrief reads of a conversation (a :class:`~simulator.engine.session.Session`;
+    named here so that this module does not import the one that builds debriefs)."""
+
+    @property
+    def scenario(self) -> Scenario: ...
+    @property
+    def turns(self) -> Sequence[Turn]: ...
+    @property
+    def outcome(self) -> str: ...
+    @property
+    def ending(self) -> Ending | None: ...
+    @property
+    def hints_used(self) -> int: ...
+    @property
+    def retries(self) -> int: ...
 
 OUTCOME_POINTS = {"kept": 30, "escalated": 10, "lost": 0, "unfinished": 0}
 TURN_SHARE = 0.7
@@ -66,6 +85,13 @@ class Debrief:
     tips: list[str] = field(default_factory=list)
     hints_used: int = 0
     retries: int = 0
+    # The reply that ended the conversation by costing the customer's last patience
+    # point (None when it ended otherwise, or goes on).
+    last_straw: int | None = None
+
+    def total_points(self) -> TotalPoints:
+        """How ``score`` is made from the replies' scores and the outcome."""
+        return total_points([t["score"] for t in self.turns], self.outcome)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -86,17 +112,98 @@ class Debrief:
         }
 
 
-def total_score(turn_scores: list[int], outcome: str) -> int:
+@dataclass(frozen=True)
+class TotalPoints:
+    """The total, as the debrief explains it: share x mean of the replies + outcome points."""
+
+    mean: float  # of the reply scores
+    share: float
+    outcome: str
+    outcome_points: int
+    score: int
+
+
+def total_points(turn_scores: Sequence[int], outcome: str) -> TotalPoints:
+    mean = sum(turn_scores) / len(turn_scores) if turn_scores else 0.0
+    points = OUTCOME_POINTS.get(outcome, 0)
+    return TotalPoints(mean, TURN_SHARE, outcome, points, total_score(turn_scores, outcome))
+
+
+def total_score(turn_scores: Sequence[int], outcome: str) -> int:
     if not turn_scores:
         return 0
     mean = sum(turn_scores) / len(turn_scores)
     return max(0, min(100, round(TURN_SHARE * mean + OUTCOME_POINTS.get(outcome, 0))))
 
 
-def changes(turns: list[Turn], limit: int = 3) -> list[Change]:
-    """The most useful changes: the costliest phrasing first, then missed fixes."""
+@dataclass(frozen=True)
+class CategoryPoints:
+    """What one category added to a reply's score: its rules' weights, capped."""
+
+    category: str
+    label: str
+    points: float  # what counts (capped)
+    raw: float  # the sum of its fired rules' weights
+    hits: tuple[Hit, ...]
+
+    @property
+    def capped(self) -> bool:
+        return self.points != self.raw
+
+
+@dataclass(frozen=True)
+class ReplyPoints:
+    """A reply's score, the way docs/scoring.md adds it up:
+    ``clamp(round(base + gained + lost), 0, 100)``, gained and lost being the capped
+    points of the categories (and the lifetime adjustment) above and below zero."""
+
+    base: int
+    categories: tuple[CategoryPoints, ...]  # costliest first, then the largest gains
+    lifetime: int
+    gained: float
+    lost: float
+    score: int
+
+    @property
+    def unclamped(self) -> float:
+        return self.base + self.gained + self.lost
+
+    @property
+    def clamped(self) -> bool:
+        return round(self.unclamped) != self.score
+
+
+def reply_points(verdict: Verdict) -> ReplyPoints:
+    """How the verdict's score is made, one entry per category that fired."""
+    by_category: dict[str, list[Hit]] = {}
+    for hit in verdict.hits:
+        by_category.setdefault(hit.category, []).append(hit)
+    cats: list[CategoryPoints] = []
+    for name, hits in by_category.items():
+        result = verdict.categories.get(name)
+        raw = sum(h.points for h in hits)
+        points = result.points if result is not None else raw
+        label = result.label if result is not None else name
+        ordered = tuple(sorted(hits, key=lambda h: (h.points, h.rule)))
+        cats.append(CategoryPoints(name, label, points, raw, ordered))
+    # the costliest first, then the largest gains
+    cats.sort(key=lambda c: (c.points >= 0, -abs(c.points), c.category))
+    adj = verdict.lifetime_adjustment
+    gained = sum(c.points for c in cats if c.points > 0) + max(0, adj)
+    lost = sum(c.points for c in cats if c.points < 0) + min(0, adj)
+    return ReplyPoints(BASE, tuple(cats), adj, gained, lost, verdict.score)
+
+
+def changes(turns: Sequence[Turn], limit: int = 3) -> list[Change]:
+    """The most useful changes: the costliest phrasing first, then missed fixes.
+
+    Each phrase is named once: two rules that fire on the same words of a reply (or a
+    phrase the trainee repeated in another reply) give one change, the costlier.
+    """
     found: list[Change] = []
     seen_rules: set[str] = set()
+    seen_quotes: set[str] = set()
+    taken: dict[int, list[tuple[int, int]]] = {}  # turn -> spans already quoted
     losses = sorted(
         ((h.points, t, h) for t in turns for h in t.verdict.hits if h.points < 0),
         key=lambda x: (x[0], x[1].index),
@@ -105,11 +212,19 @@ def changes(turns: list[Turn], limit: int = 3) -> list[Change]:
         if hit.rule in seen_rules:
             continue
         seen_rules.add(hit.rule)
-        quote = hit.spans[0].text if hit.spans else turn.reply
+        span = hit.spans[0] if hit.spans else None
+        quote = _short(span.text if span else turn.reply)
+        where = (span.start, span.end) if span else (0, len(turn.reply))
+        if quote.casefold() in seen_quotes or any(
+            where[0] < end and start < where[1] for start, end in taken.get(turn.index, [])
+        ):
+            continue
+        seen_quotes.add(quote.casefold())
+        taken.setdefault(turn.index, []).append(where)
         found.append(
             Change(
                 turn=turn.index,
-                quote=_short(quote),
+                quote=quote,
                 why=hit.message,
                 better=hit.suggestion or STEP_ADVICE["solve"],
                 points=points,
@@ -117,19 +232,20 @@ def changes(turns: list[Turn], limit: int = 3) -> list[Change]:
         )
         if len(found) >= limit:
             return found
-    covered = {(c.turn, c.why) for c in found}
     for turn in turns:
         if len(found) >= limit:
             break
         missing = [s for s in ("solve", "acknowledge") if not turn.verdict.steps.get(s)]
         # a "missed step" rule already said so for this turn
-        if any(t == turn.index for t, _ in covered):
+        if turn.index in taken:
             continue
-        if missing:
+        quote = _short(turn.reply)
+        if missing and quote.casefold() not in seen_quotes:
+            seen_quotes.add(quote.casefold())
             found.append(
                 Change(
                     turn=turn.index,
-                    quote=_short(turn.reply),
+                    quote=quote,
                     why=f"This reply did not {_step_phrase(missing[0])}.",
                     better=STEP_ADVICE[missing[0]],
                     points=0,
@@ -147,7 +263,7 @@ def _short(text: str, limit: int = 160) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def build(session: Session) -> Debrief:
+def build(session: Conversation) -> Debrief:
     turns = session.turns
     scores = [t.verdict.score for t in turns]
     outcome = session.outcome
@@ -184,4 +300,5 @@ def build(session: Session) -> Debrief:
         tips=list(session.scenario.tips),
         hints_used=session.hints_used,
         retries=session.retries,
+        last_straw=turns[-1].index if ending and turns and turns[-1].reason == "patience" else None,
     )

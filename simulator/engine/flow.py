@@ -10,6 +10,10 @@ the turn's time limit): each bad reply costs one point of the customer's patienc
 when patience reaches 0 the conversation ends (the scenario's patience ending).
 Transitions are tried in order and the first whose condition holds wins; the scenario's
 resolution, when given, is tried before the node's own transitions.
+
+A customer who leaves (an ending whose outcome is ``lost``), or whose patience ran out, is
+at most furious: the mood meter then says what the ending says (LOST_MOOD, after the
+transition is decided, so conditions still see the reply's own mood).
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ BAD_SCORE = 40
 MOOD_PER_POINT = 0.6
 MOOD_LAST_WORD = -10
 MOOD_FIX = 10
+LOST_MOOD = 15  # "furious" on the meter (under 20)
 
 
 def mood_delta(verdict: Verdict) -> int:
@@ -36,6 +41,14 @@ def mood_delta(verdict: Verdict) -> int:
 
 def next_mood(mood: int, verdict: Verdict) -> int:
     return max(0, min(100, mood + mood_delta(verdict)))
+
+
+def mood_at_ending(mood: int, outcome: str | None, reason: str = "") -> int:
+    """The mood once the conversation ends with ``outcome`` (None: it goes on), after
+    a step of ``reason``: a customer who leaves, or whose patience ran out, is furious."""
+    if outcome is None:
+        return mood
+    return min(mood, LOST_MOOD) if outcome == "lost" or reason == "patience" else mood
 
 
 def is_bad(verdict: Verdict, over_time: bool = False) -> bool:

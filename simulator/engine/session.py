@@ -11,55 +11,23 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from simulator.engine import flow
+from simulator.engine.debrief import Debrief, build
 from simulator.engine.transcript import TranscriptWriter
+from simulator.engine.turn import Outcome, Turn
 from simulator.model.schema import Ending, RulePack, Scenario
 from simulator.scoring import Verdict, scorer_for
 from simulator.scoring.normalize import clean
 
-if TYPE_CHECKING:
-    from simulator.engine.debrief import Debrief
+__all__ = ["EngineError", "Mode", "Outcome", "ResumeError", "Session", "Turn", "TurnResult", "resume"]
 
 Mode = Literal["practice", "assessment"]
-Outcome = Literal["kept", "lost", "escalated", "unfinished"]
 
 
 class EngineError(ValueError):
     """Something the trainee (or a script) asked that cannot be done; says why."""
-
-
-@dataclass(frozen=True)
-class Turn:
-    index: int
-    node: str
-    customer: str
-    reply: str
-    verdict: Verdict
-    mood_before: int
-    mood_after: int
-    patience_left: int
-    goto: str
-    reason: str
-    elapsed: float | None = None
-    over_time: bool = False
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "index": self.index,
-            "node": self.node,
-            "customer": self.customer,
-            "reply": self.reply,
-            "verdict": self.verdict.to_dict(),
-            "mood_before": self.mood_before,
-            "mood_after": self.mood_after,
-            "patience_left": self.patience_left,
-            "goto": self.goto,
-            "reason": self.reason,
-            "elapsed": self.elapsed,
-            "over_time": self.over_time,
-        }
 
 
 @dataclass(frozen=True)
@@ -239,6 +207,8 @@ class Session:
             patience_left=patience,
             turn=index,
         )
+        ending = self.scenario.ending(step.goto)
+        mood_after = flow.mood_at_ending(mood_after, ending.outcome if ending else None, step.reason)
         turn = Turn(
             index=index,
             node=st.node,
@@ -257,7 +227,6 @@ class Session:
         st.turns.append(turn)
         st.mood = mood_after
         st.patience = patience
-        ending = self.scenario.ending(step.goto)
         if ending is not None:
             st.ending = ending.id
             st.line = self._pick(ending.customer, ending.id, 1) if ending.customer else ""
@@ -327,8 +296,6 @@ class Session:
         self.log.close()
 
     def debrief(self) -> Debrief:
-        from simulator.engine.debrief import build
-
         return build(self)
 
     # ------------------------------------------------------------------ helpers

@@ -10,11 +10,14 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+import threading
 import time
+from collections.abc import Iterable
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.events import Resize
 from textual.reactive import Initialize, Reactive
@@ -73,6 +76,10 @@ class SimulatorApp(App[int]):
         self._too_small: Any = None
         self._sized = False
         self._ready_reported = False
+        # Scorers compiled ahead (warm_up): one compile at a time, each scenario once.
+        self._warm_lock = threading.Lock()
+        self._compile_lock = threading.Lock()
+        self._warmed: dict[tuple[str, int], tuple[threading.Event, Any]] = {}
 
     # ------------------------------------------------------------------ start-up
     def on_mount(self) -> None:
@@ -191,7 +198,10 @@ class SimulatorApp(App[int]):
     def navigate(self, screen: Any) -> None:
         """Show ``screen`` just above the library, replacing what was there.
 
-        The library itself is not shown on the way (it reloads when it is shown).
+        The library itself is not shown on the way (it reloads when it is shown). A
+        screen that replaces one of its own kind (a briefing opened from a briefing,
+        through the palette) waits until the one it replaces is gone: two screens of
+        one id cannot be mounted at once.
         """
         from simulator.tui.screens.library import LibraryScreen
 
@@ -203,10 +213,17 @@ class SimulatorApp(App[int]):
             return
         while len(self.screen_stack) > base + 2:
             self.pop_screen()
-        if len(self.screen_stack) == base + 2:
+        if len(self.screen_stack) < base + 2:
+            self.push_screen(screen)
+        elif screen.id is None or self.screen_stack[-1].id != screen.id:
             self.switch_screen(screen)
         else:
-            self.push_screen(screen)
+
+            async def replace() -> None:
+                await self.pop_screen()
+                await self.push_screen(screen)
+
+            self.call_later(replace)
 
     def back_to_library(self) -> None:
         from simulator.tui.screens.library import LibraryScreen
@@ -214,11 +231,53 @@ class SimulatorApp(App[int]):
         while len(self.screen_stack) > 1 and not isinstance(self.screen, LibraryScreen):
             self.pop_screen()
 
-    def start_play(self, play: Play) -> None:
+    def warm_up(self, scenario_id: str) -> None:
+        """(In a thread.) Compile a scenario's scorer ahead of its conversation.
+
+        Asked by the library (the row the trainee rests on) and by the briefing: the
+        first asker compiles, a later one waits for it instead of compiling the same
+        packs side by side; compiles of different scenarios take turns (two at once
+        only slow each other down). Keyed by the scenario object: a reloaded library
+        compiles again.
+        """
+        sc = self.ctx.library.scenarios.get(scenario_id)
+        if sc is None:
+            return
+        key = (scenario_id, id(sc))
+        with self._warm_lock:
+            found = self._warmed.get(key)
+            if found is None:
+                if len(self._warmed) > 64:
+                    self._warmed.clear()
+                self._warmed[key] = (threading.Event(), sc)  # (keeps sc, so its id)
+        if found is not None:
+            found[0].wait(60)
+            return
+        try:
+            with self._compile_lock:
+                self.ctx.warm_up(scenario_id)
+        finally:
+            self._warmed[key][0].set()
+
+    def preload_css(self, screen_class: Any) -> None:
+        """Read a screen's style sheet now, as showing it first would (Textual re-parses
+        every style sheet then: ~0.1 s that the first customer line used to wait for)."""
+        paths = screen_class.CSS_PATH
+        paths = [paths] if isinstance(paths, (str, Path)) else list(paths or [])
+        new = [p for p in paths if not self.stylesheet.has_source(str(Path(p).resolve()), "")]
+        if not new:
+            return
+        for path in new:
+            self.stylesheet.read(path)
+        self.stylesheet.reparse()
+        self.stylesheet.update(self)
+
+    def start_play(self, play: Play, typed: str = "") -> None:
+        """The conversation screen; ``typed``: the reply begun while it was opening."""
         from simulator.tui.screens.play import PlayScreen
 
         self.active = play
-        self.navigate(PlayScreen(play))
+        self.navigate(PlayScreen(play, typed=typed))
 
     def resume(self, item: Any) -> None:
         from simulator.engine.session import EngineError
@@ -236,6 +295,13 @@ class SimulatorApp(App[int]):
         self.active = None
         self.navigate(DebriefScreen(play))
 
+    def on_app_focus(self) -> None:
+        """The browser page has the focus again (``simulator serve``): a screen shown
+        while it had not has no focus at all; give it its home widget (AppScreen)."""
+        screen = self.screen
+        if screen.focused is None and hasattr(screen, "focus_home"):
+            screen.focus_home()
+
     # ------------------------------------------------------------------ actions
     def action_help(self) -> None:
         from simulator.tui.screens.help import HelpScreen
@@ -250,8 +316,15 @@ class SimulatorApp(App[int]):
             self.push_screen(ProgressScreen())
 
     async def action_switch_language(self) -> None:
-        """English <-> French for the app's own text (the customers keep theirs)."""
+        """English <-> French for the app's own text (the customers keep theirs).
+
+        Not during a conversation (the palette does not offer it there). The library is
+        made anew in the new language; a briefing or a debrief that was open is made
+        anew above it; a help or progress screen on top is closed.
+        """
         from simulator.tui.i18n import language
+        from simulator.tui.screens.briefing import BriefingScreen
+        from simulator.tui.screens.debrief import DebriefScreen
         from simulator.tui.screens.library import LibraryScreen
 
         if self.active is not None:
@@ -260,14 +333,73 @@ class SimulatorApp(App[int]):
         set_language(lang)
         self.ctx.remember(ui_lang=lang)
         translate_bindings(self)
-        self.back_to_library()
+        reopen: Any = None
         for screen in self.screen_stack:
-            if isinstance(screen, LibraryScreen):
-                translate_bindings(screen)
-                await screen.recompose()
-                screen.after_compose()
+            if isinstance(screen, BriefingScreen):
+                reopen = partial(self.open_scenario, screen.scenario_id)
+            elif isinstance(screen, DebriefScreen):
+                reopen = partial(self.show_debrief, screen.play)
+        # Each screen is gone before the next step: a library made anew while the old
+        # one still took messages (its list refreshed while recomposing) crashed.
+        while len(self.screen_stack) > 1 and not isinstance(self.screen, LibraryScreen):
+            await self.pop_screen()
+        if isinstance(self.screen, LibraryScreen):
+            await self.pop_screen()
+            await self.push_screen(LibraryScreen(classes=self._breakpoint_class(self.size.width)))
+        if reopen is not None:
+            reopen()
         self.refresh_bindings()
         self.notify(_("Interface language: English"))
+
+    # ------------------------------------------------------------------ palette
+    def action_command_palette(self) -> None:
+        """The palette, its placeholder in the interface language."""
+        from textual.command import CommandPalette
+
+        if self.use_command_palette and not CommandPalette.is_open(self):  # type: ignore[arg-type]
+            self.push_screen(
+                CommandPalette(id="--command-palette", placeholder=_("Search for commands…"))
+            )
+
+    def get_system_commands(self, screen: Any) -> Iterable[SystemCommand]:
+        """Textual's own palette commands, in the interface language.
+
+        Not its "Theme" (our "Switch theme" lists the app's themes), nor "Screenshot"
+        (it writes a file into whatever folder the app was started from, unsaid).
+        """
+        yield SystemCommand(_("Quit"), _("Quit the simulator (a conversation in progress is kept)"),
+                            self.action_quit)
+        if screen.query("HelpPanel"):
+            yield SystemCommand(_("Keys"), _("Hide the keys panel"), self.action_hide_help_panel)
+        else:
+            yield SystemCommand(_("Keys"), _("Show the keys of this screen in a panel"),
+                                self.action_show_help_panel)
+        if screen.maximized is not None:
+            yield SystemCommand(_("Minimize"), _("Back to the normal layout"), screen.action_minimize)
+        elif screen.focused is not None and screen.focused.allow_maximize:
+            yield SystemCommand(_("Maximize"), _("Give the focused part the whole screen"),
+                                screen.action_maximize)
+
+    def action_change_theme(self) -> None:
+        """Pick one of the app's themes (those the README names), by name."""
+        from textual.command import SimpleCommand
+
+        labels = {
+            "simulator-dark": _("dark (default)"),
+            "simulator-light": _("light"),
+            "high-contrast": _("high contrast"),
+        }
+        self.search_commands(
+            [
+                SimpleCommand(
+                    theme.name,
+                    partial(setattr, self, "theme", theme.name),
+                    labels.get(theme.name, "") + (" ✓" if theme.name == self.theme else ""),
+                )
+                for theme in THEMES
+            ],
+            placeholder=_("Search for themes…"),
+        )
 
     async def action_quit(self) -> None:
         self.leave_play()

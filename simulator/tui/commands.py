@@ -28,7 +28,7 @@ class SimulatorCommands(Provider):
                     f"{labels.language_name(sc.language)} · {labels.difficulty(sc.difficulty)} · {sc.id}",
                 ))
         out.append((_("Switch theme"), app.action_change_theme,
-                     _("Dark, light, high contrast and more")))
+                     _("Dark, light or high contrast")))
         screen = app.screen
         from simulator.tui.screens.debrief import DebriefScreen
 

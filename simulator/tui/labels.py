@@ -85,3 +85,13 @@ def points(value: float) -> str:
     if n < 0:
         return f"−{-n}"
     return "0"
+
+
+def quoted(text: str) -> str:
+    """A title in the interface language's quotation marks, the inner kind when the
+    title itself opens with the outer kind (no « « … » »)."""
+    from simulator.tui.i18n import language
+
+    if language() == "fr":
+        return f"“{text}”" if "«" in text else f"« {text} »"
+    return f"‘{text}’" if "“" in text else f"“{text}”"

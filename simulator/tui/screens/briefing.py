@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import ClassVar
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.widgets import Button, Footer, Label, RadioButton, RadioSet, Select, Static
+from textual.worker import Worker, WorkerState
 
 from simulator.engine.session import EngineError
 from simulator.tui import labels
@@ -21,6 +23,7 @@ TIMER_CHOICES: tuple[int, ...] = (0, 30, 60, 90, 120, 180)
 
 
 class BriefingScreen(AppScreen[None]):
+    HOME_FOCUS = "#start"
     CSS_PATH = STYLES / "briefing.tcss"  # read when the screen is first shown
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "start", N_("Start"), priority=True),
@@ -32,6 +35,9 @@ class BriefingScreen(AppScreen[None]):
     def __init__(self, scenario_id: str) -> None:
         super().__init__(id="briefing")
         self.scenario_id = scenario_id
+        self._starting = False
+        self._typed: list[str] = []  # letters typed while the conversation opens
+        self._warm: Worker[None] | None = None
 
     def compose(self) -> ComposeResult:
         sc = self.ctx.library.scenario(self.scenario_id)
@@ -101,11 +107,44 @@ class BriefingScreen(AppScreen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#start", Button).focus(scroll_visible=False)
-        self.warm_up()
+        self._warm = self.warm_up()
 
+    # ------------------------------------------------------------------ warm-up
+    # While the trainee reads, everything the first customer line waits for is made
+    # ready: the scenario's scorer (its packs compiled, ~1.5 s), the modules of the
+    # conversation screen and of the recording, then the conversation screen's styles.
+    # Start then only builds the screen (bench/bench_app.py, "first turn").
     @work(thread=True, exclusive=True, group="warm-up")
     def warm_up(self) -> None:
-        self.ctx.warm_up(self.scenario_id)
+        self.sim.warm_up(self.scenario_id)
+        import simulator.cli.play
+        import simulator.store.recorder
+        import simulator.tui.screens.play  # noqa: F401
+
+        self.app.call_from_thread(self._styles_ready)
+
+    def _styles_ready(self) -> None:
+        from simulator.tui.screens.play import PlayScreen
+
+        if self.is_attached and not self._starting:
+            self.sim.preload_css(PlayScreen)
+
+    @on(Worker.StateChanged)
+    def _warm_done(self, event: Worker.StateChanged) -> None:
+        if event.worker is self._warm and event.state not in (WorkerState.PENDING, WorkerState.RUNNING):
+            self._warm = None
+
+    def on_key(self, event: events.Key) -> None:
+        """Once Start is pressed, letters are the reply's: kept for the editor."""
+        if self._starting and event.is_printable and event.character:
+            self._typed.append(event.character)
+            event.stop()
+            event.prevent_default()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Once Start is pressed, letters typed ahead of the conversation (a reply begun
+        # while it opens) must not change the mode or the timer, nor go back.
+        return not (self._starting and action in ("toggle_mode", "cycle_timer", "back"))
 
     # ------------------------------------------------------------------ choices
     def mode(self) -> str:
@@ -138,12 +177,33 @@ class BriefingScreen(AppScreen[None]):
     # ------------------------------------------------------------------ actions
     @on(Button.Pressed, "#start")
     def action_start(self) -> None:
+        """Start; if the warm-up is still compiling the scorer, once it is done (starting
+        at once would compile the same packs a second time, side by side with it)."""
+        if self._starting:
+            return
+        warm = self._warm
+        if warm is not None and warm.state in (WorkerState.PENDING, WorkerState.RUNNING):
+            self._starting = True
+            self.query_one("#start", Button).label = _("Starting…")
+            self.run_worker(self._start_when_ready(warm), group="start")
+            return
+        self._start_now()
+
+    async def _start_when_ready(self, warm: Worker[None]) -> None:
+        with contextlib.suppress(Exception):  # a failed warm-up: the start says why
+            await warm.wait()
+        self._start_now()
+
+    def _start_now(self) -> None:
+        self._starting = True
         try:
             play = self.ctx.start(self.scenario_id, self.mode(), self.time_limit())
         except (EngineError, OSError, RuntimeError) as exc:
+            self._starting = False
+            self.query_one("#start", Button).label = _("Start the conversation")
             self.notify(str(exc), severity="error", timeout=10)
             return
-        self.sim.start_play(play)
+        self.sim.start_play(play, typed="".join(self._typed))
 
     def action_back(self) -> None:
         self.app.pop_screen()

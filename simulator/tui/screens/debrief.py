@@ -17,7 +17,7 @@ from simulator.engine.session import EngineError
 from simulator.scoring.verdict import STEPS
 from simulator.tui import labels
 from simulator.tui.context import Play
-from simulator.tui.i18n import N_, _
+from simulator.tui.i18n import N_, _, ngettext
 from simulator.tui.screens.base import STYLES, AppScreen
 from simulator.tui.widgets.charts import BarChart
 
@@ -35,6 +35,7 @@ def step_bar(done: int, of: int, width: int = 10) -> Content:
 
 
 class DebriefScreen(AppScreen[None]):
+    HOME_FOCUS = "#debrief-body"
     CSS_PATH = STYLES / "debrief.tcss"  # read when the screen is first shown
     BINDINGS: ClassVar[list[BindingType]] = [
         # Short labels and a compact Footer: every key fits in 80 columns, in French too.
@@ -56,7 +57,8 @@ class DebriefScreen(AppScreen[None]):
         d = self.debrief
         style = OUTCOME_STYLE.get(d.outcome, "")
         with Horizontal(classes="topbar"):
-            yield Static(Content.assemble((_("Debrief"), "bold $primary"), "  ", (d.title, "bold")))
+            yield Static(Content.assemble((_("Debrief"), "bold $primary"), "  ", (d.title, "bold")),
+                         id="debrief-title")
             yield Static(Content.assemble((labels.mode(self.session.mode), "$secondary")), id="debrief-mode")
         with VerticalScroll(id="debrief-body"):
             with Horizontal(id="result"):
@@ -69,8 +71,11 @@ class DebriefScreen(AppScreen[None]):
                 )
                 yield Static(Content.assemble((_("Score") + " ", "bold"), (f"{d.score}", f"bold {style}"), "/100"),
                              id="total")
+            yield Static(self._formula(), id="score-formula")
             if d.ending_text:
                 yield Static(d.ending_text.strip(), id="ending-text")
+            if d.last_straw is not None:
+                yield Static(self._last_straw(d.last_straw), id="last-straw")
             with Horizontal(id="debrief-grid"):
                 with Vertical(id="debrief-left"):
                     with Vertical(classes="card", id="turns-card"):
@@ -104,6 +109,33 @@ class DebriefScreen(AppScreen[None]):
             yield Button(_("Export"), id="export", compact=True)
             yield Button(_("Library"), id="library", compact=True)
         yield Footer(compact=True)
+
+    def _formula(self) -> Content:
+        """How the total is made, in one line (the engine's figures; F1 says more)."""
+        t = self.debrief.total_points()
+        n = len(self.debrief.turns)
+        if not n:
+            body = Content(_("No reply was sent: the score is 0."))
+        else:
+            mean = f"{t.mean:.1f}".rstrip("0").rstrip(".")
+            body = Content.assemble(
+                (f"{t.score} = ", "bold"),
+                f"{t.share:g} × {mean} ",
+                (ngettext("(your reply's score)", "(average of {n} replies)", n).format(n=n),
+                 "$foreground 70%"),
+                f" + {t.outcome_points} ",
+                (f"({labels.outcome(t.outcome)})", "$foreground 70%"),
+            )
+        return Content.assemble(body, ("  " + _("F1 explains"), "italic $foreground 60%"))
+
+    def _last_straw(self, n: int) -> Content:
+        row = next((t for t in self.debrief.turns if t["index"] == n), None)
+        quote = _short(row["reply"], 90) if row else ""
+        return Content.assemble(
+            ("▲ ", "bold $error"),
+            (_("Reply {n} cost the customer's last point of patience, and they left:").format(n=n), "bold"),
+            " ", (f"“{quote}”", "italic $warning"),
+        )
 
     def _steps(self) -> Content:
         rows = []

@@ -28,6 +28,19 @@ EVERYWHERE: tuple[tuple[str, str], ...] = (
     ("tab / shift+tab", N_("Move between fields and buttons")),
     ("ctrl+q", N_("Quit (a conversation in progress is kept to resume)")),
 )
+# docs/scoring.md ("The score", "The debrief") and the engine's flow, in short.
+SCORE_LINES: tuple[str, ...] = (
+    N_("A reply starts at 50. Each kind of phrasing that fired adds or takes its points, "
+       "capped per kind (a concrete fix earns at most 35, however many of its rules fire), "
+       "and a high-value customer adds or takes a few for compensation. The total stays "
+       "within 0-100. The feedback under each reply shows every step of it."),
+    N_("During the conversation the top bar shows the average of your replies; at the end, "
+       "and in the debrief, the score is 0.7 × that average + 30 if the customer stays, "
+       "10 if the conversation is escalated, 0 if the customer leaves."),
+    N_("Patience: every bad reply (last-word phrasing, a score under 40, or over the time "
+       "limit) costs one point. When none is left the customer leaves, however the mood "
+       "stood, and the mood drops with them."),
+)
 # Where a key's Footer label needs more words in the help.
 LONGER: dict[str, str] = {
     "debrief": N_("The debrief, once the conversation has ended"),
@@ -83,6 +96,10 @@ class HelpScreen(AppModal[None]):
                 yield Static(Content.styled(
                     _("ctrl+enter also sends where the terminal reports it. The mouse works too, but is never needed."),
                     "italic $foreground 70%"))
+                yield Static(Content.styled(_("How scores are made"), "bold $primary"),
+                             classes="help-title", id="help-scores")
+                for line in SCORE_LINES:
+                    yield Static(Content.assemble(("• ", "$primary"), _(line)), classes="help-score")
         yield Footer()
 
     @staticmethod

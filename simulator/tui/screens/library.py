@@ -11,6 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
+from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Input, Static
 
 from simulator.tui import labels
@@ -45,6 +46,7 @@ def _plain(text: str) -> Text:
 
 
 class LibraryScreen(AppScreen[None]):
+    HOME_FOCUS = "#scenarios"  # Enter opens the highlighted scenario, at once
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "search", N_("Search")),
         Binding("l", "filter('#lang-filter')", N_("Language"), show=False),
@@ -61,6 +63,7 @@ class LibraryScreen(AppScreen[None]):
         self._shown: list[str] = []
         self._resumes = 0
         self._laid_out_for: tuple[int, int] | None = None  # column widths of the list
+        self._warm_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         ctx = self.ctx
@@ -127,6 +130,27 @@ class LibraryScreen(AppScreen[None]):
     def _set_best(self, best: dict[str, int]) -> None:
         self._best = best
         self.refresh_list(reload=False)
+        self._rest_on_row()
+
+    # The scenario the trainee rests on is compiled ahead (its briefing would start it
+    # anyway): Start on its briefing then opens the conversation at once, even pressed
+    # as soon as the briefing shows. Only once the library itself is loaded (never
+    # loaded here for it), and only while this screen is the one shown.
+    WARM_AFTER = 0.4  # seconds on a row
+
+    def _rest_on_row(self) -> None:
+        if self._warm_timer is not None:
+            self._warm_timer.stop()
+        self._warm_timer = self.set_timer(self.WARM_AFTER, self._warm_current)
+
+    def _warm_current(self) -> None:
+        sid = self._current()
+        if sid is not None and self.ctx.loaded and self.app.screen is self:
+            self._warm(sid)
+
+    @work(thread=True, group="warm-up")
+    def _warm(self, scenario_id: str) -> None:
+        self.sim.warm_up(scenario_id)
 
     # ------------------------------------------------------------------ list
     def refresh_list(self, *, reload: bool) -> None:
@@ -259,6 +283,7 @@ class LibraryScreen(AppScreen[None]):
     @on(DataTable.RowHighlighted, "#scenarios")
     def _highlighted(self) -> None:
         self._show_details()
+        self._rest_on_row()
 
     @on(DataTable.RowSelected, "#scenarios")
     def _selected(self, event: DataTable.RowSelected) -> None:

@@ -17,6 +17,7 @@ from simulator.tui.screens.base import AppScreen
 
 
 class NameScreen(AppScreen[str]):
+    HOME_FOCUS = "#name-input"
     BINDINGS: ClassVar[list[BindingType]] = [Binding("ctrl+q", "app.quit", N_("Quit"))]
 
     def __init__(self, workshop: Any = None, refuse: Any = None) -> None:

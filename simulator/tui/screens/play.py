@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from typing import ClassVar
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -29,6 +29,7 @@ from simulator.tui.widgets.meters import MoodMeter, patience_dots
 
 
 class PlayScreen(AppScreen[None]):
+    HOME_FOCUS = "#reply-editor"
     CSS_PATH = STYLES / "play.tcss"  # read when the screen is first shown
     BINDINGS: ClassVar[list[BindingType]] = [
         # Once an ending is reached, the send keys open the debrief instead (and say so).
@@ -42,10 +43,23 @@ class PlayScreen(AppScreen[None]):
         Binding("ctrl+r", "retry", N_("Retry"), show=False),
         Binding("escape", "leave", N_("Leave")),
         Binding("escape", "debrief", N_("Debrief"), show=False),
+        # The conversation scrolls from the editor (whose own PageUp/PageDown would only
+        # move its cursor a few lines): earlier feedback without leaving the reply.
+        # (Not in the Footer, which has no room left at 80 columns in French: the editor's
+        # border and F1 say it.)
+        Binding("pageup", "scroll_chat(-1)", N_("Scroll the conversation up"), show=False,
+                priority=True),
+        Binding("ctrl+up", "scroll_chat(-1)", N_("Scroll the conversation up"), show=False,
+                priority=True),
+        Binding("pagedown", "scroll_chat(1)", N_("Scroll the conversation down"), show=False,
+                priority=True),
+        Binding("ctrl+down", "scroll_chat(1)", N_("Scroll the conversation down"), show=False,
+                priority=True),
     ]
 
-    def __init__(self, play: Play) -> None:
+    def __init__(self, play: Play, *, typed: str = "") -> None:
         super().__init__(id="play")
+        self.typed = typed  # the reply begun before the screen was there
         self.play = play
         self.session = play.session
         self._turn_started = time.monotonic()
@@ -79,7 +93,7 @@ class PlayScreen(AppScreen[None]):
                 placeholder=_("Write your reply to {name}…").format(name=sc.customer.name),
             )
             editor.border_title = _("Your reply")
-            editor.border_subtitle = _("ctrl+s send · Enter new line")
+            editor.border_subtitle = _("ctrl+s send · Enter new line · PgUp/PgDn scroll")
             yield editor
             yield Static(id="ended-note")  # in the editor's place once the conversation ends
             yield Button(_("Send"), id="send", variant="primary")
@@ -129,11 +143,36 @@ class PlayScreen(AppScreen[None]):
     def on_mount(self) -> None:
         self._refresh_status()
         self._set_ended(self.session.ended)
-        self.query_one("#reply-editor", TextArea).focus()
+        editor = self.query_one("#reply-editor", TextArea)
+        if self.typed and not self.session.ended:
+            editor.insert(self.typed)
+        editor.focus()
         self.query_one("#chat", VerticalScroll).anchor()
         if self.session.time_limit:
             self.set_interval(1.0, self._tick)
         self._tick()
+
+    def focus_home(self) -> None:
+        """The editor; once the conversation has ended, the conversation (to scroll it)."""
+        target = "#chat" if self.session.ended else "#reply-editor"
+        self.set_focus(self.query_one(target), scroll_visible=False)
+
+    def on_key(self, event: events.Key) -> None:
+        """A letter that reaches the screen itself, not the editor (typed while the screen
+        was opening, or after the browser page lost the focus): it is the reply's, so it
+        goes into the editor, which takes the focus back, instead of being lost."""
+        found = self.query("#reply-editor")
+        if not found or self.session.ended or not event.is_printable or not event.character:
+            return
+        editor = found.first(TextArea)
+        if editor.has_focus:
+            return
+        if self.focused is not None and self.focused is not self.query_one("#chat"):
+            return  # the Send button, say: its own keys
+        event.stop()
+        event.prevent_default()
+        editor.focus(scroll_visible=False)
+        editor.insert(event.character)
 
     # ------------------------------------------------------------------ status
     def _refresh_status(self) -> None:
@@ -143,8 +182,13 @@ class PlayScreen(AppScreen[None]):
         self.query_one("#turn", Static).update(
             Content.assemble((_("Turn") + " ", "bold"), f"{n}/{s.scenario.max_turns}")
         )
-        score = str(s.running_score) if practice and s.turns else "—"
-        self.query_one("#score", Static).update(Content.assemble((_("Score") + " ", "bold"), score))
+        # During the conversation: the average of the replies so far; once it has ended,
+        # the total the debrief gives (docs/scoring.md, "The debrief"), not another number.
+        if s.ended:
+            label, score = _("Score"), str(s.debrief().score) if practice else "—"
+        else:
+            label, score = _("Average"), str(s.running_score) if practice and s.turns else "—"
+        self.query_one("#score", Static).update(Content.assemble((label + " ", "bold"), score))
         self.query_one("#patience", Static).update(
             patience_dots(s.patience_left, s.scenario.customer.patience)
         )
@@ -235,6 +279,14 @@ class PlayScreen(AppScreen[None]):
         if action == "debrief":
             return ended
         return True
+
+    def action_scroll_chat(self, direction: int) -> None:
+        """A page of the conversation up or down, the editor keeping the focus."""
+        chat = self.query_one("#chat", VerticalScroll)
+        if direction < 0:
+            chat.scroll_page_up(animate=False)
+        else:
+            chat.scroll_page_down(animate=False)
 
     def action_debrief(self) -> None:
         if self.session.ended:

@@ -46,6 +46,7 @@ def summarise(attempts: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 class ProgressScreen(AppScreen[None]):
+    HOME_FOCUS = "#bests"
     CSS_PATH = STYLES / "progress.tcss"  # read when the screen is first shown
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", N_("Back")),

@@ -10,6 +10,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Static
 
+from simulator.tui import labels
 from simulator.tui.context import Resumable
 from simulator.tui.i18n import N_, _, ngettext
 from simulator.tui.screens.base import AppModal
@@ -32,11 +33,11 @@ class ResumeScreen(AppModal[str]):
             yield Static(_("Resume your conversation?"), classes="dialog-title")
             yield Static(
                 ngettext(
-                    "You left “{title}” after {n} reply (started {when} UTC).",
-                    "You left “{title}” after {n} replies (started {when} UTC).",
+                    "You left {title} after {n} reply (started {when} UTC).",
+                    "You left {title} after {n} replies (started {when} UTC).",
                     self.item.replies,
                 ).format(
-                    title=self.item.title, n=self.item.replies, when=self.item.started),
+                    title=labels.quoted(self.item.title), n=self.item.replies, when=self.item.started),
                 id="resume-text",
             )
             if self.count > 1:

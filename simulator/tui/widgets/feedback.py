@@ -12,7 +12,8 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.widgets import Static
 
-from simulator.scoring.verdict import STEPS, Verdict
+from simulator.engine.debrief import reply_points
+from simulator.scoring.verdict import STEPS, Hit, Verdict
 from simulator.tui import labels
 from simulator.tui.i18n import _
 
@@ -78,33 +79,62 @@ def highlight(verdict: Verdict, *, no_color: bool = False, limit: int = HIGHLIGH
 
 
 def summary(verdict: Verdict) -> Content:
-    adj = verdict.lifetime_adjustment
-    gained = sum(h.points for h in verdict.hits if h.points > 0) + max(0, adj)
-    lost = sum(h.points for h in verdict.hits if h.points < 0) + min(0, adj)
-    return Content.assemble(
+    """The score and how it is made: 50, plus the capped points gained, minus those lost
+    (docs/scoring.md, "The score"), and the 0-100 bounds when they applied."""
+    parts = reply_points(verdict)
+    out: list[Content | str | tuple[str, str]] = [
         (_("Score") + f" {verdict.score}/100", "bold"),
-        "   ",
-        (_("gained") + f" {labels.points(gained)}", "$success"),
-        "   ",
-        (_("lost") + f" {labels.points(lost)}", "$error"),
-    )
+        f" = {parts.base} ",
+        (f"{labels.points(parts.gained) if parts.gained else '+0'} " + _("gained"), "$success"),
+        " ",
+        (f"{labels.points(parts.lost) if parts.lost else '−0'} " + _("lost"), "$error"),
+    ]
+    if parts.clamped:
+        out.append(("  " + _("(= {n}, kept within 0-100)").format(n=round(parts.unclamped)),
+                    "italic $foreground 70%"))
+    return Content.assemble(*out)
+
+
+def _rule_text(hit: Hit, *, label: str | None, style: str) -> Content:
+    quote = hit.spans[0].text if hit.spans else ""
+    parts: list[Content | str | tuple[str, str]] = []
+    if label is not None:
+        parts += [(label, f"bold {style}")]
+    else:
+        parts += [("· ", style)]
+    if quote and quote not in hit.message:
+        parts += [" " if label is not None else "", (f"“{quote}”", "italic"), ": "]
+    elif label is not None:
+        parts += [": "]
+    parts += [hit.message]
+    if hit.suggestion and hit.points < 0:
+        parts += ["\n", (_("Better:") + " ", "bold $success"), hit.suggestion]
+    return Content.assemble(*parts)
 
 
 def hit_rows(verdict: Verdict) -> list[tuple[Content, Content]]:
-    """(points, explanation) per fired rule, costliest first, then the lifetime value."""
+    """(points, explanation) rows: one per category with the points that count (capped),
+    then one per rule of it when several fired; the lifetime value last."""
     out: list[tuple[Content, Content]] = []
-    for hit in sorted(verdict.hits, key=lambda h: (h.points, h.rule)):
-        cat = verdict.categories.get(hit.category)
-        label = cat.label if cat else hit.category
-        style = category_style(hit.category, hit.points)
-        quote = hit.spans[0].text if hit.spans else ""
-        parts: list[Content | str | tuple[str, str]] = [(label, f"bold {style}")]
-        if quote and quote not in hit.message:
-            parts += [" ", (f"“{quote}”", "italic")]
-        parts += [": ", hit.message]
-        if hit.suggestion and hit.points < 0:
-            parts += ["\n", (_("Better:") + " ", "bold $success"), hit.suggestion]
-        out.append((Content.styled(labels.points(hit.points), f"bold {style}"), Content.assemble(*parts)))
+    for cat in reply_points(verdict).categories:
+        style = category_style(cat.category, cat.points)
+        pts = Content.styled(labels.points(cat.points), f"bold {style}")
+        note = ""
+        if len(cat.hits) > 1 or cat.capped:
+            each = " ".join(labels.points(h.points) for h in cat.hits)
+            note = _("rules {each}").format(each=each) if len(cat.hits) > 1 else each
+            if cat.capped:
+                note += ", " + _("capped at {cap}").format(cap=labels.points(cat.points))
+        if len(cat.hits) == 1:
+            text = _rule_text(cat.hits[0], label=cat.label, style=style)
+            if note:
+                text = Content.assemble(text, (f"  ({note})", "italic $foreground 70%"))
+            out.append((pts, text))
+            continue
+        out.append((pts, Content.assemble((cat.label, f"bold {style}"),
+                                          (f"  ({note})", "italic $foreground 70%"))))
+        for hit in cat.hits:
+            out.append((Content(""), _rule_text(hit, label=None, style=style)))
     if verdict.lifetime_adjustment:
         adj = verdict.lifetime_adjustment
         why = (
