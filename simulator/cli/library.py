@@ -10,9 +10,13 @@ from pathlib import Path
 from simulator.cli.common import EXIT_FAIL, EXIT_OK, EXIT_USAGE, error, library, print_json
 from simulator.model.library import load_library, user_dir
 from simulator.model.loader import SourceFile, load_file
-from simulator.model.schema import ID_PATTERN, RulePack, Scenario
+from simulator.model.schema import ID_PATTERN, RuleFamily, RulePack, Scenario
 
-SCHEMA_FILES = {"scenario.schema.json": Scenario, "rule-pack.schema.json": RulePack}
+SCHEMA_FILES = {
+    "scenario.schema.json": Scenario,
+    "rule-pack.schema.json": RulePack,
+    "rule-family.schema.json": RuleFamily,
+}
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -63,7 +67,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     lib = load_library([*(Path(d) for d in getattr(args, "scenarios", []) or []), *paths])
     if paths:
         wanted = {q.resolve() for p in paths for q in ([p] if p.is_file() else _yaml_under(p))}
-        files = [f for f in lib.files if f.path.resolve() in wanted]
+        files = [f for f in lib.files if any(q.resolve() in wanted for q in f.files)]
     else:
         files = lib.files
     problems = [p for f in files for p in f.problems]

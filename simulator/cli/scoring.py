@@ -91,7 +91,7 @@ def cmd_test(args: argparse.Namespace) -> int:
     lib = load_library([*(Path(d) for d in getattr(args, "scenarios", []) or []), *paths])
     if paths:
         wanted = {q.resolve() for p in paths for q in ([p] if p.is_file() else p.rglob("*.y*ml"))}
-        files = [f for f in lib.files if f.path.resolve() in wanted]
+        files = [f for f in lib.files if any(q.resolve() in wanted for q in f.files)]
     else:
         files = lib.files
     results = []
@@ -149,10 +149,7 @@ def cmd_test(args: argparse.Namespace) -> int:
 
 
 def _where(f: Any, loc: list[str | int]) -> str:
-    if f.doc is None:
-        return f.display
-    line, col, _ = f.doc.locate(loc)
-    return f"{f.display}:{line}:{col}"
+    return str(f.where(loc))
 
 
 # ---------------------------------------------------------------------------- eval

@@ -11,7 +11,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from simulator.model.loader import Origin, Problem, SourceFile, did_you_mean, load_file
+from simulator.model.loader import (
+    PACK_FILES,
+    Origin,
+    Problem,
+    SourceFile,
+    check_lexicon_refs,
+    did_you_mean,
+    load_file,
+)
 from simulator.model.schema import RulePack, Scenario
 from simulator.paths import builtin_scenarios_dir, scenarios_dir
 
@@ -29,11 +37,32 @@ def user_dir() -> Path:
 
 
 def _files_under(root: Path) -> list[Path]:
+    """The files to load under ``root``: a pack folder counts as its ``pack.yaml`` alone
+    (which reads the family files beside it); a family file given on its own stands
+    for its pack folder."""
     if root.is_file():
-        return [root]
+        head = pack_head(root)
+        return [head or root]
     if not root.is_dir():
         return []
-    return sorted(p for p in root.rglob("*") if p.suffix in SUFFIXES and p.is_file())
+    found = sorted(p for p in root.rglob("*") if p.suffix in SUFFIXES and p.is_file())
+    folders = {p.parent for p in found if p.name in PACK_FILES}
+    return [
+        p
+        for p in found
+        if p.name in PACK_FILES or not any(f in folders for f in p.parents)
+    ]
+
+
+def pack_head(path: Path) -> Path | None:
+    """The ``pack.yaml`` of the pack folder holding ``path`` (None outside one)."""
+    real = path.resolve()
+    for parent in list(real.parents)[:3]:  # a family file sits in its folder or just below
+        for name in PACK_FILES:
+            head = parent / name
+            if head.is_file() and head != real:
+                return head
+    return None
 
 
 @dataclass
@@ -184,7 +213,9 @@ def _check_references(src: SourceFile, sc: Scenario, lib: Library, broken_packs:
                 )
             rule_ids[rule.id] = pack_id
             categories.add(rule.category)
+    lexicons = {name for p in sc.scoring.packs if p in lib.packs for name in lib.packs[p].lexicons}
     for i, rule in enumerate(sc.scoring.rules):
+        check_lexicon_refs(src, ["scoring", "rules", i], rule, lexicons)
         if rule.id in rule_ids:
             src.problem(
                 ["scoring", "rules", i, "id"],
