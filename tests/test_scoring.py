@@ -528,3 +528,34 @@ def test_a_lexicon_matches_exactly_what_its_entries_written_out_match(
     written = scorer(lexicon_pack(rule(phrases=[f"says {e} no" for e in entries])))
     reply = f"It says {word} no, sadly."
     assert grouped.score(reply).fired("r") == written.score(reply).fired("r") == (word in entries)
+
+
+# --------------------------------------------------------------- built-in packs
+
+
+def test_every_built_in_rule_states_its_concept_and_proves_it(library) -> None:
+    """One rule, one concept: a description of it, and replies where it fires and
+    where it must not (which `simulator test` runs)."""
+    lacking = [
+        f"{pack.id}::{r.id}"
+        for pack in library.packs.values()
+        for r in pack.rules
+        if not (r.description and r.examples.fires and r.examples.passes)
+    ]
+    assert lacking == []
+
+
+def test_english_and_french_packs_name_their_families_alike() -> None:
+    from pathlib import Path
+
+    packs = Path(__file__).parents[1] / "scenarios" / "packs"
+    pairs = {
+        "last-word": "dernier-mot",
+        "concrete-fix": "solution",
+        "acknowledge": "reconnaissance",
+        "five-steps": "cinq-etapes",
+    }
+    for en, fr in pairs.items():
+        en_files = sorted(p.name for p in (packs / "en" / en).glob("*.yaml"))
+        fr_files = sorted(p.name for p in (packs / "fr" / fr).glob("*.yaml"))
+        assert en_files == fr_files and len(en_files) > 1, (en, fr)
