@@ -356,12 +356,31 @@ def rule_phrases(rule: Any) -> list[tuple[list[str | int], str]]:
     return out
 
 
+def group_problem(phrase: str) -> str | None:
+    """What is wrong with a phrase's ``(a|b)`` groups, if anything: unbalanced, or one
+    inside another (write the inner one out, or use a lexicon)."""
+    depth = 0
+    for ch in phrase:
+        if ch == "(":
+            depth += 1
+            if depth > 1:
+                return "a group inside a group: write the inner one out as alternatives"
+        elif ch == ")":
+            depth -= 1
+            if depth < 0:
+                return "')' without its '('"
+    return "'(' without its ')'" if depth else None
+
+
 def check_lexicon_refs(
     src: SourceFile, loc: list[str | int], rule: Any, lexicons: Iterable[str]
 ) -> None:
     """Report each ``{name}`` of a rule's phrases that names no lexicon, at its phrase."""
     known = set(lexicons)
     for where, phrase in rule_phrases(rule):
+        problem = group_problem(phrase)
+        if problem:
+            src.problem([*loc, *where], problem)
         for name in lexicon_refs(phrase):
             if name not in known:
                 hint = did_you_mean(name, known) if known else "; the pack defines no lexicons"

@@ -54,8 +54,10 @@ LexiconEntry = Annotated[
     Field(
         min_length=1,
         max_length=120,
-        pattern=r"^[^(){}|]+$",
-        description="A word or phrase of the lexicon (no groups nor references).",
+        pattern=r"^[^{}]+$",
+        description=(
+            "A word or phrase of the lexicon; it may hold `(a|b)` groups, not references."
+        ),
     ),
 ]
 
@@ -379,7 +381,29 @@ def expand_lexicons(phrase: str, lexicons: dict[str, list[str]]) -> str:
     """
     if "{" not in phrase:
         return phrase
-    return LEXICON_REF.sub(lambda m: "(" + "|".join(lexicons[m.group(1)]) + ")", phrase)
+    return LEXICON_REF.sub(
+        lambda m: "(" + "|".join(w for e in lexicons[m.group(1)] for w in written_out(e)) + ")",
+        phrase,
+    )
+
+
+_GROUP = re.compile(r"\(([^()]*)\)")
+MAX_FORMS = 500  # forms one lexicon entry may write out to
+
+
+def written_out(entry: str) -> list[str]:
+    """A lexicon entry's forms, its groups written out: "at (1|2)" -> "at 1", "at 2"
+    (a group inside a lexicon's group cannot be nested in the phrase's pattern)."""
+    m = _GROUP.search(entry)
+    if m is None:
+        return [entry]
+    out: list[str] = []
+    for alt in m.group(1).split("|"):
+        for rest in written_out(entry[: m.start()] + alt.strip() + entry[m.end() :]):
+            out.append(" ".join(rest.split()))
+            if len(out) >= MAX_FORMS:
+                return out
+    return out
 
 
 # ----------------------------------------------------------------------------- scenarios

@@ -196,7 +196,10 @@ def body(
             key=len,
             reverse=True,
         )
-        units.append(("(?:" + "|".join(bodies) + ")", True, len(words) < len(alts)))
+        unit = "(?:" + "|".join(bodies) + ")"
+        if language == "en" and after_group and not folded[pos : m.start()].strip():
+            unit = _glued_group(unit, words, language, d, accents)
+        units.append((unit, True, len(words) < len(alts)))
         pos = m.end()
         after_group = True
     units += _plain_units(folded[pos:], language, d, accents, unaccented, after_group)
@@ -226,6 +229,24 @@ def body(
 
 
 _GLUED = "\x00"  # marks a unit that carries its own separator
+
+
+def _glued_group(unit: str, words: list[str], language: str, d: Dialect, accents: bool) -> str:
+    """A group right after a group, in English: its alternatives that start with a word
+    that contracts ("(i|we) (will|are going to)") also match contracted ("we'll")."""
+    glued: list[str] = []
+    for alt in words:
+        tokens = _expand_en(_TOKEN.findall(alt))
+        if not tokens or tokens[0] not in EN_CONTRACTIONS:
+            continue
+        if len(tokens) > 1 and tokens[1] == "not" and tokens[0] in EN_NOT:
+            continue
+        rest = " ".join(tokens[1:])
+        tail = (d.space + body(rest, language, d, accents=accents)) if rest else ""
+        glued.append(f"'?{EN_CONTRACTIONS[tokens[0]]}{tail}")
+    if not glued:
+        return unit
+    return f"{_GLUED}(?:{d.space}{unit}|" + "|".join(glued) + ")"
 
 
 def _plain_units(
