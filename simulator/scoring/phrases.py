@@ -231,6 +231,12 @@ def body(
 _GLUED = "\x00"  # marks a unit that carries its own separator
 
 
+def _apostrophe(short: str) -> str:
+    """After a group of subjects the apostrophe may go ("well", "im") only where the
+    bare letters cannot be taken for another word: "i" + "s" would read "is"."""
+    return "'?" if short in ("ll", "re", "ve", "m") else "'"
+
+
 def _glued_group(unit: str, words: list[str], language: str, d: Dialect, accents: bool) -> str:
     """A group right after a group, in English: its alternatives that start with a word
     that contracts ("(i|we) (will|are going to)") also match contracted ("we'll")."""
@@ -243,7 +249,7 @@ def _glued_group(unit: str, words: list[str], language: str, d: Dialect, accents
             continue
         rest = " ".join(tokens[1:])
         tail = (d.space + body(rest, language, d, accents=accents)) if rest else ""
-        glued.append(f"'?{EN_CONTRACTIONS[tokens[0]]}{tail}")
+        glued.append(f"{_apostrophe(EN_CONTRACTIONS[tokens[0]])}{EN_CONTRACTIONS[tokens[0]]}{tail}")
     if not glued:
         return unit
     return f"{_GLUED}(?:{d.space}{unit}|" + "|".join(glued) + ")"
@@ -269,7 +275,10 @@ def _plain_units(
             if not (nxt == "not" and tokens[0] in EN_NOT):
                 short = EN_CONTRACTIONS[tokens[0]]
                 glued = [
-                    (f"{_GLUED}(?:'?{short}|{d.space}{re.escape(tokens[0])})", True)
+                    (
+                        f"{_GLUED}(?:{_apostrophe(short)}{short}|{d.space}{re.escape(tokens[0])})",
+                        True,
+                    )
                 ]
                 tokens = tokens[1:]
         pairs = glued + (_units_en(tokens, d, accents) if tokens else [])
