@@ -381,10 +381,13 @@ def expand_lexicons(phrase: str, lexicons: dict[str, list[str]]) -> str:
     """
     if "{" not in phrase:
         return phrase
-    return LEXICON_REF.sub(
-        lambda m: "(" + "|".join(w for e in lexicons[m.group(1)] for w in written_out(e)) + ")",
-        phrase,
-    )
+    def entries(m: re.Match[str]) -> str:
+        words = "|".join(w for e in lexicons[m.group(1)] for w in written_out(e))
+        # inside a group, the entries join that group's alternatives ("(banks|{x})")
+        inside = phrase.count("(", 0, m.start()) > phrase.count(")", 0, m.start())
+        return words if inside else "(" + words + ")"
+
+    return LEXICON_REF.sub(entries, phrase)
 
 
 _GROUP = re.compile(r"\(([^()]*)\)")
