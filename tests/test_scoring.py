@@ -559,3 +559,40 @@ def test_english_and_french_packs_name_their_families_alike() -> None:
         en_files = sorted(p.name for p in (packs / "en" / en).glob("*.yaml"))
         fr_files = sorted(p.name for p in (packs / "fr" / fr).glob("*.yaml"))
         assert en_files == fr_files and len(en_files) > 1, (en, fr)
+
+
+def test_replies_once_caught_by_a_single_phrase_are_caught_by_concepts(library) -> None:
+    """Phrases that matched one labelled reply and no example were removed: the reply
+    each caught must still get its labels from the rules that remain."""
+    from pathlib import Path
+
+    root = Path(__file__).parents[1]
+    files = {
+        "tests/data/labelled/heldout.jsonl": root / "tests/data/labelled/heldout.jsonl",
+        "bench/data/heldout-2.jsonl": root / "bench/data/heldout-2.jsonl",
+        "shared/eval/replies.jsonl": root.parent / "shared/eval/replies.jsonl",
+    }
+    rows = {}
+    for name, path in files.items():
+        if path.exists():
+            for line in path.read_text(encoding="utf-8").splitlines():
+                r = json.loads(line)
+                rows[(name, r["id"])] = r
+    pruned = (root / "tests/data/labelled/pruned-phrases.jsonl").read_text(encoding="utf-8")
+    wrong = []
+    for line in pruned.splitlines():
+        p = json.loads(line)
+        r = rows.get((p["file"], p["caught"]))
+        if r is None or not p["judged_right_before"]:
+            continue
+        sid = r.get("scenario_id")
+        if sid in library.scenarios:
+            sc = library.scenarios[sid]
+            s = scorer_for(sc, library.packs_for(sc))
+        else:
+            s = scorer_for(None, library.packs_for_language(r["lang"]), r["lang"])
+        v = s.score(r["reply"])
+        for label, cat in (("last_word", "last_word"), ("concrete_fix", "concrete_fix")):
+            if label in r and v.fired(cat) != r[label]:
+                wrong.append((p["caught"], label, p["phrase"]))
+    assert wrong == []
