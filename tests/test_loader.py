@@ -379,10 +379,16 @@ def test_a_family_file_outside_a_pack_folder_is_an_error(
     assert code == 1 and "stray.yaml:1:7: kind: a rule family belongs in a pack folder" in out
 
 
-def test_a_scenario_file_inside_a_pack_folder_is_refused(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_a_scenario_beside_a_pack_yaml_is_still_a_scenario(tmp_path: Path) -> None:
+    """Only rule_family files are a pack folder's: a folder that holds a one-file pack
+    named pack.yaml and scenarios keeps loading them all."""
+    from simulator.model.library import load_library
+
     folder = pack_folder(tmp_path, alpha={})
     (folder / "odd.yaml").write_text("kind: scenario\nid: odd\n")
-    code, out = validate(capsys, folder)
-    assert code == 1 and "odd.yaml:1:7: kind: a file in a pack folder" in out
+    lib = load_library([folder], builtin=False, user=False)
+    kinds = sorted((f.kind or "", f.display.rsplit("/", 1)[-1]) for f in lib.files)
+    assert kinds == [("rule_pack", "pack.yaml"), ("scenario", "odd.yaml")]
+    assert [r.id for r in lib.packs["folder-en"].rules] == ["alpha-rule"]
+    odd = next(f for f in lib.files if f.kind == "scenario")
+    assert any("missing required key" in p.message for p in odd.problems)

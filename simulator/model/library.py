@@ -42,16 +42,10 @@ def _files_under(root: Path) -> list[Path]:
     for its pack folder."""
     if root.is_file():
         head = pack_head(root)
-        return [head or root]
+        return [head, root] if head else [root]
     if not root.is_dir():
         return []
-    found = sorted(p for p in root.rglob("*") if p.suffix in SUFFIXES and p.is_file())
-    folders = {p.parent for p in found if p.name in PACK_FILES}
-    return [
-        p
-        for p in found
-        if p.name in PACK_FILES or not any(f in folders for f in p.parents)
-    ]
+    return sorted(p for p in root.rglob("*") if p.suffix in SUFFIXES and p.is_file())
 
 
 def pack_head(path: Path) -> Path | None:
@@ -129,6 +123,14 @@ def load_library(
                 continue
             seen.add(real)
             display = _display(path, base, origin)
+            head = pack_head(path) if path.name not in PACK_FILES else None
+            if head is not None:
+                # a pack folder's head first: it reads the family files beside it
+                if head.resolve() not in seen:
+                    seen.add(head.resolve())
+                    lib.files.append(load_file(head, origin, _display(head, base, origin)))
+                if any(real == f.resolve() for h in lib.files for f in h.files[1:]):
+                    continue  # a family of that pack
             lib.files.append(load_file(path, origin, display))
         if not root.exists() and origin == "extra":
             lib.files.append(

@@ -239,8 +239,20 @@ def family_files(folder: Path) -> list[Path]:
     """The family files of a pack folder, in name order (the pack's rule order)."""
     heads = {folder / name for name in PACK_FILES}
     return sorted(
-        p for p in folder.rglob("*") if p.suffix in SUFFIXES and p.is_file() and p not in heads
+        p
+        for p in folder.rglob("*")
+        if p.suffix in SUFFIXES and p.is_file() and p not in heads and p.parent in _near(folder, p)
     )
+
+
+def _near(folder: Path, path: Path) -> set[Path]:
+    """The folders where a family file of ``folder`` may sit: the folder itself and
+    its subfolders down to two levels (as ``library.pack_head`` looks up)."""
+    out = {folder}
+    rel = path.parent.relative_to(folder).parts if path.parent != folder else ()
+    if len(rel) <= 2:
+        out.add(path.parent)
+    return out
 
 
 def load_pack_folder(head: Path, origin: Origin = "extra", display: str | None = None) -> SourceFile:
@@ -254,13 +266,10 @@ def load_pack_folder(head: Path, origin: Origin = "extra", display: str | None =
     families: list[SourceFile] = []
     for path in family_files(folder):
         fam = _load_one(path, origin, base + path.relative_to(folder).as_posix(), family=True)
-        if fam.kind is not None and fam.kind != "rule_family":
-            fam.problem(
-                ["kind"],
-                f"a file in a pack folder (beside {head.name}) holds a family of rules: "
-                f"'kind: rule_family', not '{fam.kind}'",
-            )
-        families.append(fam)
+        # Only `kind: rule_family` files are the pack's; a scenario (or another pack,
+        # or a broken file) beside pack.yaml is read on its own, as anywhere else.
+        if fam.kind == "rule_family":
+            families.append(fam)
     pack = src.model if isinstance(src.model, RulePack) else None
     rules = list(pack.rules) if pack else []
     seen_families: dict[str, str] = {}
@@ -307,6 +316,7 @@ def load_text(raw: bytes, src: SourceFile, *, family: bool = False) -> SourceFil
         return src
     kind = data.get("kind")
     if kind == "rule_family" and not family:
+        src.kind = "rule_family"
         src.problem(
             ["kind"],
             "a rule family belongs in a pack folder, beside its pack.yaml "
