@@ -67,9 +67,16 @@ def test_builtin_files_pass_an_independent_json_schema_validator() -> None:
     scenarios = sorted(str(p) for p in (root / "en").glob("*.yaml")) + sorted(
         str(p) for p in (root / "fr").glob("*.yaml")
     )
-    packs = sorted(str(p) for p in (root / "packs").rglob("*.yaml"))
-    assert scenarios and packs
-    for schema, files in (("scenario", scenarios), ("rule-pack", packs)):
+    packs = sorted(str(p) for p in (root / "packs").rglob("pack.yaml"))
+    families = sorted(
+        str(p) for p in (root / "packs").rglob("*.yaml") if p.name != "pack.yaml"
+    )
+    assert scenarios and packs and families
+    for schema, files in (
+        ("scenario", scenarios),
+        ("rule-pack", packs),
+        ("rule-family", families),
+    ):
         proc = subprocess.run(
             [
                 str(Path(sys.executable).parent / "check-jsonschema"),

@@ -283,3 +283,112 @@ def test_builtin_library_is_valid_and_complete(library) -> None:
     assert set(library.scenarios) >= BUILTIN_IDS
     for sid in BUILTIN_IDS:
         assert library.scenarios[sid].language == sid[-2:]
+
+
+# ------------------------------------------------------------------ pack folders
+
+PACK_HEAD = """kind: rule_pack
+id: folder-en
+language: en
+version: "1"
+title: A pack folder
+lexicons:
+  rule_noun: [policy, terms, regulation]
+"""
+
+FAMILY = """kind: rule_family
+id: {fid}
+title: A family
+rules:
+  - id: {rid}
+    kind: phrase
+    category: last_word
+    weight: -30
+    description: A rule noun refuses.
+    message: "{{match}} hides behind a rule."
+    phrases:
+      - "the {{rule_noun}} says no"
+      - "{phrase}"
+    examples:
+      fires: ["The regulation says no."]
+      passes: ["{passes}"]
+"""
+
+
+def pack_folder(tmp_path: Path, **families: dict[str, str]) -> Path:
+    folder = tmp_path / "mypack"
+    folder.mkdir()
+    (folder / "pack.yaml").write_text(PACK_HEAD)
+    for name, kw in families.items():
+        values = {"fid": name, "rid": f"{name}-rule", "phrase": "no way", "passes": "I'll fix it."}
+        values.update(kw)
+        (folder / f"{name}.yaml").write_text(FAMILY.format(**values))
+    return folder
+
+
+def test_a_pack_folder_is_one_pack_with_the_rules_of_every_family(tmp_path: Path) -> None:
+    from simulator.model.library import load_library
+
+    folder = pack_folder(tmp_path, alpha={}, beta={})
+    lib = load_library([folder], builtin=False, user=False)
+    assert lib.problems() == []
+    pack = lib.packs["folder-en"]
+    assert [r.id for r in pack.rules] == ["alpha-rule", "beta-rule"]
+    assert len(lib.files) == 1 and lib.files[0].kind == "rule_pack"
+
+
+def test_an_error_in_a_family_file_is_located_in_that_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = pack_folder(tmp_path, alpha={}, beta={"phrase": "{rule_nuon} forbids"})
+    code, out = validate(capsys, folder)
+    assert code == 1
+    # line 13 of beta.yaml holds the second phrase; the column is the phrase's
+    assert f"{folder / 'beta.yaml'}:13:9: rules[0].phrases[1]: unknown lexicon '{{rule_nuon}}'" in out
+    assert "did you mean 'rule_noun'" in out
+    # the folder, or the family file alone, is validated the same
+    code, out2 = validate(capsys, folder / "beta.yaml")
+    assert code == 1 and "beta.yaml:13:9" in out2
+
+
+def test_a_rule_id_twice_in_a_folder_is_reported_where_it_repeats(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = pack_folder(tmp_path, alpha={"rid": "same"}, beta={"rid": "same"})
+    code, out = validate(capsys, folder)
+    assert code == 1 and f"{folder / 'beta.yaml'}:5:9: rules[0].id: duplicate rule id 'same'" in out
+
+
+def test_a_failing_example_is_located_in_its_family_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = pack_folder(tmp_path, alpha={}, beta={"passes": "The policy says no."})
+    code = main(["test", str(folder)])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert f"{folder / 'beta.yaml'}:16:16" in out and "expected rule 'beta-rule' not to fire" in out
+    assert "1 failed, 3 passed" in out
+
+
+def test_a_family_file_outside_a_pack_folder_is_an_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    f = tmp_path / "stray.yaml"
+    f.write_text(FAMILY.format(fid="x", rid="x-rule", phrase="no", passes="ok"))
+    code, out = validate(capsys, f)
+    assert code == 1 and "stray.yaml:1:7: kind: a rule family belongs in a pack folder" in out
+
+
+def test_a_scenario_beside_a_pack_yaml_is_still_a_scenario(tmp_path: Path) -> None:
+    """Only rule_family files are a pack folder's: a folder that holds a one-file pack
+    named pack.yaml and scenarios keeps loading them all."""
+    from simulator.model.library import load_library
+
+    folder = pack_folder(tmp_path, alpha={})
+    (folder / "odd.yaml").write_text("kind: scenario\nid: odd\n")
+    lib = load_library([folder], builtin=False, user=False)
+    kinds = sorted((f.kind or "", f.display.rsplit("/", 1)[-1]) for f in lib.files)
+    assert kinds == [("rule_pack", "pack.yaml"), ("scenario", "odd.yaml")]
+    assert [r.id for r in lib.packs["folder-en"].rules] == ["alpha-rule"]
+    odd = next(f for f in lib.files if f.kind == "scenario")
+    assert any("missing required key" in p.message for p in odd.problems)

@@ -332,3 +332,267 @@ def test_a_verdict_is_the_same_in_every_process() -> None:
         )
         outs.add(done.stdout)
     assert len(outs) == 1
+
+
+# ------------------------------------------------------------------ concept rules
+
+
+def lexicon_pack(*rules: dict, language: str = "en", **lexicons: list[str]) -> RulePack:
+    return RulePack.model_validate(
+        {
+            "kind": "rule_pack",
+            "id": "t",
+            "language": language,
+            "version": "1",
+            "title": "t",
+            "lexicons": lexicons,
+            "rules": [{"kind": "phrase", **r} for r in rules],
+        }
+    )
+
+
+def scorer(p: RulePack) -> Scorer:
+    return scorer_for(None, [p], p.language)
+
+
+def test_a_lexicon_states_a_concept_once_for_every_phrase_that_uses_it() -> None:
+    p = lexicon_pack(
+        rule(phrases=["the {rule_noun} (doesn't|does not|won't) (allow|let|permit)"]),
+        rule_noun=["policy", "terms and conditions", "regulation", "system", "procedure"],
+    )
+    s = scorer(p)
+    assert s.score("Sorry, the regulation won't allow it.").fired("r")
+    assert s.score("The terms and conditions do not permit that.").fired("r") is False
+    assert s.score("the terms and conditions doesn't let me").fired("r")
+    assert s.score("The system doesnt allow refunds.").fired("r")
+    assert not s.score("The manager doesn't allow it.").fired("r")
+    hit = s.score("The procedure does not permit it").hits[0]
+    assert hit.spans[0].text == "The procedure does not permit"
+
+
+def test_an_empty_alternative_makes_a_group_optional() -> None:
+    s = scorer(lexicon_pack(rule(phrases=["(it's|it is|) (just|only) a scratch"])))
+    assert s.score("Just a scratch, really.").fired("r")
+    assert s.score("It's only a scratch.").fired("r")
+    assert not s.score("A scratch.").fired("r")
+
+
+def test_an_english_contraction_after_a_lexicon_matches_both_ways() -> None:
+    p = lexicon_pack(
+        rule(category="concrete_fix", weight=20, phrases=["{agent} will {remedy} you"]),
+        agent=["i", "we", "our team"],
+        remedy=["refund", "call", "rebook"],
+    )
+    s = scorer(p)
+    for reply in ("I'll refund you today.", "We will call you at 5.", "our team will rebook you"):
+        assert s.score(reply).fired("r"), reply
+    assert not s.score("They will call you.").fired("r")
+
+
+def test_roles_an_agent_and_a_remedy_in_one_clause_in_any_tense() -> None:
+    p = lexicon_pack(
+        rule(
+            id="owned",
+            category="concrete_fix",
+            weight=20,
+            kind="cooccur",
+            scope="clause",
+            ordered=True,
+            parts=[
+                {"name": "agent", "phrases": ["{agent}", "(claire|tom)"]},
+                {"name": "remedy", "phrases": ["{remedy_verb}"]},
+            ],
+        ),
+        agent=["i", "we", "i've", "we've", "our team", "the engineer"],
+        remedy_verb=["added", "refunded", "will call", "will have", "call", "issued", "fix"],
+    )
+    s = scorer(p)
+    for reply in (
+        "I've added it to your order.",
+        "Claire will call you at 12:30.",
+        "The engineer will have your room fixed by 6 p.m.",
+    ):
+        assert s.score(reply).fired("owned"), reply
+    # the agent in one clause, the remedy in another: not one role
+    assert not s.score("I know, refunded items take time.").fired("owned")
+    # in the wrong order: the remedy before the agent
+    assert not s.score("Refunded by the engineer? No.").fired("owned")
+
+
+def test_cooccur_parts_may_share_words_but_not_serve_twice() -> None:
+    p = lexicon_pack(
+        rule(
+            category="concrete_fix",
+            weight=20,
+            kind="cooccur",
+            parts=[
+                {"name": "owner", "phrases": ["i'll send"]},
+                {"name": "remedy", "phrases": ["send a new one"]},
+            ],
+        )
+    )
+    s = scorer(p)
+    # "send" belongs to both parts: before, the owner took it and the remedy was lost
+    assert s.score("I'll send a new one today.").fired("r")
+    same = lexicon_pack(
+        rule(
+            category="concrete_fix",
+            weight=20,
+            kind="cooccur",
+            parts=[{"name": "a", "phrases": ["refund"]}, {"name": "b", "phrases": ["refund"]}],
+        )
+    )
+    assert not scorer(same).score("A refund.").fired("r")
+
+
+def test_a_phrases_own_elided_negation_does_not_cancel_it_with_max_gap() -> None:
+    p = lexicon_pack(
+        rule(phrases=["on n'est pas obligés"], max_gap=2, unless_negated=True), language="fr"
+    )
+    s = scorer(p)
+    assert s.score("On n'est pas obligés de vous le reprendre.").fired("r")
+    assert s.score("On n'est vraiment pas obligés, vous savez.").fired("r")
+    assert not s.score("Je ne dirai jamais qu'on n'est pas obligés.").fired("r")
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "If you send us a photo of the damage, we will refund you.",
+        "We'll refund you once you return the item.",
+        "Provided that you return the broken router, we will send a new one.",
+    ],
+)
+def test_a_remedy_under_the_customers_condition_is_not_a_fix(en: Scorer, reply: str) -> None:
+    v = en.score(reply)
+    assert not v.fired("concrete_fix"), v.fired_rules
+    assert any("condition" in n for n in v.notices), v.notices
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "Dès que vous nous aurez envoyé la photo, je vous rembourserai.",
+        "Si vous nous renvoyez la box, nous vous en enverrons une neuve.",
+        "À condition que vous rapportiez le ticket, je vous rembourse.",
+    ],
+)
+def test_french_remedy_under_a_condition_is_not_a_fix(fr: Scorer, reply: str) -> None:
+    v = fr.score(reply)
+    assert not v.fired("concrete_fix"), v.fired_rules
+
+
+def test_an_offer_is_not_a_condition(en: Scorer, fr: Scorer) -> None:
+    assert en.score("If you'd like, I'll refund you right now.").fired("concrete_fix")
+    assert fr.score("Si vous le souhaitez, je vous rembourse tout de suite.").fired("concrete_fix")
+
+
+def test_the_condition_notice_is_in_the_json_verdict(capsys: pytest.CaptureFixture[str]) -> None:
+    from simulator.cli import main
+
+    code = main(
+        ["score", "--lang", "en", "--format", "json", "Once you send the photo, we will refund you."]
+    )
+    data = json.loads(capsys.readouterr().out)
+    assert code == 0 and not data["categories"]["concrete_fix"]["fired"]
+    assert any("Once you send the photo" in n and "not a fix" in n for n in data["notices"])
+
+
+def test_a_jab_in_reported_speech_is_not_said() -> None:
+    s = scorer(lexicon_pack(rule(phrases=["you're lucky", "calm down"])))
+    assert not s.score('She said "you\'re lucky" and I\'m sorry she did.').fired("r")
+    assert not s.score('"Calm down", the driver told her, which was wrong.').fired("r")
+    v = s.score('My colleague wrote: "calm down". I apologise for that.')
+    assert not v.fired("r") and any("someone else" in n for n in v.notices)
+    # the trainee's own words, quoted or not, still count
+    assert s.score('As I said: "calm down".').fired("r")
+    assert s.score("Calm down, you're lucky we answer.").fired("r")
+
+
+def test_french_reported_speech() -> None:
+    s = scorer(lexicon_pack(rule(phrases=["vous avez de la chance"]), language="fr"))
+    assert not s.score("Le caissier vous a dit « vous avez de la chance » : c'est inacceptable.").fired("r")
+    assert s.score("Vous avez de la chance, franchement.").fired("r")
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(st.sampled_from(["policy", "terms", "the rules", "our system", "regulation"]),
+             min_size=1, max_size=5, unique=True),
+    st.sampled_from(["policy", "terms", "the rules", "our system", "regulation", "manager"]),
+)
+def test_a_lexicon_matches_exactly_what_its_entries_written_out_match(
+    entries: list[str], word: str
+) -> None:
+    grouped = scorer(lexicon_pack(rule(phrases=["says {noun} no"]), noun=entries))
+    written = scorer(lexicon_pack(rule(phrases=[f"says {e} no" for e in entries])))
+    reply = f"It says {word} no, sadly."
+    assert grouped.score(reply).fired("r") == written.score(reply).fired("r") == (word in entries)
+
+
+# --------------------------------------------------------------- built-in packs
+
+
+def test_every_built_in_rule_states_its_concept_and_proves_it(library) -> None:
+    """One rule, one concept: a description of it, and replies where it fires and
+    where it must not (which `simulator test` runs)."""
+    lacking = [
+        f"{pack.id}::{r.id}"
+        for pack in library.packs.values()
+        for r in pack.rules
+        if not (r.description and r.examples.fires and r.examples.passes)
+    ]
+    assert lacking == []
+
+
+def test_english_and_french_packs_name_their_families_alike() -> None:
+    from pathlib import Path
+
+    packs = Path(__file__).parents[1] / "scenarios" / "packs"
+    pairs = {
+        "last-word": "dernier-mot",
+        "concrete-fix": "solution",
+        "acknowledge": "reconnaissance",
+        "five-steps": "cinq-etapes",
+    }
+    for en, fr in pairs.items():
+        en_files = sorted(p.name for p in (packs / "en" / en).glob("*.yaml"))
+        fr_files = sorted(p.name for p in (packs / "fr" / fr).glob("*.yaml"))
+        assert en_files == fr_files and len(en_files) > 1, (en, fr)
+
+
+def test_replies_once_caught_by_a_single_phrase_are_caught_by_concepts(library) -> None:
+    """Phrases that matched one labelled reply and no example were removed: the reply
+    each caught must still get its labels from the rules that remain."""
+    from pathlib import Path
+
+    root = Path(__file__).parents[1]
+    files = {
+        "tests/data/labelled/heldout.jsonl": root / "tests/data/labelled/heldout.jsonl",
+        "bench/data/heldout-2.jsonl": root / "bench/data/heldout-2.jsonl",
+        "shared/eval/replies.jsonl": root.parent / "shared/eval/replies.jsonl",
+    }
+    rows = {}
+    for name, path in files.items():
+        if path.exists():
+            for line in path.read_text(encoding="utf-8").splitlines():
+                r = json.loads(line)
+                rows[(name, r["id"])] = r
+    pruned = (root / "tests/data/labelled/pruned-phrases.jsonl").read_text(encoding="utf-8")
+    wrong = []
+    for line in pruned.splitlines():
+        p = json.loads(line)
+        r = rows.get((p["file"], p["caught"]))
+        if r is None or not p["judged_right_before"]:
+            continue
+        sid = r.get("scenario_id")
+        if sid in library.scenarios:
+            sc = library.scenarios[sid]
+            s = scorer_for(sc, library.packs_for(sc))
+        else:
+            s = scorer_for(None, library.packs_for_language(r["lang"]), r["lang"])
+        v = s.score(r["reply"])
+        for label, cat in (("last_word", "last_word"), ("concrete_fix", "concrete_fix")):
+            if label in r and v.fired(cat) != r[label]:
+                wrong.append((p["caught"], label, p["phrase"]))
+    assert wrong == []

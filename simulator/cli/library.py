@@ -18,10 +18,14 @@ from simulator.cli.common import (
 )
 from simulator.model.library import SUFFIXES, Library, user_dir
 from simulator.model.loader import SourceFile, load_file
-from simulator.model.schema import ID_PATTERN, RulePack, Scenario
+from simulator.model.schema import ID_PATTERN, RuleFamily, RulePack, Scenario
 from simulator.service.library import open_library
 
-SCHEMA_FILES = {"scenario.schema.json": Scenario, "rule-pack.schema.json": RulePack}
+SCHEMA_FILES = {
+    "scenario.schema.json": Scenario,
+    "rule-pack.schema.json": RulePack,
+    "rule-family.schema.json": RuleFamily,
+}
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -75,7 +79,7 @@ def selected_files(args: argparse.Namespace) -> tuple[Library, list[SourceFile]]
     if not paths:
         return lib, list(lib.files)
     wanted = {q.resolve() for p in paths for q in ([p] if p.is_file() else _yaml_under(p))}
-    return lib, [f for f in lib.files if f.path.resolve() in wanted]
+    return lib, [f for f in lib.files if any(q.resolve() in wanted for q in f.files)]
 
 
 def cmd_validate(args: argparse.Namespace) -> int:

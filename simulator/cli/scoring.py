@@ -173,10 +173,7 @@ def cmd_test(args: argparse.Namespace) -> int:
 
 
 def _where(f: Any, loc: list[str | int]) -> str:
-    if f.doc is None:
-        return f.display
-    line, col, _ = f.doc.locate(loc)
-    return f"{f.display}:{line}:{col}"
+    return str(f.where(loc))
 
 
 # ---------------------------------------------------------------------------- eval

@@ -15,9 +15,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from simulator.model.loader import (
+    PACK_FILES,
     Origin,
     Problem,
     SourceFile,
+    check_lexicon_refs,
     did_you_mean,
     load_file,
     load_text,
@@ -39,11 +41,26 @@ def user_dir() -> Path:
 
 
 def _files_under(root: Path) -> list[Path]:
+    """The files to load under ``root``: a pack folder counts as its ``pack.yaml`` alone
+    (which reads the family files beside it); a family file given on its own stands
+    for its pack folder."""
     if root.is_file():
-        return [root]
+        head = pack_head(root)
+        return [head, root] if head else [root]
     if not root.is_dir():
         return []
     return sorted(p for p in root.rglob("*") if p.suffix in SUFFIXES and p.is_file())
+
+
+def pack_head(path: Path) -> Path | None:
+    """The ``pack.yaml`` of the pack folder holding ``path`` (None outside one)."""
+    real = path.resolve()
+    for parent in list(real.parents)[:3]:  # a family file sits in its folder or just below
+        for name in PACK_FILES:
+            head = parent / name
+            if head.is_file() and head != real:
+                return head
+    return None
 
 
 @dataclass
@@ -110,6 +127,14 @@ def load_library(
                 continue
             seen.add(real)
             display = _display(path, base, origin)
+            head = pack_head(path) if path.name not in PACK_FILES else None
+            if head is not None:
+                # a pack folder's head first: it reads the family files beside it
+                if head.resolve() not in seen:
+                    seen.add(head.resolve())
+                    lib.files.append(load_file(head, origin, _display(head, base, origin)))
+                if any(real == f.resolve() for h in lib.files for f in h.files[1:]):
+                    continue  # a family of that pack
             lib.files.append(_load_file(path, origin, display))
         if not root.exists() and origin == "extra":
             lib.files.append(
@@ -134,6 +159,8 @@ _PARSED_LOCK = threading.Lock()
 
 
 def _load_file(path: Path, origin: Origin, display: str) -> SourceFile:
+    if path.name in PACK_FILES:  # a pack folder's head reads its families too: not cached
+        return load_file(path, origin, display)  # by its own bytes alone
     try:
         raw = path.read_bytes()
     except OSError:
@@ -222,7 +249,9 @@ def _check_references(src: SourceFile, sc: Scenario, lib: Library, broken_packs:
                 )
             rule_ids[rule.id] = pack_id
             categories.add(rule.category)
+    lexicons = {name for p in sc.scoring.packs if p in lib.packs for name in lib.packs[p].lexicons}
     for i, rule in enumerate(sc.scoring.rules):
+        check_lexicon_refs(src, ["scoring", "rules", i], rule, lexicons)
         if rule.id in rule_ids:
             src.problem(
                 ["scoring", "rules", i, "id"],

@@ -16,7 +16,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ValidationError
 
 from simulator.model import schema
-from simulator.model.schema import RulePack, Scenario
+from simulator.model.schema import RuleFamily, RulePack, Scenario, lexicon_refs
 from simulator.model.yamlfile import Document, YamlError, decode, parse
 
 Origin = Literal["built-in", "user", "extra"]
@@ -54,17 +54,46 @@ class SourceFile:
     origin: Origin
     display: str
     kind: str | None = None
-    model: Scenario | RulePack | None = None
+    model: Scenario | RulePack | RuleFamily | None = None
     doc: Document | None = None
     problems: list[Problem] = field(default_factory=list)
     ident: str | None = None
+    # A pack folder: its family files, each with the index of its first rule among the
+    # pack's rules (the rules of pack.yaml itself come first).
+    families: list[tuple[SourceFile, int]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return not self.problems and self.model is not None
 
+    @property
+    def files(self) -> list[Path]:
+        """Every file this one was read from (a pack folder: pack.yaml and its families)."""
+        return [self.path, *(f.path for f, _ in self.families)]
+
+    def _owner(self, loc: list[str | int]) -> tuple[SourceFile, list[str | int]]:
+        """The file that holds ``loc`` of the merged pack, and the path inside it."""
+        if self.families and len(loc) >= 2 and loc[0] == "rules" and isinstance(loc[1], int):
+            for fam, first in reversed(self.families):
+                if loc[1] >= first:
+                    return fam, ["rules", loc[1] - first, *loc[2:]]
+        return self, loc
+
+    def where(self, loc: Iterable[str | int]) -> str:
+        """``file:line:col`` of a field path (for a pack folder, in its family file)."""
+        owner, loc = self._owner(list(loc))
+        if owner.doc is None:
+            return owner.display
+        line, col, _ = owner.doc.locate(loc)
+        return f"{owner.display}:{line}:{col}"
+
     def problem(self, loc: Iterable[str | int], message: str, *, key: bool = False) -> None:
         loc = list(loc)
+        owner, inner = self._owner(loc)
+        if owner is not self:
+            owner.problem(inner, message, key=key)
+            self.problems.append(owner.problems.pop())
+            return
         if self.doc is None:
             line, col, dotted = 1, 1, ".".join(map(str, loc))
         elif key:
@@ -89,6 +118,7 @@ def _all_field_names() -> set[str]:
 
     walk(Scenario)
     walk(RulePack)
+    walk(RuleFamily)
     return names
 
 
@@ -173,24 +203,102 @@ def _describe(value: Any) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-_MODELS: dict[str, type[Scenario] | type[RulePack]] = {
+_MODELS: dict[str, type[Scenario] | type[RulePack] | type[RuleFamily]] = {
     "scenario": Scenario,
     "rule_pack": RulePack,
+    "rule_family": RuleFamily,
 }
+PACK_FILES = ("pack.yaml", "pack.yml")
+SUFFIXES = (".yaml", ".yml")
 
 
 def load_file(path: Path, origin: Origin = "extra", display: str | None = None) -> SourceFile:
-    """Read, parse and validate one file; never raises for bad content."""
+    """Read, parse and validate one file; never raises for bad content.
+
+    A ``pack.yaml`` is the head of a pack folder: the other YAML files under its folder
+    are the pack's rule families, read with it as one pack (see ``load_pack_folder``).
+    """
+    if path.name in PACK_FILES:
+        return load_pack_folder(path, origin, display)
+    return _load_one(path, origin, display)
+
+
+def _load_one(
+    path: Path, origin: Origin, display: str | None, family: bool = False
+) -> SourceFile:
     src = SourceFile(path=path, origin=origin, display=display or str(path))
     try:
         raw = path.read_bytes()
     except OSError as exc:
         src.problems.append(Problem(src.display, 1, 1, "", f"cannot read file: {exc.strerror}"))
         return src
-    return load_text(raw, src)
+    return load_text(raw, src, family=family)
 
 
-def load_text(raw: bytes, src: SourceFile) -> SourceFile:
+def family_files(folder: Path) -> list[Path]:
+    """The family files of a pack folder, in name order (the pack's rule order)."""
+    heads = {folder / name for name in PACK_FILES}
+    return sorted(
+        p
+        for p in folder.rglob("*")
+        if p.suffix in SUFFIXES and p.is_file() and p not in heads and p.parent in _near(folder, p)
+    )
+
+
+def _near(folder: Path, path: Path) -> set[Path]:
+    """The folders where a family file of ``folder`` may sit: the folder itself and
+    its subfolders down to two levels (as ``library.pack_head`` looks up)."""
+    out = {folder}
+    rel = path.parent.relative_to(folder).parts if path.parent != folder else ()
+    if len(rel) <= 2:
+        out.add(path.parent)
+    return out
+
+
+def load_pack_folder(head: Path, origin: Origin = "extra", display: str | None = None) -> SourceFile:
+    """A pack folder: ``pack.yaml`` (id, language, version, categories, lexicons, and
+    rules of its own if any) and one file per family of rules beside it, read as one
+    pack. Every problem stays located in the file (and line) that has it."""
+    src = _load_one(head, origin, display)
+    folder = head.parent
+    disp = display or str(head)
+    base = disp[: len(disp) - len(head.name)]
+    families: list[SourceFile] = []
+    for path in family_files(folder):
+        fam = _load_one(path, origin, base + path.relative_to(folder).as_posix(), family=True)
+        # Only `kind: rule_family` files are the pack's; a scenario (or another pack,
+        # or a broken file) beside pack.yaml is read on its own, as anywhere else.
+        if fam.kind == "rule_family":
+            families.append(fam)
+    pack = src.model if isinstance(src.model, RulePack) else None
+    rules = list(pack.rules) if pack else []
+    seen_families: dict[str, str] = {}
+    for fam in families:
+        src.families.append((fam, len(rules)))
+        model = fam.model
+        if isinstance(model, RuleFamily):
+            if model.id in seen_families:
+                fam.problem(["id"], f"duplicate family id '{model.id}' (also in {seen_families[model.id]})")
+            seen_families[model.id] = fam.display
+            rules.extend(model.rules)
+        src.problems.extend(fam.problems)
+        fam.problems = []
+    if src.kind is not None and src.kind != "rule_pack":
+        src.problem(["kind"], f"{head.name} heads a pack folder: 'kind: rule_pack'")
+        src.model = None
+    if pack is not None:
+        merged = pack.model_copy(update={"rules": rules})
+        if not families and not pack.rules:
+            src.problem(["rules"], "a rule pack needs rules (or family files beside pack.yaml)")
+        elif not rules:
+            src.problem([], "the pack folder has no rules: its family files hold none")
+        src.model = merged
+        _check_pack(src, merged)
+    src.problems.sort(key=lambda p: (p.file != src.display, p.file, p.line, p.column))
+    return src
+
+
+def load_text(raw: bytes, src: SourceFile, *, family: bool = False) -> SourceFile:
     try:
         doc = parse(decode(raw))
     except YamlError as exc:
@@ -207,6 +315,14 @@ def load_text(raw: bytes, src: SourceFile) -> SourceFile:
         )
         return src
     kind = data.get("kind")
+    if kind == "rule_family" and not family:
+        src.kind = "rule_family"
+        src.problem(
+            ["kind"],
+            "a rule family belongs in a pack folder, beside its pack.yaml "
+            "(see docs/scenario-format.md)",
+        )
+        return src
     if kind not in _MODELS:
         if kind is None:
             src.problem([], "missing required key 'kind': scenario or rule_pack")
@@ -229,8 +345,8 @@ def load_text(raw: bytes, src: SourceFile) -> SourceFile:
     src.model = model
     if isinstance(model, Scenario):
         _check_scenario_graph(src, model)
-    else:
-        _check_pack(src, model)
+    elif isinstance(model, RulePack) and src.path.name not in PACK_FILES:
+        _check_pack(src, model)  # (a pack folder's head: once its families are read)
     src.problems.sort(key=lambda p: (p.line, p.column))
     return src
 
@@ -238,10 +354,56 @@ def load_text(raw: bytes, src: SourceFile) -> SourceFile:
 # ------------------------------------------------------------------- checks inside one file
 
 
+def rule_phrases(rule: Any) -> list[tuple[list[str | int], str]]:
+    """Every phrase of a rule with its field path (phrases, exceptions, parts)."""
+    out: list[tuple[list[str | int], str]] = []
+    for key in ("phrases", "exceptions"):
+        for j, p in enumerate(getattr(rule, key, None) or []):
+            out.append(([key, j], p))
+    for k, part in enumerate(getattr(rule, "parts", None) or []):
+        for j, p in enumerate(part.phrases):
+            out.append((["parts", k, "phrases", j], p))
+    return out
+
+
+def group_problem(phrase: str) -> str | None:
+    """What is wrong with a phrase's ``(a|b)`` groups, if anything: unbalanced, or one
+    inside another (write the inner one out, or use a lexicon)."""
+    depth = 0
+    for ch in phrase:
+        if ch == "(":
+            depth += 1
+            if depth > 1:
+                return "a group inside a group: write the inner one out as alternatives"
+        elif ch == ")":
+            depth -= 1
+            if depth < 0:
+                return "')' without its '('"
+    return "'(' without its ')'" if depth else None
+
+
+def check_lexicon_refs(
+    src: SourceFile, loc: list[str | int], rule: Any, lexicons: Iterable[str]
+) -> None:
+    """Report each ``{name}`` of a rule's phrases that names no lexicon, at its phrase."""
+    known = set(lexicons)
+    for where, phrase in rule_phrases(rule):
+        problem = group_problem(phrase)
+        if problem:
+            src.problem([*loc, *where], problem)
+        for name in lexicon_refs(phrase):
+            if name not in known:
+                hint = did_you_mean(name, known) if known else "; the pack defines no lexicons"
+                src.problem([*loc, *where], f"unknown lexicon '{{{name}}}'{hint}")
+
+
 def _check_pack(src: SourceFile, pack: RulePack) -> None:
     seen: dict[str, int] = {}
     categories = {r.category for r in pack.rules}
+    if not pack.rules and src.path.name not in PACK_FILES:
+        src.problem(["rules"], "a rule pack needs at least one rule")
     for i, rule in enumerate(pack.rules):
+        check_lexicon_refs(src, ["rules", i], rule, pack.lexicons)
         if rule.id in categories:
             src.problem(
                 ["rules", i, "id"],

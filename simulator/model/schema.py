@@ -7,6 +7,7 @@ and ``docs/scenario-format.md`` documents the same fields.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -38,6 +39,28 @@ CategoryName = Annotated[
 Text = Annotated[str, Field(min_length=1, max_length=5000)]
 Phrase = Annotated[
     str, Field(min_length=1, max_length=limits.MAX_PHRASE_CHARS), AfterValidator(limits.wildcards)
+]
+LEXICON_PATTERN = r"^[a-z][a-z0-9_]*$"
+# ``{name}`` in a phrase: the words of the pack's lexicon ``name``, any one of them.
+LEXICON_REF = re.compile(r"\{([a-z][a-z0-9_]*)\}")
+LexiconName = Annotated[
+    str,
+    Field(
+        pattern=LEXICON_PATTERN,
+        max_length=40,
+        description="A lexicon name: lower-case letters, digits and '_' (e.g. rule_noun).",
+    ),
+]
+LexiconEntry = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=120,
+        pattern=r"^[^{}]+$",
+        description=(
+            "A word or phrase of the lexicon; it may hold `(a|b)` groups, not references."
+        ),
+    ),
 ]
 
 
@@ -107,7 +130,24 @@ class RuleBase(Strict):
         description="Replies in which the rule must and must not fire.",
     )
     description: str | None = Field(
-        default=None, max_length=2000, description="Notes for trainers; not shown in play."
+        default=None,
+        max_length=2000,
+        description="Which concept the rule states, for trainers; not shown in play.",
+    )
+    conditional: bool | None = Field(
+        default=None,
+        description=(
+            "Cancel a match in a sentence that makes it depend on the customer "
+            '("if you send a photo, we\'ll refund you"): the verdict says so in a notice. '
+            "Default: on for concrete_fix and compensation rules, off for others."
+        ),
+    )
+    reported: bool | None = Field(
+        default=None,
+        description=(
+            "Cancel a match inside a quotation someone else is reported to have said "
+            "(she said \"you're lucky\"). Default: on for last_word and tone rules."
+        ),
     )
 
     @model_validator(mode="after")
@@ -124,7 +164,9 @@ class PhraseRule(RuleBase):
         min_length=1,
         description=(
             "Phrases to find. Case, apostrophes (’ and '), dashes, spacing and English "
-            "contractions (you're / you are) are folded. `*` stands for any one word."
+            "contractions (you're / you are) are folded. `*` stands for any one word, "
+            "`(a|b|c)` for any one of a group of words (`(a|b|)`: or none), `{name}` for "
+            "any entry of the pack's lexicon `name`."
         ),
     )
     max_gap: int = Field(
@@ -171,8 +213,11 @@ class RegexRule(RuleBase):
 
 
 class CooccurPart(Strict):
-    name: Ident = Field(description="Name of the part, e.g. owner, remedy, time.")
-    phrases: list[Phrase] = Field(min_length=1, description="Phrases that satisfy this part.")
+    name: Ident = Field(description="Name of the part, e.g. agent, remedy, object, time.")
+    phrases: list[Phrase] = Field(
+        min_length=1,
+        description="Phrases that satisfy this part; `{lexicon}` and `(a|b)` groups allowed.",
+    )
     optional: bool = Field(default=False, description="Highlighted when present, not required.")
     max_gap: int = Field(default=0, ge=0, le=5, description="Extra words allowed inside a phrase.")
 
@@ -184,9 +229,16 @@ class CooccurRule(RuleBase):
     parts: list[CooccurPart] = Field(
         min_length=1, max_length=6, description="The parts, each a list of phrases."
     )
-    scope: Literal["sentence", "reply"] = Field(
+    scope: Literal["clause", "sentence", "reply"] = Field(
         default="sentence",
-        description="Whether the parts must share one sentence or only the reply.",
+        description=(
+            "Whether the parts must share one clause (roles: an agent, a remedy verb and "
+            "its object), one sentence, or only the reply."
+        ),
+    )
+    ordered: bool = Field(
+        default=False,
+        description="The required parts must come in the order they are listed.",
     )
     negation: bool = Field(
         default=True,
@@ -295,7 +347,73 @@ class RulePack(Strict):
         default=False,
         description="Default of `accent_insensitive` for every rule of the pack.",
     )
-    rules: list[Rule] = Field(min_length=1, description="The rules.")
+    lexicons: dict[LexiconName, list[LexiconEntry]] = Field(
+        default_factory=dict,
+        description=(
+            "Shared word lists, e.g. `rule_noun: [policy, terms, regulation]`: "
+            "`{rule_noun}` in any phrase of the pack (or of a scenario using it) stands "
+            "for any one of them."
+        ),
+    )
+    rules: list[Rule] = Field(
+        default_factory=list,
+        description=(
+            "The rules. In a pack folder, `pack.yaml` may have none: the family files "
+            "beside it hold them."
+        ),
+    )
+
+
+class RuleFamily(Strict):
+    """One family of rules in a pack folder: a file beside the folder's `pack.yaml`."""
+
+    kind: Literal["rule_family"] = Field(description="Always `rule_family`.")
+    id: Ident = Field(description="The family's id, e.g. favour-framing; alike across languages.")
+    title: str = Field(min_length=1, max_length=200, description="Short name.")
+    description: str | None = Field(
+        default=None, max_length=4000, description="The concept the family's rules state."
+    )
+    rules: list[Rule] = Field(min_length=1, description="The rules of this family.")
+
+
+def lexicon_refs(phrase: str) -> list[str]:
+    """The lexicon names a phrase refers to (``{name}``)."""
+    return LEXICON_REF.findall(phrase)
+
+
+def expand_lexicons(phrase: str, lexicons: dict[str, list[str]]) -> str:
+    """The phrase with each ``{name}`` replaced by the group ``(entry1|entry2|...)``.
+
+    Raises KeyError for an unknown name (the loader reports it, located, first).
+    """
+    if "{" not in phrase:
+        return phrase
+    def entries(m: re.Match[str]) -> str:
+        words = "|".join(w for e in lexicons[m.group(1)] for w in written_out(e))
+        # inside a group, the entries join that group's alternatives ("(banks|{x})")
+        inside = phrase.count("(", 0, m.start()) > phrase.count(")", 0, m.start())
+        return words if inside else "(" + words + ")"
+
+    return LEXICON_REF.sub(entries, phrase)
+
+
+_GROUP = re.compile(r"\(([^()]*)\)")
+MAX_FORMS = 500  # forms one lexicon entry may write out to
+
+
+def written_out(entry: str) -> list[str]:
+    """A lexicon entry's forms, its groups written out: "at (1|2)" -> "at 1", "at 2"
+    (a group inside a lexicon's group cannot be nested in the phrase's pattern)."""
+    m = _GROUP.search(entry)
+    if m is None:
+        return [entry]
+    out: list[str] = []
+    for alt in m.group(1).split("|"):
+        for rest in written_out(entry[: m.start()] + alt.strip() + entry[m.end() :]):
+            out.append(" ".join(rest.split()))
+            if len(out) >= MAX_FORMS:
+                return out
+    return out
 
 
 # ----------------------------------------------------------------------------- scenarios

@@ -78,7 +78,44 @@ class Language:
     # ASCII word character), and no ``\b`` where the cue may begin with a non-ASCII
     # letter, or end with a non-word character ("n'"), or where ``negation`` has ``\w``.
     cue_hint: str
+    # Condition scope: words that make a remedy depend on the customer ("if you send
+    # us...", « dès que vous ... »), and look-alikes that are offers ("if you'd like").
+    condition: re.Pattern[str] = re.compile(r"(?!)")
+    not_condition: re.Pattern[str] = re.compile(r"(?!)")
+    # Reported speech: a verb of saying before a quotation, or after it, and the first
+    # person that makes it the agent's own words again ("as I said: ...").
+    says_before: re.Pattern[str] = re.compile(r"(?!)")
+    says_after: re.Pattern[str] = re.compile(r"(?!)")
+    own_voice: re.Pattern[str] = re.compile(r"(?!)")
 
+    def conditions(self, text: str) -> list[tuple[int, int]]:
+        """Spans of the condition cues of a text, offers left out."""
+        found = [m.span() for m in self.condition.finditer(text)]
+        if not found:
+            return found
+        offers = [m.span() for m in self.not_condition.finditer(text)]
+        return [(s, e) for s, e in found if not any(os_ <= s < oe for os_, oe in offers)]
+
+    def reported_quotes(self, text: str) -> list[tuple[int, int]]:
+        """Spans (inside the quotation marks) of the quotations reported as someone
+        else's words."""
+        out: list[tuple[int, int]] = []
+        for m in _QUOTE.finditer(text):
+            qs, qe = m.span(1)
+            before = text[max(0, qs - 1 - 60) : qs - 1]
+            cue = self.says_before.search(before)
+            if cue is not None:
+                if not self.own_voice.search(before[max(0, cue.start() - 16) : cue.end()]):
+                    out.append((qs, qe))
+                continue
+            after = self.says_after.match(text, qe + 1, min(len(text), qe + 60))
+            if after is not None and not self.own_voice.match(after.group(1) or ""):
+                out.append((qs, qe))
+        return out
+
+
+# A quotation: folded text has every quotation mark as '"' (« » too).
+_QUOTE = re.compile(r'"([^"\n]{1,400})"')
 
 _SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+|\n|$)")
 
@@ -109,6 +146,31 @@ _EN = Language(
         r"[,;:()\"]| - |\b(?:but|however|although|though|instead|so|and then)(?!\w)"
     ),
     window=6,
+    condition=re.compile(
+        r"\b(?:if (?:you|u)|once (?:you|u)|as soon as (?:you|u|we (?:receive|get|have))|"
+        r"provided(?: that)?|providing(?: that)? (?:you|we)|on condition that|"
+        r"as long as you|assuming you|after you|only if|unless you|"
+        r"(?:once|when|if|after) we (?:receive|get|have received|hear back|see)|"
+        r"when you (?:send|return|bring|provide|upload|give|share|complete|fill|confirm|reply|dm|email)|"
+        r"subject to (?:you|your|receipt|approval|verification))(?!\w)"
+    ),
+    not_condition=re.compile(
+        r"\bif (?:you|u)(?:'?d|\s+would)?\s+(?:like|prefer|rather|want|wish|"
+        r"need (?:anything|more|help|me)|have (?:any|more|other) questions|"
+        r"are happy|agree|are (?:ok|okay)|still (?:have|need)|"
+        r"(?:can'?t|cannot|can not) (?:wait|make it|come|stay))(?!\w)|"
+        r"\bif (?:you|u)'?re (?:ok|okay|happy)(?!\w)|"
+        r"\bif (?:that|it|this) (?:works|suits|helps)(?!\w)"
+    ),
+    says_before=re.compile(
+        r"\b(?:said|says|say|told (?:me|us|him|her|them)|tells (?:me|us)|wrote|writes|asked|"
+        r"replied|complained|shouted|yelled|called (?:it|us|me)|put it|in (?:his|her|their) words)"
+        r"(?!\w)[^\".!?]{0,25}$"
+    ),
+    says_after=re.compile(
+        r"\s*,?\s*((?:\w+\s+){0,3}?)(?:said|says|wrote|writes|told|asked|replied|complained)(?!\w)"
+    ),
+    own_voice=re.compile(r"(?:^|\W)(?:i|we|i've|we've|i have|we have|i had)\W*(?:\w+\W+)?$|^(?:i|we)\b"),
 )
 
 _FR = Language(
@@ -135,6 +197,27 @@ _FR = Language(
         r"[,;:()\"]| - |\b(?:mais|cependant|toutefois|pourtant|alors|sinon)(?!\w)"
     ),
     window=6,
+    condition=re.compile(
+        r"\b(?:si (?:vous|tu)|d[eè]s que (?:vous|tu|nous aurons)|une fois que (?:vous|tu|nous aurons)|"
+        r"d[eè]s (?:r[eé]ception|que nous recevrons)|[aà] (?:la )?r[eé]ception de|apr[eè]s r[eé]ception|"
+        r"[aà] condition (?:que|de|d')|pourvu que|sous r[eé]serve|tant que vous|"
+        r"(?:quand|lorsque) vous (?:nous )?(?:aurez|enverrez|renverrez|rapporterez|ferez))(?!\w)"
+    ),
+    not_condition=re.compile(
+        r"\bsi (?:vous|tu) (?:le )?(?:souhaitez|souhaites|voulez|veux|pr[eé]f[eé]rez|pr[eé]f[eè]res|"
+        r"d[eé]sirez|le voulez bien|[eê]tes d'accord|avez (?:des|d'autres|la moindre) questions?|"
+        r"avez besoin|ne pouvez pas (?:attendre|venir|rester)|ne peux pas (?:attendre|venir))(?!\w)|"
+        r"\bsi (?:cela|[cç]a) vous (?:arrange|convient|va)(?!\w)"
+    ),
+    says_before=re.compile(
+        r"\b(?:dit|disait|dira|[eé]crit|[eé]crivait|r[eé]pondu|demand[eé]|d[eé]clar[eé]|lanc[eé]|"
+        r"plaint|cri[eé]|selon (?:lui|elle|eux|le client|la cliente))(?!\w)[^\".!?]{0,25}$"
+    ),
+    says_after=re.compile(
+        r"\s*,?\s*((?:[\w']+\s+){0,3}?)(?:a dit|m'a dit|nous a dit|dit|a [eé]crit|[eé]crit|a r[eé]pondu|"
+        r"a demand[eé]|s'est plaint)(?!\w)"
+    ),
+    own_voice=re.compile(r"(?:^|\W)(?:je|j'|nous vous|comme je)\W"),
 )
 
 LANGUAGES: dict[str, Language] = {"en": _EN, "fr": _FR}

@@ -13,7 +13,6 @@ Python's ``re`` dialect (``\\w``, ``\\s``), turned into RE2's by ``re2_text``, a
 
 from __future__ import annotations
 
-import itertools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -161,6 +160,11 @@ def _unit(tok: str, d: Dialect, accents: bool, unaccented: bool = False) -> tupl
     return _literal(tok, d, accents, unaccented), bool(re.match(r"[\w'-]", tok))
 
 
+# A group of alternatives inside a phrase: "(policy|terms|rules)"; an empty alternative
+# makes the group optional ("(the|)"). Lexicon references are expanded into groups.
+_GROUP = re.compile(r"\(([^()]*)\)")
+
+
 def body(
     phrase: str,
     language: str,
@@ -175,22 +179,118 @@ def body(
     ``unaccented`` (with ``accents``): each letter that has an accent class as its base
     letter, to search text put through ``unaccent``. Not for English, whose contracted
     forms are written as plain letters, not accent classes.
+
+    A group ``(a|b)`` is one unit, an alternation of its alternatives' own patterns
+    (each a phrase without groups): still a finite set of literals with bounded gaps.
     """
-    tokens = _TOKEN.findall(fold(phrase))
-    if not tokens:
+    if language == "en" and unaccented:
+        raise ValueError("no unaccented patterns for English")
+    folded = fold(phrase)
+    units: list[tuple[str, bool, bool]] = []  # (pattern, is a word, optional)
+    pos = 0
+    after_group = False
+    for m in _GROUP.finditer(folded):
+        units += _plain_units(
+            folded[pos : m.start()], language, d, accents, unaccented, after_group
+        )
+        alts = [a.strip() for a in m.group(1).split("|")]
+        words = [a for a in alts if a]
+        if not words:
+            raise ValueError(f"empty group in phrase {phrase!r}")
+        bodies = sorted(
+            {body(a, language, d, accents=accents, unaccented=unaccented) for a in words},
+            key=len,
+            reverse=True,
+        )
+        unit = "(?:" + "|".join(bodies) + ")"
+        if language == "en" and after_group and not folded[pos : m.start()].strip():
+            unit = _glued_group(unit, words, language, d, accents)
+        units.append((unit, True, len(words) < len(alts)))
+        pos = m.end()
+        after_group = True
+    units += _plain_units(folded[pos:], language, d, accents, unaccented, after_group)
+    if not units:
         raise ValueError(f"empty phrase {phrase!r}")
-    if language == "en":
-        if unaccented:
-            raise ValueError("no unaccented patterns for English")
-        units = _units_en(_expand_en(tokens), d, accents)
-    else:
-        units = [_unit(t, d, accents, unaccented) for t in tokens]
+    if all(optional for *_, optional in units):
+        raise ValueError(f"phrase {phrase!r} can match nothing at all")
     sep = d.space if max_gap == 0 else f"(?:{d.space}{d.word}){{0,{max_gap}}}{d.space}"
-    out = units[0][0]
-    for (_, prev_word), (unit, word) in itertools.pairwise(units):
+    out = ""
+    prev_word = False
+    pending: list[str] = []  # optional units before the first required one
+    for unit, word, optional in units:
+        if not out:
+            if optional:
+                pending.append(unit)
+                continue
+            out = "".join(f"(?:{u}{sep})?" for u in pending) + unit
+            prev_word = word
+            continue
         # next to a symbol such as '%', spaces are optional: "10 %" and "10%"
-        out += (sep if prev_word and word else r"\s*") + unit
+        glue = sep if prev_word and word else r"\s*"
+        if unit.startswith(_GLUED):  # an English contraction right after a group
+            glue, unit = "", unit[len(_GLUED) :]
+        out += f"(?:{glue}{unit})?" if optional else glue + unit
+        prev_word = word
     return out
+
+
+_GLUED = "\x00"  # marks a unit that carries its own separator
+
+
+def _apostrophe(short: str) -> str:
+    """After a group of subjects the apostrophe may go ("well", "im") only where the
+    bare letters cannot be taken for another word: "i" + "s" would read "is"."""
+    return "'?" if short in ("ll", "re", "ve", "m") else "'"
+
+
+def _glued_group(unit: str, words: list[str], language: str, d: Dialect, accents: bool) -> str:
+    """A group right after a group, in English: its alternatives that start with a word
+    that contracts ("(i|we) (will|are going to)") also match contracted ("we'll")."""
+    glued: list[str] = []
+    for alt in words:
+        tokens = _expand_en(_TOKEN.findall(alt))
+        if not tokens or tokens[0] not in EN_CONTRACTIONS:
+            continue
+        if len(tokens) > 1 and tokens[1] == "not" and tokens[0] in EN_NOT:
+            continue
+        rest = " ".join(tokens[1:])
+        tail = (d.space + body(rest, language, d, accents=accents)) if rest else ""
+        glued.append(f"{_apostrophe(EN_CONTRACTIONS[tokens[0]])}{EN_CONTRACTIONS[tokens[0]]}{tail}")
+    if not glued:
+        return unit
+    return f"{_GLUED}(?:{d.space}{unit}|" + "|".join(glued) + ")"
+
+
+def _plain_units(
+    text: str,
+    language: str,
+    d: Dialect,
+    accents: bool,
+    unaccented: bool,
+    after_group: bool = False,
+) -> list[tuple[str, bool, bool]]:
+    tokens = _TOKEN.findall(text)
+    if not tokens:
+        return []
+    if language == "en":
+        tokens = _expand_en(tokens)
+        glued: list[tuple[str, bool]] = []
+        # "{agent} will" after a group of subjects: "we will" and "we'll" alike
+        if after_group and tokens[0] in EN_CONTRACTIONS:
+            nxt = tokens[1] if len(tokens) > 1 else None
+            if not (nxt == "not" and tokens[0] in EN_NOT):
+                short = EN_CONTRACTIONS[tokens[0]]
+                glued = [
+                    (
+                        f"{_GLUED}(?:{_apostrophe(short)}{short}|{d.space}{re.escape(tokens[0])})",
+                        True,
+                    )
+                ]
+                tokens = tokens[1:]
+        pairs = glued + (_units_en(tokens, d, accents) if tokens else [])
+    else:
+        pairs = [_unit(t, d, accents, unaccented) for t in tokens]
+    return [(u, w, False) for u, w in pairs]
 
 
 @cache

@@ -25,12 +25,16 @@ class Reply:
 
     __slots__ = (
         "_cased",
+        "_clauses",
+        "_conditions",
         "_negated",
+        "_quotes",
         "_sentence_starts",
         "_sentences",
         "_unaccent_done",
         "_unaccented",
         "_words",
+        "cancelled",
         "language",
         "may_negate",
         "norm",
@@ -51,6 +55,11 @@ class Reply:
         self._sentence_starts: list[int] = []
         self._unaccented: str | None = None  # phrases.unaccent(text), when first needed
         self._unaccent_done = False
+        self._clauses: dict[int, list[int]] = {}  # sentence -> where its clauses start
+        self._quotes: list[tuple[int, int]] | None = None
+        self._conditions: list[tuple[int, int, int, int]] | None = None
+        # Matches a scope took out: (rule, "condition" or "reported", start, end, cue span)
+        self.cancelled: list[tuple[str, str, int, int, tuple[int, int]]] = []
         # False when the scorer's pass found no negation cue anywhere in the text.
         self.may_negate = True
 
@@ -118,6 +127,47 @@ class Reply:
                 return -1
             pos = self.sentences[i][0]
         return _piece_start(text, 0, pos)
+
+    def clause_key(self, pos: int) -> int:
+        """The same number for two folded offsets in the same clause (-1 for none): the
+        offset where the clause begins. Clauses break where negation stops (see
+        ``Language.clause_break``: , ; : ( ) quotes, dashes, "but", "mais"...)."""
+        i = self.sentence_of(pos)
+        if i < 0:
+            return -1
+        starts = self._clauses.get(i)
+        if starts is None:
+            s, e = self.sentences[i]
+            starts = [s, *(m.end() for m in self.language.clause_break.finditer(self.text, s, e))]
+            self._clauses[i] = starts
+        return starts[bisect.bisect_right(starts, pos) - 1]
+
+    def reported_quote(self, start: int, end: int) -> tuple[int, int] | None:
+        """The quotation holding [start, end) when it is reported speech (someone else's
+        words: `she said "..."`, `"...", he wrote`), else None."""
+        quotes = self._quotes
+        if quotes is None:
+            quotes = self._quotes = self.language.reported_quotes(self.text)
+        for qs, qe in quotes:
+            if qs <= start and end <= qe:
+                return qs, qe
+        return None
+
+    def condition(self, start: int, end: int) -> tuple[int, int] | None:
+        """The words that make the match at [start, end) depend on the customer
+        ("if you send us a photo", « dès que vous ... »), when its sentence has them."""
+        conds = self._conditions
+        if conds is None:
+            conds = self._conditions = []
+            for cs, ce in self.language.conditions(self.text):
+                i = self.sentence_of(cs)
+                if i >= 0:
+                    ss, se = self.sentences[i]
+                    conds.append((ss, se, cs, ce))
+        for ss, se, cs, ce in conds:
+            if ss <= start < se:
+                return cs, ce
+        return None
 
     def has_words(self, n: int) -> bool:
         """Has the reply ``n`` words or more? (Splits off no more than the first ``n``.)"""

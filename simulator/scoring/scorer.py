@@ -17,7 +17,7 @@ from typing import Any
 import re2
 
 from simulator.model import limits, safe_regex
-from simulator.model.schema import RulePack, Scenario
+from simulator.model.schema import RulePack, Scenario, expand_lexicons
 from simulator.scoring.lang import language as language_of
 from simulator.scoring.reply import Reply
 from simulator.scoring.rules import Matcher, compile_rule
@@ -159,7 +159,14 @@ class Scorer:
                 continue
             spans = m.find(reply, slots.get(i, _NONE), fired)
             if spans is not None:
-                found.append((rows[i], spans))
+                row = rows[i]
+                if row.scoped and spans:
+                    spans = self._in_scope(reply, row, spans)
+                    if spans is None:
+                        continue
+                found.append((row, spans))
+        if reply.cancelled:
+            notices = (*notices, *self._cancel_notices(reply))
         fired.update([row.category for row, _ in found])
         if self._late:
             early = len(found)
@@ -172,6 +179,63 @@ class Scorer:
                     found.append((rows[i], spans))
             fired.update([row.category for row, _ in found[early:]])
         return self._verdict(reply, found, fired, notices)
+
+    def _in_scope(
+        self, reply: Reply, row: _HitRow, spans: list[tuple[int, int]]
+    ) -> list[tuple[int, int]] | None:
+        """The spans left once those under a customer's condition (fix rules) or in a
+        reported quotation (last-word rules) are taken out; None when none is left.
+        What is taken out is recorded on the reply, for the verdict's notices."""
+        kept = []
+        for s, e in spans:
+            why = None
+            if row.conditional:
+                cond = reply.condition(s, e)
+                if cond is not None:
+                    why = ("condition", s, e, cond)
+            if why is None and row.reported:
+                quote = reply.reported_quote(s, e)
+                if quote is not None:
+                    why = ("reported", s, e, quote)
+            if why is None:
+                kept.append((s, e))
+            else:
+                reply.cancelled.append((row.rule, *why))
+        return kept or None
+
+    def _cancel_notices(self, reply: Reply) -> tuple[str, ...]:
+        """One notice per rule a scope cancelled, quoting the trainee's words and the
+        condition or the quotation (the cancelled-hit reason ``score`` shows)."""
+        grouped: dict[tuple[str, str], tuple[list[str], tuple[int, int]]] = {}
+        for rule, why, s, e, where in reply.cancelled:
+            text = reply.original[slice(*reply.span(s, e))]
+            got = grouped.setdefault((rule, why), ([], where))
+            if text not in got[0]:
+                got[0].append(text)
+        fr = self.language == "fr"
+        out: list[str] = []
+        for (rule, why), (words, (cs, ce)) in grouped.items():
+            if why == "condition":
+                ce = _clause_end(reply.text, ce)
+            cue: str = reply.original[slice(*reply.span(cs, ce))]
+            said = " … ".join(words)
+            if why == "condition":
+                out.append(
+                    f"« {said} » dépend d'une condition que le client doit remplir "
+                    f"(« {cue} ») : ce n'est pas une solution ({rule} n'est pas compté)."
+                    if fr
+                    else f"\u201c{said}\u201d depends on a condition the customer must meet "
+                    f"(\u201c{cue}\u201d): not a fix ({rule} not counted)."
+                )
+            else:
+                out.append(
+                    f"« {said} » est dans des paroles rapportées (« {cue} »), pas les vôtres "
+                    f"({rule} n'est pas compté)."
+                    if fr
+                    else f"\u201c{said}\u201d is in words you report someone else said "
+                    f"(\u201c{cue}\u201d), not your own ({rule} not counted)."
+                )
+        return tuple(out)
 
     def _verdict(
         self,
@@ -252,6 +316,11 @@ class Scorer:
         )
 
 
+# The categories whose rules are, by default, cancelled under a customer's condition
+# ("if you send a photo, we'll refund"), and those cancelled in reported speech.
+FIX_CATEGORIES = frozenset({"concrete_fix", "compensation"})
+JAB_CATEGORIES = frozenset({"last_word", "tone"})
+
 # Whitespace for Python's \s that folded text keeps and RE2's \s ([\t\n\f\r ]) is not.
 _PY_ONLY_SPACE = r"[\x{1c}-\x{1f}]"
 _NONE: list[int] = []  # the slots of a rule none of whose patterns matched (read-only)
@@ -262,11 +331,14 @@ class _HitRow:
 
     __slots__ = (
         "category",
+        "conditional",
         "kind",
         "level",
         "message",
         "points",
+        "reported",
         "rule",
+        "scoped",
         "suggestion",
         "template",
     )
@@ -279,12 +351,26 @@ class _HitRow:
         self.points: float = m.weight
         self.message: str = m.rule.message
         self.suggestion: str | None = m.rule.suggestion
+        # Scopes: a fix under the customer's condition, a jab in someone else's words.
+        conditional = m.rule.conditional
+        self.conditional: bool = (
+            m.category in FIX_CATEGORIES if conditional is None else conditional
+        )
+        reported = m.rule.reported
+        self.reported: bool = m.category in JAB_CATEGORIES if reported is None else reported
+        self.scoped = self.conditional or self.reported
         # without a placeholder the message is the same for every hit
         self.template: Callable[[str, Sequence[Span]], str] | None = None
         if "{matches}" in self.message:
             self.template = _template
         elif "{match}" in self.message:
             self.template = _template_first
+
+
+def _clause_end(text: str, pos: int) -> int:
+    """Where the clause going on at ``pos`` ends: the next , ; : or sentence end."""
+    ends = [i for i in (text.find(c, pos) for c in ",;:.!?\n") if i >= 0]
+    return min(ends) if ends else len(text)
 
 
 def _hit_order(hit: Hit) -> tuple[int, str]:
@@ -368,6 +454,10 @@ def rule_set(
     disabled = set(scenario.scoring.disable) if scenario else set()
     rules: list[tuple[Any, float]] = []
     cats: dict[str, tuple[str, float]] = {}
+    lexicons: dict[str, list[str]] = {}
+    for pack in packs:
+        for name, words in pack.lexicons.items():
+            lexicons.setdefault(name, list(words))
     for pack in packs:
         for name, info in pack.categories.items():
             cats.setdefault(name, (info.label, info.cap))
@@ -376,10 +466,36 @@ def rule_set(
                 continue
             if rule.accent_insensitive is None and pack.accent_insensitive:
                 rule = rule.model_copy(update={"accent_insensitive": True})
-            rules.append((rule, weights.get(rule.id, rule.weight)))
+            rules.append((with_lexicons(rule, lexicons), weights.get(rule.id, rule.weight)))
     if scenario:
-        rules.extend((rule, rule.weight) for rule in scenario.scoring.rules)
+        rules.extend((with_lexicons(rule, lexicons), rule.weight) for rule in scenario.scoring.rules)
     return rules, cats
+
+
+def with_lexicons(rule: Any, lexicons: dict[str, list[str]]) -> Any:
+    """The rule with every ``{name}`` of its phrases written out as a group of the
+    lexicon's entries (load time: the matcher then sees plain phrases and groups).
+    A name no pack defines is left as written (the loader has reported it)."""
+
+    def expand(items: list[str]) -> list[str]:
+        out = []
+        for p in items:
+            try:
+                out.append(expand_lexicons(p, lexicons))
+            except KeyError:
+                out.append(p)
+        return out
+
+    update: dict[str, Any] = {}
+    for key in ("phrases", "exceptions"):
+        items = getattr(rule, key, None)
+        if items and any("{" in p for p in items):
+            update[key] = expand(items)
+    parts = getattr(rule, "parts", None)
+    if parts and any("{" in p for part in parts for p in part.phrases):
+        update["parts"] = [part.model_copy(update={"phrases": expand(part.phrases)}) for part in parts]
+    return rule.model_copy(update=update) if update else rule
+
 
 
 # Compiling costs seconds; a scorer is cached by the content of what it compiles (the

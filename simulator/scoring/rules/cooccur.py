@@ -18,7 +18,9 @@ class CooccurMatcher(Matcher):
         ]
         self.required = [i for i, part in enumerate(rule.parts) if not part.optional]
         self._required_parts = [self.parts[i] for i in self.required]
-        self.by_sentence: bool = rule.scope == "sentence"
+        self.by_sentence: bool = rule.scope in ("sentence", "clause")
+        self.by_clause: bool = rule.scope == "clause"
+        self.ordered: bool = rule.ordered
         self.negation: bool = rule.negation
         # The part of each phrase slot (the parts' slots come first, then exceptions).
         self._part_of = [i for i, part in enumerate(self.parts) for _ in part]
@@ -47,22 +49,25 @@ class CooccurMatcher(Matcher):
                 return None
             own[i] = words
         found: list[list[Span]] = []
-        taken: list[Span] = []  # the same words cannot serve two parts
+        taken: list[Span] = []
         for i, part_slots in enumerate(present):
             got = own[i]
             if got is None:
                 got = self.spans(reply, part_slots) if part_slots else []
                 got = self._without_exceptions(reply, got, slots)
             spans = got
+            # The same words cannot serve two parts, but two parts may share some:
+            # "I'll send" (agent) and "send a new one" (remedy) both hold "send". Only a
+            # span that lies within another part's span is left out.
             if taken and spans:
-                spans = [(s, e) for s, e in spans if not any(ts < e and s < te for ts, te in taken)]
+                spans = [(s, e) for s, e in spans if not any(ts <= s and e <= te for ts, te in taken)]
             if not spans and i in self.required:
                 return None
             taken.extend(spans)
             found.append(spans)
         if self.by_sentence:
             # the sentence of each span, looked up once for the two passes below
-            sentence_key = reply.sentence_key
+            sentence_key = reply.clause_key if self.by_clause else reply.sentence_key
             of = {s: sentence_key(s) for spans in found for s, _ in spans}
             kept = self._in_common_sentences(found, of)
             if kept is None:
@@ -91,6 +96,19 @@ class CooccurMatcher(Matcher):
         ``of`` gives the sentence of each span's start (Reply.sentence_key)."""
         common = set.intersection(*({of[s] for s, _ in found[i]} for i in self.required))
         common.discard(-1)
+        if common and self.ordered:
+            common = {u for u in common if self._in_order(found, of, u)}
         if not common:
             return None
         return [[span for span in spans if of[span[0]] in common] for spans in found]
+
+    def _in_order(self, found: list[list[Span]], of: dict[int, int], unit: int) -> bool:
+        """Do the required parts appear in their listed order in this sentence or
+        clause? (Greedy: the earliest span of each part after the previous one.)"""
+        after = -1
+        for i in self.required:
+            starts = [s for s, _ in found[i] if of[s] == unit and s > after]
+            if not starts:
+                return False
+            after = min(starts)
+        return True

@@ -3,6 +3,7 @@ cancelled by a negation in front ("I won't tell you you're lucky")."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from simulator.scoring.normalize import fold
@@ -39,5 +40,9 @@ class PhraseMatcher(Matcher):
 
 
 def _words(phrase: str) -> list[str]:
-    words = fold(phrase).split()
-    return words + [w.replace("'", "") for w in words]
+    """The words of a phrase (groups' alternatives too) as a negation cue reads them:
+    with and without apostrophes, and the elided part before one ("n'" of "n'est"), so
+    that a phrase's own elided negation is not taken for an inserted one."""
+    words = re.split(r"[\s()|]+", fold(phrase))
+    elided = [w.split("'", 1)[0] for w in words if "'" in w]
+    return [w for w in (*words, *(w.replace("'", "") for w in words), *elided) if w]
