@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from simulator.engine import flow
 from simulator.model.schema import RulePack, Scenario
 from simulator.scoring import Verdict, scorer_for
+from simulator.scoring.context import EMPTY
 
 
 @dataclass
@@ -36,7 +38,10 @@ def run_scenario(scenario: Scenario, packs: Sequence[RulePack]) -> list[ExampleR
         res = ExampleResult(
             scenario.id, ["examples", i], f"{scenario.id}::examples[{i}] at {node}", ex.reply
         )
-        verdict = scorer.score(ex.reply)
+        context = EMPTY
+        for earlier in ex.after:
+            context = context.then(scorer.score(earlier, context))
+        verdict = scorer.score(ex.reply, context)
         for name in ex.fires:
             if not verdict.fired(name):
                 res.failures.append(f"expected '{name}' to fire; fired: {_fired(verdict)}")
@@ -52,14 +57,34 @@ def run_scenario(scenario: Scenario, packs: Sequence[RulePack]) -> list[ExampleR
                 f"expected a score in {ex.score.min}-{ex.score.max}; got {verdict.score} "
                 f"(fired: {_fired(verdict)})"
             )
-        if ex.next is not None:
+        if ex.next is not None or ex.says is not None:
             start_mood = ex.mood if ex.mood is not None else scenario.customer.mood
             mood = flow.next_mood(start_mood, verdict)
             patience = scenario.customer.patience - (1 if flow.is_bad(verdict) else 0)
             step = flow.decide(
-                scenario, node, verdict, mood=mood, visits=1, patience_left=patience, turn=1
+                scenario,
+                node,
+                verdict,
+                mood=mood,
+                visits=1,
+                patience_left=patience,
+                turn=context.replies + 1,
+                before=context,
             )
-            if step.goto != ex.next:
+            arrived = scenario.node(step.goto)
+            if ex.says is not None:
+                lines = (
+                    flow.lines_for(arrived, verdict, mood=mood, visits=0, before=context)
+                    if arrived is not None
+                    else (scenario.ending(step.goto) or scenario.endings[0]).customer
+                )
+                missing = [ln for ln in lines if ex.says.casefold() not in ln.casefold()]
+                if missing or not lines:
+                    res.failures.append(
+                        f"expected the customer's next line at '{step.goto}' to say "
+                        f"{ex.says!r}; it can say: {textwrap.shorten(missing[0] if missing else '', 90)!r}"
+                    )
+            if ex.next is not None and step.goto != ex.next:
                 res.failures.append(
                     f"expected next '{ex.next}'; got '{step.goto}' "
                     f"(score {verdict.score}, mood {mood}, fired: {_fired(verdict)})"

@@ -17,6 +17,7 @@ from simulator.engine import flow
 from simulator.engine.transcript import TranscriptWriter
 from simulator.model.schema import Ending, RulePack, Scenario
 from simulator.scoring import Verdict, scorer_for
+from simulator.scoring.context import Context
 
 if TYPE_CHECKING:
     from simulator.engine.debrief import Debrief
@@ -169,6 +170,11 @@ class Session:
         return list(self._state.turns)
 
     @property
+    def context(self) -> Context:
+        """What the replies so far have done, as the next reply is scored after them."""
+        return Context.after(t.verdict for t in self._state.turns)
+
+    @property
     def turn_number(self) -> int:
         """The number of the reply the trainee is writing now (1-based)."""
         return len(self._state.turns) + 1
@@ -216,7 +222,7 @@ class Session:
                 "over_time": over_time,
             }
         )
-        verdict = self.scorer.score(text)
+        verdict = self.scorer.score(text, self.context)
         self.log.write({"type": "verdict", "turn": index, "verdict": verdict.to_dict()})
         return self._apply(index, text, verdict, elapsed, over_time)
 
@@ -224,6 +230,7 @@ class Session:
         self, index: int, text: str, verdict: Verdict, elapsed: float | None, over_time: bool
     ) -> TurnResult:
         st = self._state
+        before = self.context
         self._undo.append(st.copy())
         mood_after = flow.next_mood(st.mood, verdict)
         visits = st.visits.get(st.node, 0) + 1
@@ -236,6 +243,7 @@ class Session:
             visits=visits,
             patience_left=patience,
             turn=index,
+            before=before,
         )
         turn = Turn(
             index=index,
@@ -261,11 +269,14 @@ class Session:
             st.line = self._pick(ending.customer, ending.id, 1) if ending.customer else ""
         else:
             st.node = step.goto
-            st.line = self._pick(
-                self.scenario.node(step.goto).customer,  # type: ignore[union-attr]
-                step.goto,
-                st.visits.get(step.goto, 0) + 1,
+            lines = flow.lines_for(
+                self.scenario.node(step.goto),  # type: ignore[arg-type]
+                verdict,
+                mood=mood_after,
+                visits=st.visits.get(step.goto, 0),
+                before=before,
             )
+            st.line = self._pick(lines, step.goto, st.visits.get(step.goto, 0) + 1)
         self.log.write(
             {
                 "type": "transition",
