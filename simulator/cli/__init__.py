@@ -20,9 +20,10 @@ commands:
   replay        re-score a past session with today's rules and show what changed
   list          the scenario library
   validate      check scenario and rule-pack files (file:line:column errors)
-  test          run the examples written in scenarios and rule packs
+  test          run the examples written in scenarios and rule packs (--coverage: what they miss)
   score         score one reply and explain the verdict
-  eval          measure the rule packs against labelled replies (precision, recall)
+  eval          measure the rule packs on labelled replies (precision, recall, kappa),
+                or compare two label sets (--against)
   schema        write JSON Schema files for editors
   new           scaffold a new scenario
   workshop      create, list or close a scored team session
@@ -125,6 +126,34 @@ def build_parser() -> argparse.ArgumentParser:
         "paths", nargs="*", metavar="PATH", help="files or folders (default: the library)"
     )
     p.add_argument("-q", "--quiet", action="store_true", help="print failures and the summary only")
+    p.add_argument(
+        "--coverage",
+        action="store_true",
+        help="also report rules no example exercises, nodes, transitions and endings no "
+        "example or script reaches, and dead ends found by random playthroughs",
+    )
+    p.add_argument(
+        "--scripts",
+        metavar="DIR",
+        action="append",
+        default=[],
+        help="with --coverage: scripted paths, DIR/SCENARIO-ID.json (repeatable)",
+    )
+    p.add_argument(
+        "--walks",
+        type=int,
+        default=None,
+        metavar="N",
+        help="with --coverage: random playthroughs per scenario (default: 20)",
+    )
+    p.add_argument(
+        "--seed", default=None, help="with --coverage: seed of the playthroughs (default: 0)"
+    )
+    p.add_argument(
+        "--strict",
+        action="store_true",
+        help="with --coverage: exit 1 when anything is uncovered or a dead end is found",
+    )
     _fmt(p, "json")
 
     p = sub.add_parser("score", parents=[common], help="score one reply")
@@ -142,6 +171,17 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("eval", parents=[common], help="measure rule packs on labelled replies")
     p.add_argument("file", metavar="FILE.jsonl")
     p.add_argument("--lang", choices=("en", "fr"), help="only replies in this language")
+    p.add_argument(
+        "--by",
+        metavar="FIELD",
+        help="also give the figures for each value of FIELD (e.g. source, scenario_id)",
+    )
+    p.add_argument(
+        "--against",
+        metavar="B.jsonl",
+        help="compare the labels of FILE with those of B on the same replies (kappa, "
+        "agreement, disagreements) instead of scoring",
+    )
     _fmt(p, "json")
 
     p = sub.add_parser("schema", parents=[common], help="write JSON Schema files")

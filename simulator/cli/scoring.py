@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from simulator.cli.common import (
     read_text_file,
     use_color,
 )
+from simulator.engine.agreement import Confusion, fmt
 from simulator.model.library import Library, UnknownScenario, load_library
 from simulator.report.console import verdict_text
 from simulator.scoring import Scorer, scorer_for
@@ -111,6 +113,12 @@ def cmd_test(args: argparse.Namespace) -> int:
         if not p.exists():
             error(f"{p}: no such file or folder")
             return EXIT_USAGE
+    from simulator.cli import coverage
+
+    bad = coverage.check_args(args)
+    if bad:
+        error(bad)
+        return EXIT_USAGE
     lib = load_library([*(Path(d) for d in getattr(args, "scenarios", []) or []), *paths])
     if paths:
         wanted = {q.resolve() for p in paths for q in ([p] if p.is_file() else p.rglob("*.y*ml"))}
@@ -128,9 +136,20 @@ def cmd_test(args: argparse.Namespace) -> int:
         elif f.kind == "rule_pack" and f.ident in lib.packs:
             results += [(f, r) for r in run_pack(lib.packs[f.ident], lib.packs.values())]
     failed = [(f, r) for f, r in results if not r.passed]
+    cov = None
+    if args.coverage:
+        try:
+            cov = coverage.measure(args, lib, files)
+        except coverage.ScriptError as exc:
+            error(str(exc))
+            return EXIT_USAGE
+    status = EXIT_FAIL if failed or broken else EXIT_OK
+    if cov is not None and args.strict and not cov.complete:
+        status = EXIT_FAIL
     if args.format == "json":
         print_json(
             {
+                **(cov.to_json(_where) if cov is not None else {}),
                 "passed": len(results) - len(failed),
                 "failed": len(failed),
                 "broken_files": [p.to_dict() for f in broken for p in f.problems],
@@ -145,7 +164,7 @@ def cmd_test(args: argparse.Namespace) -> int:
                 ],
             }
         )
-        return EXIT_FAIL if failed or broken else EXIT_OK
+        return status
     if not args.quiet:
         line = "".join("." if r.passed else "F" for _, r in results)
         for i in range(0, len(line), 80):
@@ -168,7 +187,9 @@ def cmd_test(args: argparse.Namespace) -> int:
     if broken:
         summary += f", {len(broken)} file(s) with errors"
     print(f"\n{summary}")
-    return EXIT_FAIL if failed or broken else EXIT_OK
+    if cov is not None:
+        coverage.print_text(cov, _where)
+    return status
 
 
 def _where(f: Any, loc: list[str | int]) -> str:
@@ -210,35 +231,73 @@ def read_labelled(path: str) -> tuple[list[dict[str, Any]], list[str]] | None:
     return rows, problems
 
 
-def evaluate(rows: list[dict[str, Any]], lib: Library) -> dict[str, Any]:
-    """Precision, recall and F1 per label, and the misclassified replies."""
-    counts = {k: {"tp": 0, "fp": 0, "fn": 0, "tn": 0} for k in EVAL_LABELS}
-    errors: list[dict[str, Any]] = []
-    warnings: list[str] = []
+def _scorers(lib: Library) -> tuple[Callable[[dict[str, Any]], Scorer], list[str]]:
+    """A function from a labelled row to the scorer it is measured with, and warnings."""
     scorers: dict[str, Scorer] = {}
-    for row in rows:
+    warned: set[str] = set()
+    warnings: list[str] = []
+
+    def scorer(row: dict[str, Any]) -> Scorer:
         sid = row.get("scenario_id")
-        key = sid if sid in lib.scenarios else f"lang:{row['lang']}"
-        if sid and sid not in lib.scenarios and f"unknown:{sid}" not in scorers:
+        known = isinstance(sid, str) and sid in lib.scenarios
+        if sid and not known and str(sid) not in warned:
+            warned.add(str(sid))
             warnings.append(
                 f"unknown scenario_id '{sid}': scored with the {row['lang']} packs alone"
             )
-            scorers[f"unknown:{sid}"] = None  # type: ignore[assignment]
+        key = f"scenario:{sid}" if known else f"lang:{row['lang']}"
         if key not in scorers:
-            if sid in lib.scenarios:
+            if known:
                 sc = lib.scenarios[sid]
                 scorers[key] = scorer_for(sc, lib.packs_for(sc))
             else:
                 scorers[key] = scorer_for(None, lib.packs_for_language(row["lang"]), row["lang"])
-        verdict = scorers[key].score(row["reply"])
+        return scorers[key]
+
+    return scorer, warnings
+
+
+MISSING = "(missing)"
+
+
+def group_key(row: dict[str, Any], field: str) -> str:
+    """The value of ``field`` in a row, as ``--by`` names its group."""
+    if field not in row or row[field] is None:
+        return MISSING
+    value = row[field]
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+def _label_table(counts: dict[str, Confusion]) -> dict[str, dict[str, Any]]:
+    return {label: c.metrics() for label, c in counts.items() if c.n}
+
+
+def evaluate(
+    rows: list[dict[str, Any]], lib: Library, by: str | None = None
+) -> dict[str, Any]:
+    """Per label: precision, recall, F1, Cohen's kappa and the confusion counts of the
+    packs' verdicts against the rows' labels; the misclassified replies; and with ``by``,
+    the same figures for each value of that field."""
+    scorer, warnings = _scorers(lib)
+    counts = {k: Confusion() for k in EVAL_LABELS}
+    groups: dict[str, tuple[int, dict[str, Confusion]]] = {}
+    errors: list[dict[str, Any]] = []
+    for row in rows:
+        verdict = scorer(row).score(row["reply"])
+        group = None
+        if by is not None:
+            key = group_key(row, by)
+            n, group = groups.get(key, (0, {k: Confusion() for k in EVAL_LABELS}))
+            groups[key] = (n + 1, group)
         wrong = []
         for label, category in EVAL_LABELS.items():
             if label not in row:
                 continue
             truth = row[label]
             pred = verdict.fired(category)
-            cell = ("tp" if pred else "fn") if truth else ("fp" if pred else "tn")
-            counts[label][cell] += 1
+            counts[label].add(truth, pred)
+            if group is not None:
+                group[label].add(truth, pred)
             if pred != truth:
                 wrong.append({"label": label, "expected": truth, "got": pred})
         if wrong:
@@ -250,28 +309,31 @@ def evaluate(rows: list[dict[str, Any]], lib: Library) -> dict[str, Any]:
                     "reply": row["reply"],
                     "wrong": wrong,
                     "fired": verdict.fired_rules,
+                    **({"group": group_key(row, by)} if by is not None else {}),
                 }
             )
-    labels = {}
-    for label, c in counts.items():
-        support = c["tp"] + c["fn"]
-        predicted = c["tp"] + c["fp"]
-        if support + c["fp"] + c["tn"] == 0:
-            continue
-        p = c["tp"] / predicted if predicted else (1.0 if support == 0 else 0.0)
-        r = c["tp"] / support if support else 1.0
-        f1 = 2 * p * r / (p + r) if p + r else 0.0
-        labels[label] = {
-            "precision": round(p, 4),
-            "recall": round(r, 4),
-            "f1": round(f1, 4),
-            "support": support,
-            **c,
+    result: dict[str, Any] = {
+        "replies": len(rows),
+        "labels": _label_table(counts),
+        "errors": errors,
+        "warnings": warnings,
+    }
+    if by is not None:
+        result["by"] = {
+            "field": by,
+            "groups": {
+                key: {"replies": n, "labels": _label_table(group)}
+                for key, (n, group) in sorted(groups.items())
+            },
         }
-    return {"replies": len(rows), "labels": labels, "errors": errors, "warnings": warnings}
+    return result
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
+    if getattr(args, "against", None):
+        from simulator.cli.calibrate import cmd_calibrate
+
+        return cmd_calibrate(args)
     read = read_labelled(args.file)
     if read is None:
         return EXIT_USAGE
@@ -279,7 +341,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if args.lang:
         rows = [r for r in rows if r["lang"] == args.lang]
     lib = library(args)
-    result = evaluate(rows, lib)
+    result = evaluate(rows, lib, by=args.by)
     result["problems"] = problems
     if args.format == "json":
         print_json(result)
@@ -289,11 +351,14 @@ def cmd_eval(args: argparse.Namespace) -> int:
     for w in result["warnings"]:
         print(f"warning: {w}", file=sys.stderr)
     print(f"{result['replies']} labelled replies" + (f" ({args.lang})" if args.lang else ""))
-    print(f"\n{'label':<14} {'precision':>9} {'recall':>7} {'f1':>6} {'support':>8}")
-    for label, m in result["labels"].items():
-        print(
-            f"{label:<14} {m['precision']:>9.2f} {m['recall']:>7.2f} {m['f1']:>6.2f} {m['support']:>8}"
-        )
+    print()
+    print_label_table(result["labels"])
+    if args.by:
+        groups = result["by"]["groups"]
+        print(f"\nBy {args.by} ({len(groups)} value(s)):")
+        for key, g in groups.items():
+            print(f"\n{args.by} = {key} ({g['replies']} replies)")
+            print_label_table(g["labels"])
     if result["errors"]:
         print(f"\nMisclassified ({len(result['errors'])}):")
         for e in result["errors"]:
@@ -301,7 +366,22 @@ def cmd_eval(args: argparse.Namespace) -> int:
                 f"{w['label']}: expected {str(w['expected']).lower()}, got {str(w['got']).lower()}"
                 for w in e["wrong"]
             )
-            print(f"  line {e['line']} [{e['lang']}] {what}")
+            group = f" [{args.by} = {e['group']}]" if "group" in e else ""
+            print(f"  line {e['line']} [{e['lang']}]{group} {what}")
             print(f"    {e['reply']}")
             print(f"    fired: {', '.join(e['fired']) or 'nothing'}")
     return EXIT_FAIL if problems else EXIT_OK
+
+
+def print_label_table(labels: dict[str, dict[str, Any]]) -> None:
+    """precision, recall, F1, kappa, support and the confusion counts, one label a line."""
+    print(
+        f"{'label':<14} {'precision':>9} {'recall':>7} {'f1':>6} {'kappa':>6} {'support':>8}"
+        f" {'tp':>5} {'fp':>5} {'fn':>5} {'tn':>5}"
+    )
+    for label, m in labels.items():
+        print(
+            f"{label:<14} {m['precision']:>9.2f} {m['recall']:>7.2f} {m['f1']:>6.2f}"
+            f" {fmt(m['kappa'], 6)} {m['support']:>8}"
+            f" {m['tp']:>5} {m['fp']:>5} {m['fn']:>5} {m['tn']:>5}"
+        )
