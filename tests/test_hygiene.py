@@ -20,6 +20,10 @@ HEAVY = ("textual", "rich", "sqlalchemy", "psycopg", "aiohttp")
         "from simulator.cli import main; main(['validate'])",
         "from simulator.cli import main; main(['score', '--lang', 'en', 'You are lucky'])",
         "from simulator.cli import main; main(['list'])",
+        "import pathlib, tempfile; f = pathlib.Path(tempfile.mkdtemp()) / 's.txt'; "
+        "f.write_text('Sorry, I will fix it now.'); from simulator.cli import main; "
+        "main(['--scenarios', 'tests/data/scenarios', 'play', '--scenario', 'mini-en', "
+        "'--no-record', '--script', str(f)])",
     ],
 )
 def test_headless_paths_do_not_import_ui_or_database(code: str) -> None:
@@ -56,7 +60,7 @@ def test_only_the_tui_imports_textual() -> None:
 def test_lower_layers_never_import_upper_ones() -> None:
     from pathlib import Path
 
-    order = ["model", "scoring", "engine", "report", "store", "cli", "tui"]
+    order = ["model", "scoring", "engine", "report", "store", "service", "cli", "tui"]
     root = Path(__file__).parents[1] / "simulator"
     problems = []
     for i, layer in enumerate(order):

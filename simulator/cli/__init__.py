@@ -265,16 +265,16 @@ _HANDLERS = {
     "replay": ("simulator.cli.play", "cmd_replay"),
     "workshop": ("simulator.cli.workshop", "cmd_workshop"),
     "serve": ("simulator.cli.workshop", "cmd_serve"),
-    "leaderboard": ("simulator.cli.workshop", "cmd_leaderboard"),
+    "leaderboard": ("simulator.cli.results", "cmd_leaderboard"),
     "export": ("simulator.cli.workshop", "cmd_export"),
-    "progress": ("simulator.cli.workshop", "cmd_progress"),
+    "progress": ("simulator.cli.results", "cmd_progress"),
 }
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command is None:
-        from simulator.cli.play import cmd_app
+        from simulator.cli.common import cmd_app
 
         return cmd_app(args)
     module, name = _HANDLERS[args.command]

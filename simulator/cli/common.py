@@ -1,4 +1,4 @@
-"""Helpers every command shares: the library, JSON output, colour, exit codes."""
+"""Helpers every command shares: the library, the store, JSON output, colour, exit codes."""
 
 from __future__ import annotations
 
@@ -7,9 +7,13 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from simulator.model.library import Library, UnknownScenario, load_library
+from simulator.model.library import Library, UnknownScenario
+from simulator.service.library import open_library
+
+if TYPE_CHECKING:
+    from simulator.store.store import Store
 
 EXIT_OK = 0
 EXIT_FAIL = 1
@@ -32,7 +36,39 @@ class OpenScreen(Exception):
 
 
 def library(args: argparse.Namespace) -> Library:
-    return load_library([Path(p) for p in getattr(args, "scenarios", []) or []])
+    return open_library(getattr(args, "scenarios", []) or [])
+
+
+def open_store(args: argparse.Namespace) -> Store | None:
+    """The results store of --db (or the default), or None after saying why not.
+
+    Use it as a context manager: ``with store: ...`` closes it.
+    """
+    from simulator.service.sessions import open_store as open_results
+    from simulator.store.store import StoreError
+
+    try:
+        return open_results(getattr(args, "db", None))
+    except StoreError as exc:
+        error(str(exc))
+        return None
+
+
+def cmd_app(args: argparse.Namespace, scenario: str | None = None) -> int:
+    """Open the app (it needs a terminal; the entry point opens it)."""
+    if not sys.stdin.isatty() or not sys.stdout.isatty():
+        error(
+            "the app needs a terminal; to play without one use "
+            "'simulator play --scenario ID --script FILE' (or --stdin)"
+        )
+        return EXIT_USAGE
+    raise OpenScreen("app", args, scenario=scenario)
+
+
+def short(text: str, limit: int) -> str:
+    """One line of at most ``limit`` characters, cut with an ellipsis."""
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def print_json(data: Any) -> None:
@@ -71,3 +107,75 @@ def read_text_file(path: str) -> str | None:
         line = raw[: exc.start].count(b"\n") + 1
         error(f"{path}:{line}: not valid UTF-8 (byte 0x{raw[exc.start]:02x}); save it as UTF-8")
         return None
+
+
+def read_replies(args: argparse.Namespace) -> list[str] | None:
+    """The replies of --script FILE or --stdin, one per paragraph (None after an error)."""
+    from simulator.service.headless import split_script
+
+    if args.script:
+        text = read_text_file(args.script)
+        if text is None:
+            return None
+        where = args.script
+    else:
+        raw = sys.stdin.buffer.read()
+        try:
+            text = raw.decode("utf-8").removeprefix("\ufeff")
+        except UnicodeDecodeError as exc:
+            line = raw[: exc.start].count(b"\n") + 1
+            error(f"standard input, line {line}: not valid UTF-8; send UTF-8 text")
+            return None
+        where = "standard input"
+    replies = split_script(text)
+    if not replies:
+        error(
+            f"{where}: no replies found (write one reply per paragraph, separated by a blank line)"
+        )
+        return None
+    return replies
+
+
+def workshop_code(raw: str) -> str | None:
+    """The canonical join code, or None after printing why it is not one."""
+    from simulator.store.store import clean_text, valid_code
+
+    code = valid_code(raw)
+    if code is None:
+        error(
+            f"'{clean_text(raw)[:20]}' is not a workshop code (six letters and digits, like K7QMPX)"
+        )
+    return code
+
+
+def scenario_titles(args: argparse.Namespace, ids: list[str]) -> dict[str, str]:
+    """Titles of these scenarios, for display (empty if the library cannot be read)."""
+    try:
+        lib = library(args)
+    except Exception:  # the library is only used for titles here
+        return {}
+    return {i: lib.scenarios[i].title for i in ids if i in lib.scenarios}
+
+
+def remembered_name() -> str | None:
+    """The trainee's name the app remembers (set in the app once), if any."""
+    try:
+        from simulator import profile
+    except ImportError:  # pragma: no cover - the profile module is optional
+        return None
+    return profile.load().name
+
+
+def table(header: list[str], rows: list[list[str]], right: set[int] | None = None) -> str:
+    """A plain-text table; columns in ``right`` are right-aligned."""
+    right = right or set()
+    widths = [max(len(str(c)) for c in col) for col in zip(header, *rows, strict=False)]
+    out = []
+    for row in [header, *rows]:
+        cells = [
+            str(c).rjust(w) if i in right else str(c).ljust(w)
+            for i, (c, w) in enumerate(zip(row, widths, strict=False))
+        ]
+        out.append("  ".join(cells).rstrip())
+    out.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(out)

@@ -7,10 +7,19 @@ import json
 import re
 from pathlib import Path
 
-from simulator.cli.common import EXIT_FAIL, EXIT_OK, EXIT_USAGE, error, library, print_json
-from simulator.model.library import load_library, user_dir
+from simulator.cli.common import (
+    EXIT_FAIL,
+    EXIT_OK,
+    EXIT_USAGE,
+    error,
+    library,
+    print_json,
+    short,
+)
+from simulator.model.library import SUFFIXES, Library, user_dir
 from simulator.model.loader import SourceFile, load_file
 from simulator.model.schema import ID_PATTERN, RulePack, Scenario
+from simulator.service.library import open_library
 
 SCHEMA_FILES = {"scenario.schema.json": Scenario, "rule-pack.schema.json": RulePack}
 
@@ -43,7 +52,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         w_title = min(48, max(len(r["title"]) for r in rows))
         print(f"{'ID':<{w_id}}  LANG  {'TITLE':<{w_title}}  DIFFICULTY  SOURCE")
         for r in rows:
-            title = r["title"] if len(r["title"]) <= w_title else r["title"][: w_title - 1] + "…"
+            title = short(str(r["title"]), w_title)
             print(
                 f"{r['id']:<{w_id}}  {r['language']:<4}  {title:<{w_title}}  {r['difficulty']:<10}  {r['source']}"
             )
@@ -54,18 +63,26 @@ def cmd_list(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_validate(args: argparse.Namespace) -> int:
+def selected_files(args: argparse.Namespace) -> tuple[Library, list[SourceFile]] | None:
+    """The library with the PATHs of ``validate`` and ``test`` loaded too, and the files
+    those PATHs name (every file of the library without PATHs); None after an error."""
     paths = [Path(p) for p in args.paths]
     for p in paths:
         if not p.exists():
             error(f"{p}: no such file or folder")
-            return EXIT_USAGE
-    lib = load_library([*(Path(d) for d in getattr(args, "scenarios", []) or []), *paths])
-    if paths:
-        wanted = {q.resolve() for p in paths for q in ([p] if p.is_file() else _yaml_under(p))}
-        files = [f for f in lib.files if f.path.resolve() in wanted]
-    else:
-        files = lib.files
+            return None
+    lib = open_library([*(getattr(args, "scenarios", []) or []), *paths])
+    if not paths:
+        return lib, list(lib.files)
+    wanted = {q.resolve() for p in paths for q in ([p] if p.is_file() else _yaml_under(p))}
+    return lib, [f for f in lib.files if f.path.resolve() in wanted]
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    selected = selected_files(args)
+    if selected is None:
+        return EXIT_USAGE
+    files = selected[1]
     problems = [p for f in files for p in f.problems]
     if args.format == "json":
         print_json(
@@ -89,7 +106,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _yaml_under(p: Path) -> list[Path]:
-    return [q for q in p.rglob("*") if q.suffix in (".yaml", ".yml")]
+    return [q for q in p.rglob("*") if q.suffix in SUFFIXES and q.is_file()]
 
 
 def _file_json(f: SourceFile) -> dict[str, object]:
@@ -131,7 +148,7 @@ def cmd_new(args: argparse.Namespace) -> int:
     if not re.match(ID_PATTERN, sid):
         error(f"'{sid}' is not a valid id: use lower-case letters, digits, '-' and '_'")
         return EXIT_USAGE
-    lib = load_library([Path(d) for d in getattr(args, "scenarios", []) or []])
+    lib = open_library(getattr(args, "scenarios", []) or [])
     if sid in lib.scenarios:
         error(f"a scenario '{sid}' already exists ({lib.origin_of[sid].display})")
         return EXIT_USAGE

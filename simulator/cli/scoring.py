@@ -6,7 +6,6 @@ import argparse
 import json
 import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from simulator.cli.common import (
@@ -20,7 +19,7 @@ from simulator.cli.common import (
     use_color,
 )
 from simulator.engine.agreement import Confusion, fmt
-from simulator.model.library import Library, UnknownScenario, load_library
+from simulator.model.library import Library, UnknownScenario
 from simulator.report.console import verdict_text
 from simulator.scoring import Scorer, scorer_for
 from simulator.scoring.context import EMPTY
@@ -106,25 +105,18 @@ def cmd_score(args: argparse.Namespace) -> int:
 
 
 def cmd_test(args: argparse.Namespace) -> int:
-    from simulator.engine.examples import run_pack, run_scenario
-
-    paths = [Path(p) for p in args.paths]
-    for p in paths:
-        if not p.exists():
-            error(f"{p}: no such file or folder")
-            return EXIT_USAGE
     from simulator.cli import coverage
+    from simulator.cli.library import selected_files
+    from simulator.engine.examples import run_pack, run_scenario
 
     bad = coverage.check_args(args)
     if bad:
         error(bad)
         return EXIT_USAGE
-    lib = load_library([*(Path(d) for d in getattr(args, "scenarios", []) or []), *paths])
-    if paths:
-        wanted = {q.resolve() for p in paths for q in ([p] if p.is_file() else p.rglob("*.y*ml"))}
-        files = [f for f in lib.files if f.path.resolve() in wanted]
-    else:
-        files = lib.files
+    selected = selected_files(args)
+    if selected is None:
+        return EXIT_USAGE
+    lib, files = selected
     results = []
     broken = [f for f in files if f.problems]
     for f in files:

@@ -1,18 +1,13 @@
-"""Workshops: ``workshop create|close|list``, ``serve``, ``leaderboard``, ``export``,
-``progress`` and ``play --workshop``.
+"""Workshops: ``workshop create|close|list``, ``serve``, ``export`` and ``play --workshop``.
 
 A facilitator creates a workshop (a set of scenarios, a mode, a join code); trainees play
 it in their terminal (``play --workshop CODE``) or in a browser (``serve``); every turn is
-written to the results store when it is sent; the leaderboard and the exports read it.
+written to the results store when it is sent; the exports read it (and the leaderboard,
+in :mod:`simulator.cli.results`).
 
-Headless play into a workshop (``play --workshop CODE --name NAME --script FILE``):
-the script holds one reply per paragraph (blank lines separate replies). The workshop's
-scenarios are played in the workshop's order and the replies are consumed in order: each
-scenario takes replies until its conversation ends, and the next scenario starts with the
-next reply. To give each scenario its own replies whatever happens, separate the script
-into sections with a paragraph that is just ``---``: section N goes to scenario N, replies
-left over in a section are dropped (and reported), and a section that runs out leaves
-that scenario's attempt unfinished. A scenario with no reply left is not started.
+Headless play into a workshop (``play --workshop CODE --name NAME --script FILE``) is run
+by :mod:`simulator.service.headless`, which says how the script's replies (and its
+``---`` sections) are shared among the workshop's scenarios.
 """
 
 from __future__ import annotations
@@ -23,88 +18,30 @@ import os
 import shlex
 import socket
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from simulator.cli.common import (
     EXIT_FAIL,
     EXIT_OK,
     EXIT_USAGE,
     OpenScreen,
+    cmd_app,
     error,
     library,
+    open_store,
     print_json,
+    read_replies,
+    remembered_name,
+    scenario_titles,
+    short,
+    table,
     use_color,
+    workshop_code,
 )
 
 if TYPE_CHECKING:
-    from simulator.model.library import Library
-    from simulator.store.store import Store
-
-SECTION_BREAK = "---"
-LIVE_INTERVAL = 2.0  # seconds between two reads of the store by `leaderboard --live`
-
-
-# ---------------------------------------------------------------------------- helpers
-
-
-def _open_store(args: argparse.Namespace) -> Store | None:
-    from simulator.store.store import Store, StoreError
-
-    try:
-        return Store.open(getattr(args, "db", None))
-    except StoreError as exc:
-        error(str(exc))
-        return None
-
-
-def _code(raw: str) -> str | None:
-    """The canonical join code, or None after printing why it is not one."""
-    from simulator.store.store import clean_text, valid_code
-
-    code = valid_code(raw)
-    if code is None:
-        error(
-            f"'{clean_text(raw)[:20]}' is not a workshop code (six letters and digits, like K7QMPX)"
-        )
-    return code
-
-
-def _titles(args: argparse.Namespace, ids: list[str]) -> dict[str, str]:
-    try:
-        lib = library(args)
-    except Exception:  # the library is only used for titles here
-        return {}
-    return {i: lib.scenarios[i].title for i in ids if i in lib.scenarios}
-
-
-def _profile_name() -> str | None:
-    try:
-        from simulator import profile
-    except ImportError:  # pragma: no cover - the profile module is optional
-        return None
-    return profile.load().name
-
-
-def _short(text: str, limit: int) -> str:
-    text = " ".join(str(text).split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _table(header: list[str], rows: list[list[str]], right: set[int] | None = None) -> str:
-    right = right or set()
-    widths = [max(len(str(c)) for c in col) for col in zip(header, *rows, strict=False)]
-    out = []
-    for row in [header, *rows]:
-        cells = [
-            str(c).rjust(w) if i in right else str(c).ljust(w)
-            for i, (c, w) in enumerate(zip(row, widths, strict=False))
-        ]
-        out.append("  ".join(cells).rstrip())
-    out.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(out)
-
+    from simulator.store.store import Store, Workshop
 
 # ---------------------------------------------------------------------------- workshop
 
@@ -138,16 +75,15 @@ def _create(args: argparse.Namespace) -> int:
     if args.time_limit is not None and not args.time_limit > 0:
         error("--time-limit must be a positive number of seconds")
         return EXIT_USAGE
-    store = _open_store(args)
+    store = open_store(args)
     if store is None:
         return EXIT_FAIL
     try:
-        ws = store.create_workshop(args.name, ids, mode=args.mode, time_limit=args.time_limit)
+        with store:
+            ws = store.create_workshop(args.name, ids, mode=args.mode, time_limit=args.time_limit)
     except StoreError as exc:
         error(str(exc))
         return EXIT_USAGE
-    finally:
-        store.close()
     if args.format == "json":
         print_json(ws.to_dict())
     elif getattr(args, "quiet", False):
@@ -169,21 +105,20 @@ def _create(args: argparse.Namespace) -> int:
 def _close(args: argparse.Namespace) -> int:
     from simulator.store.store import StoreError
 
-    code = _code(args.code)
+    code = workshop_code(args.code)
     if code is None:
         return EXIT_USAGE
-    store = _open_store(args)
+    store = open_store(args)
     if store is None:
         return EXIT_FAIL
     try:
-        was_closed = store.workshop(code).closed
-        ws = store.close_workshop(code)
-        n = len(store.attempts(workshop=code))
+        with store:
+            was_closed = store.workshop(code).closed
+            ws = store.close_workshop(code)
+            n = len(store.attempts(workshop=code))
     except StoreError as exc:
         error(str(exc))
         return EXIT_USAGE
-    finally:
-        store.close()
     if was_closed:
         print(f"Workshop {ws.code} was already closed (since {ws.closed_at}).")
     else:
@@ -192,10 +127,10 @@ def _close(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
-    store = _open_store(args)
+    store = open_store(args)
     if store is None:
         return EXIT_FAIL
-    try:
+    with store:
         items = []
         for ws in store.workshops():
             attempts = store.attempts(workshop=ws.code)
@@ -206,8 +141,6 @@ def _list(args: argparse.Namespace) -> int:
                     "trainees": len({a["trainee"].casefold() for a in attempts}),
                 }
             )
-    finally:
-        store.close()
     if args.format == "json":
         print_json(items)
         return EXIT_OK
@@ -217,100 +150,23 @@ def _list(args: argparse.Namespace) -> int:
     rows = [
         [
             w["code"],
-            _short(w["name"], 30),
+            short(w["name"], 30),
             w["mode"],
             "closed" if w["closed"] else "open",
             str(w["trainees"]),
             str(w["attempts"]),
-            _short(", ".join(w["scenarios"]), 40),
+            short(", ".join(w["scenarios"]), 40),
             w["created_at"][:16].replace("T", " "),
         ]
         for w in items
     ]
     print(
-        _table(
+        table(
             ["Code", "Name", "Mode", "Status", "Trainees", "Attempts", "Scenarios", "Created (UTC)"],
             rows,
             right={4, 5},
         )
     )
-    return EXIT_OK
-
-
-# ---------------------------------------------------------------------------- leaderboard
-
-
-def leaderboard_csv(rows: list[dict[str, Any]], scenarios: list[str]) -> str:
-    from simulator.report.exports import _csv
-
-    header = ["rank", "name", "total", *scenarios, "attempts", "finished",
-              "kept", "escalated", "lost", "unfinished"]
-    body = []
-    for r in rows:
-        o = r["outcomes"]
-        body.append(
-            [r["rank"], r["name"], r["total"], *(r["per_scenario"].get(s) for s in scenarios),
-             r["attempts"], r["finished"], o["kept"], o["escalated"], o["lost"], o["unfinished"]]
-        )
-    return _csv(header, body)
-
-
-def leaderboard_text(rows: list[dict[str, Any]], scenarios: list[str]) -> str:
-    if not rows:
-        return "No attempts yet."
-    header = ["#", "Trainee", "Total", *scenarios, "Tries", "Kept", "Esc.", "Lost", ""]
-    body = []
-    for r in rows:
-        o = r["outcomes"]
-        body.append(
-            [str(r["rank"]), _short(r["name"], 28), str(r["total"]),
-             *(str(r["per_scenario"].get(s, "—")) for s in scenarios),
-             str(r["attempts"]), str(o["kept"]), str(o["escalated"]), str(o["lost"]),
-             "playing" if r.get("playing") else ""]
-        )
-    n = len(scenarios)
-    return _table(header, body, right={0, 2, *range(3, 3 + n + 4)})
-
-
-def cmd_leaderboard(args: argparse.Namespace) -> int:
-    from simulator.store.store import StoreError
-
-    code = _code(args.code)
-    if code is None:
-        return EXIT_USAGE
-    store = _open_store(args)
-    if store is None:
-        return EXIT_FAIL
-    try:
-        ws = store.workshop(code)
-    except StoreError as exc:
-        store.close()
-        error(str(exc))
-        return EXIT_USAGE
-    if args.live:
-        if not (sys.stdin.isatty() and sys.stdout.isatty()):
-            store.close()
-            error("--live needs a terminal; without one use --format text, json or csv")
-            return EXIT_USAGE
-        store.close()
-        # The live board is a Textual screen: the entry point (simulator.tui.launch) opens it.
-        raise OpenScreen(
-            "leaderboard", args, code=ws.code, titles=_titles(args, ws.scenarios),
-            interval=LIVE_INTERVAL,
-        )
-    try:
-        rows = store.leaderboard(code)
-    finally:
-        store.close()
-    if args.format == "json":
-        print_json(rows)
-    elif args.format == "csv":
-        sys.stdout.write(leaderboard_csv(rows, ws.scenarios))
-    else:
-        status = "closed" if ws.closed else "open"
-        print(f"{ws.name} ({ws.code}, {ws.mode}, {status})\n")
-        print(leaderboard_text(rows, ws.scenarios))
-        print("\nTotal: the sum of each trainee's best finished score per scenario.")
     return EXIT_OK
 
 
@@ -321,23 +177,22 @@ def cmd_export(args: argparse.Namespace) -> int:
     from simulator.report.exports import render_workshop
     from simulator.store.store import StoreError
 
-    code = _code(args.code)
+    code = workshop_code(args.code)
     if code is None:
         return EXIT_USAGE
-    store = _open_store(args)
+    store = open_store(args)
     if store is None:
         return EXIT_FAIL
     try:
-        ws = store.workshop(code)
-        # CSV and JSON carry every reply; the reports need only figures and a few quotes.
-        data = store.workshop_data(
-            code, titles=_titles(args, ws.scenarios), turns=args.format in ("csv", "json")
-        )
+        with store:
+            ws = store.workshop(code)
+            # CSV and JSON carry every reply; the reports need only figures and a few quotes.
+            data = store.workshop_data(
+                code, titles=scenario_titles(args, ws.scenarios), turns=args.format in ("csv", "json")
+            )
     except StoreError as exc:
         error(str(exc))
         return EXIT_USAGE
-    finally:
-        store.close()
     text = render_workshop(data, args.format)
     if not args.output or args.output == "-":
         sys.stdout.write(text)
@@ -355,82 +210,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-# ---------------------------------------------------------------------------- progress
-
-
-def cmd_progress(args: argparse.Namespace) -> int:
-    name = getattr(args, "name", None) or _profile_name()
-    if not name:
-        error("whose progress? give --name NAME (or set your name in the app once)")
-        return EXIT_USAGE
-    store = _open_store(args)
-    if store is None:
-        return EXIT_FAIL
-    try:
-        attempts = store.attempts(trainee=name)
-        best = store.best_scores(name)
-    finally:
-        store.close()
-    if args.format == "json":
-        print_json(
-            {
-                "name": name,
-                "attempts": [
-                    {k: a[k] for k in ("id", "workshop", "scenario_id", "mode", "started_at",
-                                       "finished_at", "outcome", "score", "turn_count")}
-                    for a in attempts
-                ],
-                "best": best,
-            }
-        )
-        return EXIT_OK
-    if not attempts:
-        print(f"No attempts recorded for {name} yet.")
-        return EXIT_OK
-    print(f"Progress of {attempts[-1]['trainee']}: {len(attempts)} attempts\n")
-    rows = [
-        [
-            (a["started_at"] or "")[:16].replace("T", " "),
-            a["workshop"] or "",
-            a["scenario_id"],
-            a["mode"],
-            a["outcome"] or "playing",
-            "" if a["score"] is None else str(a["score"]),
-            str(a["turn_count"]),
-        ]
-        for a in attempts
-    ]
-    print(_table(["Started (UTC)", "Workshop", "Scenario", "Mode", "Outcome", "Score", "Replies"],
-                 rows, right={5, 6}))
-    if best:
-        print("\nPersonal bests:")
-        width = max(len(s) for s in best)
-        for sid, score in sorted(best.items()):
-            print(f"  {sid.ljust(width)}  {score:>3}/100")
-    return EXIT_OK
-
-
 # ---------------------------------------------------------------------------- play
-
-
-def split_sections(replies: list[str]) -> list[list[str]] | None:
-    """Replies grouped by ``---`` paragraphs, or None when the script has no break."""
-    if SECTION_BREAK not in replies:
-        return None
-    sections: list[list[str]] = [[]]
-    for r in replies:
-        if r == SECTION_BREAK:
-            sections.append([])
-        else:
-            sections[-1].append(r)
-    return sections
-
-
-def workshop_transcript_path(code: str, scenario_id: str) -> Path:
-    from simulator.paths import transcripts_dir
-
-    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S-%f")
-    return transcripts_dir() / f"{stamp}-{code}-{os.getpid()}-{scenario_id}.jsonl"
 
 
 def _web_driver() -> bool:
@@ -440,14 +220,14 @@ def _web_driver() -> bool:
 def play_workshop(args: argparse.Namespace) -> int:
     from simulator.store.store import StoreError
 
-    code = _code(args.workshop)
+    code = workshop_code(args.workshop)
     if code is None:
         return EXIT_USAGE
     args.workshop = code
-    store = _open_store(args)
+    store = open_store(args)
     if store is None:
         return EXIT_FAIL
-    try:
+    with store:
         try:
             ws = store.workshop(code)
         except StoreError as exc:
@@ -456,30 +236,23 @@ def play_workshop(args: argparse.Namespace) -> int:
         if ws.closed:
             error(f"workshop {ws.code} is closed: it accepts no new attempts")
             return EXIT_USAGE
-        if not (args.script or args.stdin):
-            store.close()
-            if _web_driver():
-                # Served by `simulator serve`: no tty, the browser is the terminal.
-                raise OpenScreen("app", args)
-            from simulator.cli.play import cmd_app
-
-            return int(cmd_app(args))
-        return _play_headless(args, store, ws)
-    finally:
-        store.close()
+        if args.script or args.stdin:
+            return _play_headless(args, store, ws)
+    if _web_driver():
+        # Served by `simulator serve`: no tty, the browser is the terminal.
+        raise OpenScreen("app", args)
+    return int(cmd_app(args))
 
 
-def _play_headless(args: argparse.Namespace, store: Store, ws: Any) -> int:
-    from simulator.cli.play import play_script, read_replies
-    from simulator.engine import Session
-    from simulator.store.recorder import Recorder
+def _play_headless(args: argparse.Namespace, store: Store, ws: Workshop) -> int:
+    from simulator.service.headless import AttemptRefused, run_workshop, split_sections
     from simulator.store.store import StoreError, clean_text
 
-    name = clean_text(getattr(args, "name", None) or _profile_name() or "")
+    name = clean_text(getattr(args, "name", None) or remembered_name() or "")
     if not name:
         error("give your name with --name NAME: the workshop records who played")
         return EXIT_USAGE
-    lib: Library = library(args)
+    lib = library(args)
     missing = [s for s in ws.scenarios if s not in lib.scenarios]
     if missing:
         error(
@@ -497,55 +270,17 @@ def _play_headless(args: argparse.Namespace, store: Store, ws: Any) -> int:
             f"{ws.code} has {len(ws.scenarios)} scenarios"
         )
         return EXIT_USAGE
-    text = args.format != "json"
-    queue = list(replies)
-    results: list[dict[str, Any]] = []
-    dropped = 0
-    for i, sid in enumerate(ws.scenarios):
-        mine = (sections[i] if i < len(sections) else []) if sections is not None else queue
-        if not mine:
-            continue
-        scenario = lib.scenario(sid)
-        path = workshop_transcript_path(ws.code, sid)
-        session = Session(
-            scenario,
-            lib.packs_for(scenario),
-            mode="assessment" if ws.mode == "assessment" else "practice",
-            seed=args.seed,
-            time_limit=ws.time_limit,
-            transcript=path,
-            trainee=name,
-            meta={"workshop": ws.code},
+    try:
+        run = run_workshop(
+            lib, store, ws, name, replies, seed=args.seed,
+            say=print if args.format != "json" else None, color=use_color(),
         )
-        try:
-            try:
-                rec = Recorder(session, store, name, workshop=ws.code)
-            except StoreError as exc:
-                error(str(exc))
-                return EXIT_USAGE if "closed" in str(exc) else EXIT_FAIL
-            if text and i:
-                print("\n" + "=" * 60 + "\n")
-            result = play_script(session, mine, text=text, color=use_color())
-            used = len(mine) - int(result["unused_replies"])
-            if not session.ended:
-                rec.abandon()
-            if sections is None:
-                queue = queue[used:]
-            else:
-                dropped += int(result["unused_replies"])
-        except StoreError as exc:
-            error(f"the results store failed: {exc}")
-            return EXIT_FAIL
-        finally:
-            session.close()
-        result.update(
-            attempt_id=rec.attempt_id,
-            transcript=str(path),
-            outcome=session.outcome,
-            replies_used=used,
-        )
-        results.append(result)
-    left = dropped + (len(queue) if sections is None else 0)
+    except AttemptRefused as exc:  # e.g. the workshop was closed meanwhile
+        error(str(exc))
+        return EXIT_USAGE if "closed" in str(exc) else EXIT_FAIL
+    except StoreError as exc:
+        error(f"the results store failed: {exc}")
+        return EXIT_FAIL
     if args.format == "json":
         print_json(
             {
@@ -554,21 +289,21 @@ def _play_headless(args: argparse.Namespace, store: Store, ws: Any) -> int:
                 "attempts": [
                     {k: r[k] for k in ("attempt_id", "scenario", "mode", "outcome", "ending",
                                        "score", "replies_used", "transcript")}
-                    for r in results
+                    for r in run.results
                 ],
-                "unused_replies": left,
+                "unused_replies": run.unused_replies,
             }
         )
         return EXIT_OK
     print("\n" + "=" * 60)
     print(f"Recorded in workshop {ws.code} as {name}:")
-    for r in results:
+    for r in run.results:
         print(f"  {r['scenario']:<28} {r['outcome']:<10} {r['score']:>3}/100  ({r['replies_used']} replies)")
-    not_played = [s for s in ws.scenarios if s not in {r["scenario"] for r in results}]
+    not_played = run.not_played(ws)
     if not_played:
         print(f"Not played (no replies left): {', '.join(not_played)}")
-    if left:
-        print(f"{left} replies of the script were not used.")
+    if run.unused_replies:
+        print(f"{run.unused_replies} replies of the script were not used.")
     return EXIT_OK
 
 
@@ -621,7 +356,7 @@ def serve_command(args: argparse.Namespace, code: str) -> str:
 def cmd_serve(args: argparse.Namespace) -> int:
     from simulator.store.store import StoreError, normalise_url
 
-    code = _code(args.workshop)
+    code = workshop_code(args.workshop)
     if code is None:
         return EXIT_USAGE
     if not 0 < args.port < 65536:
@@ -630,16 +365,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.public_url and not args.public_url.startswith(("http://", "https://")):
         error("--public-url must start with http:// or https://")
         return EXIT_USAGE
-    store = _open_store(args)
+    store = open_store(args)
     if store is None:
         return EXIT_FAIL
     try:
-        ws = store.workshop(code)
+        with store:
+            ws = store.workshop(code)
     except StoreError as exc:
         error(str(exc))
         return EXIT_USAGE
-    finally:
-        store.close()
     if ws.closed:
         error(f"workshop {ws.code} is closed: it accepts no new attempts")
         return EXIT_USAGE

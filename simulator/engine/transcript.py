@@ -41,7 +41,7 @@ class TranscriptWriter:
             listener(event)
         if self._fh is None:
             return
-        self._fh.write(json.dumps(event, ensure_ascii=False, separators=(",", ":")) + "\n")
+        self._fh.write(line(event) + "\n")
         self._fh.flush()
         if sync:
             os.fsync(self._fh.fileno())
@@ -60,6 +60,8 @@ def _ends_with_newline(path: Path) -> bool:
 
 @dataclass
 class Transcript:
+    """The events of one conversation, as :func:`read` found them."""
+
     events: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -69,11 +71,45 @@ class Transcript:
 
     @property
     def ended(self) -> bool:
-        return any(e.get("type") == "end" for e in self.events)
+        return self.end is not None
+
+    @property
+    def end(self) -> dict[str, Any] | None:
+        """The ``end`` event that stands, if the conversation reached one: a practice
+        retry of the reply that ended it takes that end back (the store re-opens the
+        attempt the same way)."""
+        end: dict[str, Any] | None = None
+        for e in self.events:
+            kind = e.get("type")
+            if kind == "end":
+                end = e
+            elif kind == "retry":
+                end = None
+        return end
+
+    def accepted(self) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+        """(reply event, verdict event) of the replies that stood (retries removed)."""
+        out: list[tuple[dict[str, Any], dict[str, Any]]] = []
+        pending: dict[str, Any] | None = None
+        for e in self.events:
+            kind = e.get("type")
+            if kind == "reply":
+                pending = e
+            elif kind == "verdict" and pending is not None:
+                out.append((pending, e))
+                pending = None
+            elif kind == "retry" and out:
+                out.pop()
+        return out
 
 
 def read(path: Path) -> Transcript:
-    """Read a transcript up to the first damaged line (with a warning saying where)."""
+    """Read one conversation's transcript.
+
+    Reading stops at the first damaged line, and at a second ``session`` header (a file
+    reused for another conversation), with a warning saying where: what is returned is
+    always one conversation, never two mixed.
+    """
     out = Transcript()
     try:
         raw = path.read_bytes()
@@ -92,7 +128,22 @@ def read(path: Path) -> Transcript:
                 f"{path}:{n}: damaged line; the transcript was read up to line {n - 1}"
             )
             break
+        if event.get("type") == "session" and out.header is not None:
+            out.warnings.append(
+                f"{path}:{n}: a second conversation starts here (the file was reused); "
+                f"only the first one, up to line {n - 1}, was read"
+            )
+            break
         out.events.append(event)
     if out.events and out.header is None:
         out.warnings.append(f"{path}: no session header; this is not a transcript")
     return out
+
+
+def lines(transcript: Transcript) -> list[str]:
+    """The events as the file holds them: one compact JSON object a line."""
+    return [line(e) for e in transcript.events]
+
+
+def line(event: dict[str, Any]) -> str:
+    return json.dumps(event, ensure_ascii=False, separators=(",", ":"))

@@ -12,9 +12,9 @@ sent is a turn in the store.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+from simulator.engine import transcript as tr
 from simulator.engine.session import Session
 from simulator.store.store import Store
 
@@ -75,25 +75,24 @@ class Recorder:
 
     @staticmethod
     def _initial_lines(session: Session) -> list[str]:
-        """The transcript so far: the file's lines if there is one, else what it holds."""
+        """The transcript so far: the file's events if there is one, else what it holds."""
         path = session.log.path
         if path is not None and path.is_file():
-            text = path.read_text(encoding="utf-8", errors="replace")
-            lines = [ln for ln in text.splitlines() if ln.strip()]
-            if lines:
-                return lines
+            found = tr.lines(tr.read(path))
+            if found:
+                return found
         events: list[dict[str, Any]] = [session.header()]
         if not session.turns:
             events.append(
                 {"type": "customer", "turn": 1, "node": session.node, "text": session.customer_line}
             )
-        return [_line(e) for e in events]
+        return [tr.line(e) for e in events]
 
     def transcript(self) -> str:
         return "\n".join(self.lines) + "\n"
 
     def _on_event(self, event: dict[str, Any]) -> None:
-        self.lines.append(_line(event))
+        self.lines.append(tr.line(event))
         kind = event.get("type")
         if kind == "transition":
             # Written with the customer's answer, the very next event of the same reply.
@@ -139,6 +138,3 @@ class Recorder:
         if self._on_event in self.session.log.listeners:
             self.session.log.listeners.remove(self._on_event)
 
-
-def _line(event: dict[str, Any]) -> str:
-    return json.dumps(event, ensure_ascii=False, separators=(",", ":"))

@@ -7,7 +7,6 @@ tested (and benchmarked) without a terminal.
 
 from __future__ import annotations
 
-import contextlib
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,7 +15,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from simulator import profile as profiles
-from simulator.paths import data_dir, transcripts_dir
+from simulator.paths import data_dir
+from simulator.service import sessions
+from simulator.service.sessions import Play, Resumable
 from simulator.tui import library_index
 
 if TYPE_CHECKING:
@@ -25,11 +26,11 @@ if TYPE_CHECKING:
     from simulator.engine.session import Session
     from simulator.model.library import Library
     from simulator.model.schema import Scenario
-    from simulator.store.recorder import Recorder
     from simulator.store.store import Store, Workshop
 
+__all__ = ["EXPORT_FORMATS", "AppConfig", "Context", "Play", "Resumable"]
+
 EXPORT_FORMATS: tuple[str, ...] = ("md", "html", "json", "csv")
-RESUME_SCAN = 40  # newest transcripts looked at for an interrupted conversation
 
 
 @dataclass
@@ -75,32 +76,6 @@ class AppConfig:
         )
 
 
-@dataclass(frozen=True)
-class Resumable:
-    path: Path
-    scenario: str
-    title: str
-    replies: int
-    started: str
-
-
-@dataclass
-class Play:
-    """A conversation in progress and what records it."""
-
-    session: Session
-    recorder: Recorder | None
-    notices: list[str] = field(default_factory=list)
-
-    def abandon(self) -> None:
-        """The trainee leaves before the end: the transcript stays, resumable."""
-        if self.recorder is not None and not self.session.ended:
-            # a store failure must not stop the trainee from leaving
-            with contextlib.suppress(Exception):
-                self.recorder.abandon()
-        self.session.close()
-
-
 class Context:
     def __init__(self, config: AppConfig, library: Library | None = None) -> None:
         self.config = config
@@ -138,7 +113,7 @@ class Context:
         scenarios are kept otherwise, with their compiled scorers. Thread-safe: the app
         loads it in the background after the first screen.
         """
-        from simulator.model.library import load_library
+        from simulator.service.library import open_library
 
         with self._lock:
             if self.config.reuse_library and self._library is not None:
@@ -147,7 +122,7 @@ class Context:
             sig = library_index.signature(folders)
             if if_changed and self._library is not None and sig == self._loaded_signature:
                 return self._library
-            lib = load_library(
+            lib = open_library(
                 self.config.extra_dirs, builtin=self.config.builtin, user=self.config.user_scenarios
             )
             self._library, self._loaded_signature = lib, sig
@@ -201,20 +176,20 @@ class Context:
     def open_store(self) -> Store | None:
         """The results store, opened on first use; None (with ``store_error``) if it fails."""
         if self._store is None and self.store_error is None:
-            from simulator.store.store import Store, StoreError
+            from simulator.store.store import StoreError
 
             try:
-                self._store = Store.open(self.config.db)
+                self._store = sessions.open_store(self.config.db)
             except StoreError as exc:
                 self.store_error = str(exc)
         return self._store
 
     def open_workshop(self) -> Workshop:
         """Read the workshop of ``config.workshop`` (raises StoreError)."""
-        from simulator.store.store import Store, StoreError
+        from simulator.store.store import StoreError
 
         if self._store is None:
-            self._store = Store.open(self.config.db)
+            self._store = sessions.open_store(self.config.db)
         if not self.config.workshop:
             raise StoreError("no workshop code")
         self.workshop = self._store.workshop(self.config.workshop)
@@ -265,93 +240,44 @@ class Context:
         """A new conversation, its transcript in the data folder, recorded in the store."""
         import secrets
 
-        from simulator.cli.play import new_transcript_path
-        from simulator.engine.session import Session
+        from simulator.store.store import StoreError
 
-        lib = self.library
-        scenario = lib.scenario(scenario_id)
         seed: str | int = self.config.seed if self.config.seed is not None else secrets.randbelow(10**6)
-        session = Session(
-            scenario,
-            lib.packs_for(scenario),
-            mode="assessment" if mode == "assessment" else "practice",
-            seed=seed,
-            time_limit=time_limit,
-            transcript=new_transcript_path(scenario.id),
-            trainee=self.trainee,
-            meta={"workshop": self.workshop.code} if self.workshop else None,
-        )
-        return Play(session, self._recorder(session))
-
-    def _recorder(self, session: Session, *, resumed: bool = False) -> Recorder | None:
-        if not self.config.record:
-            return None
-        store = self.open_store()
-        if store is None or not self.trainee:
-            return None
-        from simulator.store.recorder import Recorder
-
         try:
-            if resumed:
-                return Recorder.resume(session, store, self.trainee)
-            return Recorder(
-                session, store, self.trainee, workshop=self.workshop.code if self.workshop else None
+            play = sessions.start(
+                self.library, scenario_id, mode=mode, seed=seed, time_limit=time_limit,
+                trainee=self.trainee, workshop=self.workshop.code if self.workshop else None,
+                **self._recording(),
             )
-        except Exception as exc:
+        except StoreError as exc:  # a workshop's attempt that cannot be recorded
             self.store_error = str(exc)
-            if self.workshop is not None:
-                session.close()
-                raise
-            return None
+            raise
+        self._note(play)
+        return play
+
+    def _recording(self) -> dict[str, Any]:
+        """How the service records a conversation of this app: a workshop's must be."""
+        record = self.config.record
+        store = self.open_store() if record else None
+        return {"store": store, "record": record, "required": self.workshop is not None}
+
+    def _note(self, play: Play) -> None:
+        if play.record_error:
+            self.store_error = play.record_error
 
     def resumable(self) -> list[Resumable]:
-        """Interrupted conversations of this trainee that the library can still continue."""
-        from simulator.engine import transcript as tr
-
-        folder = transcripts_dir()
-        if not folder.is_dir():
-            return []
-        found: list[Resumable] = []
-        lib = self.library
-        for path in sorted(folder.glob("*.jsonl"), reverse=True)[:RESUME_SCAN]:
-            log = tr.read(path)
-            head = log.header
-            if head is None or log.ended:
-                continue
-            if self.trainee and head.get("trainee") not in (None, self.trainee):
-                continue
-            meta = head.get("meta")
-            if isinstance(meta, dict) and meta.get("workshop"):
-                continue  # a workshop's attempt: resuming it here would leave the workshop's open
-            sc = lib.scenarios.get(str(head.get("scenario")))
-            if sc is None or str(head.get("scenario_version")) != sc.version:
-                continue
-            replies = _standing_replies(log.events)
-            if replies == 0:
-                continue
-            started = str(log.events[0].get("t", ""))[:16].replace("T", " ")
-            found.append(Resumable(path, sc.id, sc.title, replies, started))
-        return found
+        """Interrupted conversations of this trainee that the library can still continue
+        (of the scenario the app was opened on, if any)."""
+        return sessions.resumable(self.library, self.trainee, scenario=self.config.scenario)
 
     def resume(self, item: Resumable) -> Play:
-        from simulator.engine.session import resume
-
-        lib = self.library
-        scenario = lib.scenario(item.scenario)
-        session = resume(item.path, scenario, lib.packs_for(scenario))
-        # The attempt left unfinished goes on (or, if none was stored, a new one holds
-        # the whole conversation).
-        rec = self._recorder(session, resumed=True)
-        return Play(session, rec, notices=list(session.resumed_warnings))
+        play = sessions.resume(self.library, item, trainee=self.trainee, **self._recording())
+        self._note(play)
+        return play
 
     def discard(self, item: Resumable) -> None:
         """Close an interrupted transcript so it is not offered again."""
-        from simulator.engine.transcript import TranscriptWriter
-
-        log = TranscriptWriter(item.path)
-        log.write({"type": "end", "outcome": "unfinished", "ending": None, "score": 0,
-                   "reason": "discarded"}, sync=True)
-        log.close()
+        sessions.discard(item)
 
     # ------------------------------------------------------------------ export
     def export(self, session: Session, fmt: str, now: datetime | None = None) -> Path:
@@ -374,12 +300,3 @@ class Context:
         path.write_text(text, encoding="utf-8")
         return path
 
-
-def _standing_replies(events: list[dict[str, Any]]) -> int:
-    n = 0
-    for e in events:
-        if e.get("type") == "verdict":
-            n += 1
-        elif e.get("type") == "retry" and n:
-            n -= 1
-    return n

@@ -1,0 +1,149 @@
+"""``leaderboard`` and ``progress``: a workshop's ranking and a trainee's own results."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from simulator.cli.common import (
+    EXIT_FAIL,
+    EXIT_OK,
+    EXIT_USAGE,
+    OpenScreen,
+    error,
+    open_store,
+    print_json,
+    remembered_name,
+    scenario_titles,
+    short,
+    table,
+    workshop_code,
+)
+
+LIVE_INTERVAL = 2.0  # seconds between two reads of the store by `leaderboard --live`
+
+
+# ---------------------------------------------------------------------------- leaderboard
+
+
+def leaderboard_csv(rows: list[dict[str, Any]], scenarios: list[str]) -> str:
+    from simulator.report.exports import _csv
+
+    header = ["rank", "name", "total", *scenarios, "attempts", "finished",
+              "kept", "escalated", "lost", "unfinished"]
+    body = []
+    for r in rows:
+        o = r["outcomes"]
+        body.append(
+            [r["rank"], r["name"], r["total"], *(r["per_scenario"].get(s) for s in scenarios),
+             r["attempts"], r["finished"], o["kept"], o["escalated"], o["lost"], o["unfinished"]]
+        )
+    return _csv(header, body)
+
+
+def leaderboard_text(rows: list[dict[str, Any]], scenarios: list[str]) -> str:
+    if not rows:
+        return "No attempts yet."
+    header = ["#", "Trainee", "Total", *scenarios, "Tries", "Kept", "Esc.", "Lost", ""]
+    body = []
+    for r in rows:
+        o = r["outcomes"]
+        body.append(
+            [str(r["rank"]), short(r["name"], 28), str(r["total"]),
+             *(str(r["per_scenario"].get(s, "—")) for s in scenarios),
+             str(r["attempts"]), str(o["kept"]), str(o["escalated"]), str(o["lost"]),
+             "playing" if r.get("playing") else ""]
+        )
+    n = len(scenarios)
+    return table(header, body, right={0, 2, *range(3, 3 + n + 4)})
+
+
+def cmd_leaderboard(args: argparse.Namespace) -> int:
+    from simulator.store.store import StoreError
+
+    code = workshop_code(args.code)
+    if code is None:
+        return EXIT_USAGE
+    store = open_store(args)
+    if store is None:
+        return EXIT_FAIL
+    try:
+        with store:
+            ws = store.workshop(code)
+            rows = [] if args.live else store.leaderboard(code)
+    except StoreError as exc:
+        error(str(exc))
+        return EXIT_USAGE
+    if args.live:
+        if not (sys.stdin.isatty() and sys.stdout.isatty()):
+            error("--live needs a terminal; without one use --format text, json or csv")
+            return EXIT_USAGE
+        # The live board is a Textual screen: the entry point (simulator.tui.launch) opens it.
+        raise OpenScreen(
+            "leaderboard", args, code=ws.code, titles=scenario_titles(args, ws.scenarios),
+            interval=LIVE_INTERVAL,
+        )
+    if args.format == "json":
+        print_json(rows)
+    elif args.format == "csv":
+        sys.stdout.write(leaderboard_csv(rows, ws.scenarios))
+    else:
+        status = "closed" if ws.closed else "open"
+        print(f"{ws.name} ({ws.code}, {ws.mode}, {status})\n")
+        print(leaderboard_text(rows, ws.scenarios))
+        print("\nTotal: the sum of each trainee's best finished score per scenario.")
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------------------- progress
+
+
+def cmd_progress(args: argparse.Namespace) -> int:
+    name = getattr(args, "name", None) or remembered_name()
+    if not name:
+        error("whose progress? give --name NAME (or set your name in the app once)")
+        return EXIT_USAGE
+    store = open_store(args)
+    if store is None:
+        return EXIT_FAIL
+    with store:
+        attempts = store.attempts(trainee=name)
+        best = store.best_scores(name)
+    if args.format == "json":
+        print_json(
+            {
+                "name": name,
+                "attempts": [
+                    {k: a[k] for k in ("id", "workshop", "scenario_id", "mode", "started_at",
+                                       "finished_at", "outcome", "score", "turn_count")}
+                    for a in attempts
+                ],
+                "best": best,
+            }
+        )
+        return EXIT_OK
+    if not attempts:
+        print(f"No attempts recorded for {name} yet.")
+        return EXIT_OK
+    print(f"Progress of {attempts[-1]['trainee']}: {len(attempts)} attempts\n")
+    rows = [
+        [
+            (a["started_at"] or "")[:16].replace("T", " "),
+            a["workshop"] or "",
+            a["scenario_id"],
+            a["mode"],
+            a["outcome"] or "playing",
+            "" if a["score"] is None else str(a["score"]),
+            str(a["turn_count"]),
+        ]
+        for a in attempts
+    ]
+    print(table(["Started (UTC)", "Workshop", "Scenario", "Mode", "Outcome", "Score", "Replies"],
+                 rows, right={5, 6}))
+    if best:
+        print("\nPersonal bests:")
+        width = max(len(s) for s in best)
+        for sid, score in sorted(best.items()):
+            print(f"  {sid.ljust(width)}  {score:>3}/100")
+    return EXIT_OK
