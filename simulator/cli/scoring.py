@@ -55,7 +55,7 @@ def cmd_score(args: argparse.Namespace) -> int:
         scorer = scorer_for(None, lib.packs_for_language(lang), lang)
     context = EMPTY
     if args.after:
-        from simulator.cli.play import split_script
+        from simulator.service.headless import split_script
 
         text = read_text_file(args.after)
         if text is None:
