@@ -160,6 +160,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scenario", metavar="ID", help="scenario whose rules apply")
     p.add_argument("--lang", choices=("en", "fr"), help="without a scenario: the language's packs")
     p.add_argument("--node", metavar="NODE", help="node the reply answers (shows where it leads)")
+    p.add_argument(
+        "--after",
+        metavar="FILE",
+        help="earlier replies of the conversation, one per paragraph: the reply is scored after them",
+    )
     p.add_argument("reply", nargs="?", help="the reply (default: read standard input)")
     _fmt(p, "json")
 

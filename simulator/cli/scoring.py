@@ -23,6 +23,7 @@ from simulator.engine.agreement import Confusion, fmt
 from simulator.model.library import Library, UnknownScenario
 from simulator.report.console import verdict_text
 from simulator.scoring import Scorer, scorer_for
+from simulator.scoring.context import EMPTY
 from simulator.scoring.normalize import clean
 
 EVAL_LABELS = {
@@ -63,7 +64,20 @@ def cmd_score(args: argparse.Namespace) -> int:
     else:
         lang = args.lang or "en"
         scorer = scorer_for(None, lib.packs_for_language(lang), lang)
-    verdict = scorer.score(reply)
+    context = EMPTY
+    if args.after:
+        from simulator.service.headless import split_script
+
+        text = read_text_file(args.after)
+        if text is None:
+            return EXIT_USAGE
+        earlier = split_script(text)
+        if not earlier:
+            error(f"{args.after}: no replies in it (one reply per paragraph)")
+            return EXIT_USAGE
+        for before in earlier:
+            context = context.then(scorer.score(before, context))
+    verdict = scorer.score(reply, context)
     step = None
     if scenario is not None:
         from simulator.engine import flow
@@ -77,10 +91,19 @@ def cmd_score(args: argparse.Namespace) -> int:
         mood = flow.next_mood(scenario.customer.mood, verdict)
         patience = scenario.customer.patience - (1 if flow.is_bad(verdict) else 0)
         step = flow.decide(
-            scenario, node, verdict, mood=mood, visits=1, patience_left=patience, turn=1
+            scenario,
+            node,
+            verdict,
+            mood=mood,
+            visits=1,
+            patience_left=patience,
+            turn=context.replies + 1,
+            before=context,
         )
     if args.format == "json":
         data = verdict.to_dict()
+        if args.after:
+            data["context"] = context.to_dict()
         if step is not None:
             data["next"] = step.goto
         print_json(data)

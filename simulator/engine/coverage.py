@@ -25,10 +25,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from simulator.engine import flow
-from simulator.engine.examples import example_step
+from simulator.engine.examples import example_step, example_verdict
 from simulator.engine.session import Session
 from simulator.model.schema import RulePack, Scenario
 from simulator.scoring import Verdict, scorer_for
+from simulator.scoring.context import EMPTY, Context
 
 # The pure-transition probe ignores the safety nets: it asks where the story goes.
 _NO_LIMIT = 1 << 30
@@ -166,12 +167,13 @@ class Reach:
         visits: int,
         goto: str,
         reason: str,
+        before: Context = EMPTY,
     ) -> None:
         self.nodes.add(node)
         if reason == "resolution":
             self.resolution = True
         elif reason == "transition":
-            index = taken_transition(scenario, node, verdict, mood, visits)
+            index = taken_transition(scenario, node, verdict, mood, visits, before)
             if index is not None:
                 self.transitions.add((node, index))
         if scenario.ending(goto) is not None:
@@ -181,14 +183,19 @@ class Reach:
 
 
 def taken_transition(
-    scenario: Scenario, node_id: str, verdict: Verdict, mood: int, visits: int
+    scenario: Scenario,
+    node_id: str,
+    verdict: Verdict,
+    mood: int,
+    visits: int,
+    before: Context = EMPTY,
 ) -> int | None:
     """The index of the node's transition that took the reply (as :func:`flow.decide`)."""
     node = scenario.node(node_id)
     if node is None:
         return None
     for i, tr in enumerate(node.transitions):
-        if flow.holds(tr.when, verdict, mood, visits):
+        if flow.holds(tr.when, verdict, mood, visits, before):
             return i
     return len(node.transitions) - 1
 
@@ -200,15 +207,25 @@ def reach(
     got = Reach(nodes={scenario.start_node})
     scorer = scorer_for(scenario, packs)
     for ex in scenario.examples:
-        verdict = scorer.score(ex.reply)
-        mood, step = example_step(scenario, ex, verdict)
-        got.step(scenario, ex.node or scenario.start_node, verdict, mood, 1, step.goto, step.reason)
+        verdict, context = example_verdict(scorer, ex)
+        mood, step = example_step(scenario, ex, verdict, context)
+        got.step(
+            scenario,
+            ex.node or scenario.start_node,
+            verdict,
+            mood,
+            1,
+            step.goto,
+            step.reason,
+            context,
+        )
     for replies in scripts:
         session = Session(scenario, packs, seed=0)
         visits: dict[str, int] = {}
         for text in replies:
             if session.ended or not text.strip():
                 break
+            before = session.context
             turn = session.reply(text).turn
             visits[turn.node] = visits.get(turn.node, 0) + 1
             got.step(
@@ -219,6 +236,7 @@ def reach(
                 visits[turn.node],
                 turn.goto,
                 turn.reason,
+                before,
             )
     return got
 
@@ -337,6 +355,28 @@ def playthroughs(
             )
         else:
             endings[ending.id] = endings.get(ending.id, 0) + 1
+    # A node the probes lead to but no walk happened to visit is probed too (at a few
+    # moods, first and second visit), so a dead end is never one of the walk's luck.
+    queue = [t for outs in list(edges.values()) for t in outs]
+    while queue:
+        nid = queue.pop()
+        if nid in edges or scenario.node(nid) is None:
+            continue
+        outs = edges.setdefault(nid, set())
+        for mood in sorted({0, 50, 100, scenario.customer.mood}):
+            for visit in (1, 2):
+                for verdict in verdicts:
+                    step = flow.decide(
+                        scenario,
+                        nid,
+                        verdict,
+                        mood=flow.next_mood(mood, verdict),
+                        visits=visit,
+                        patience_left=_NO_LIMIT,
+                        turn=1,
+                    )
+                    outs.add(step.goto)
+        queue.extend(outs)
     ending_ids = {e.id for e in scenario.endings}
     can_end = set(ending_ids)
     changed = True

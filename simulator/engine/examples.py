@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from simulator.engine import flow
 from simulator.model.schema import Example, RulePack, Scenario
-from simulator.scoring import Verdict, scorer_for
+from simulator.scoring import Scorer, Verdict, scorer_for
+from simulator.scoring.context import EMPTY, Context
 
 
 @dataclass
@@ -28,7 +30,18 @@ def _fired(verdict: Verdict) -> str:
     return ", ".join(names) or "nothing"
 
 
-def example_step(scenario: Scenario, ex: Example, verdict: Verdict) -> tuple[int, flow.Step]:
+def example_verdict(scorer: Scorer, ex: Example) -> tuple[Verdict, Context]:
+    """An example's verdict, scored after its earlier replies (``after``), and the
+    context those replies make."""
+    context = EMPTY
+    for earlier in ex.after:
+        context = context.then(scorer.score(earlier, context))
+    return scorer.score(ex.reply, context), context
+
+
+def example_step(
+    scenario: Scenario, ex: Example, verdict: Verdict, context: Context = EMPTY
+) -> tuple[int, flow.Step]:
     """Where an example's reply leads, as the first reply at its node: (mood after, step)."""
     start_mood = ex.mood if ex.mood is not None else scenario.customer.mood
     mood = flow.next_mood(start_mood, verdict)
@@ -40,7 +53,8 @@ def example_step(scenario: Scenario, ex: Example, verdict: Verdict) -> tuple[int
         mood=mood,
         visits=1,
         patience_left=patience,
-        turn=1,
+        turn=context.replies + 1,
+        before=context,
     )
     return mood, step
 
@@ -53,7 +67,7 @@ def run_scenario(scenario: Scenario, packs: Sequence[RulePack]) -> list[ExampleR
         res = ExampleResult(
             scenario.id, ["examples", i], f"{scenario.id}::examples[{i}] at {node}", ex.reply
         )
-        verdict = scorer.score(ex.reply)
+        verdict, context = example_verdict(scorer, ex)
         for name in ex.fires:
             if not verdict.fired(name):
                 res.failures.append(f"expected '{name}' to fire; fired: {_fired(verdict)}")
@@ -69,9 +83,23 @@ def run_scenario(scenario: Scenario, packs: Sequence[RulePack]) -> list[ExampleR
                 f"expected a score in {ex.score.min}-{ex.score.max}; got {verdict.score} "
                 f"(fired: {_fired(verdict)})"
             )
-        if ex.next is not None:
-            mood, step = example_step(scenario, ex, verdict)
-            if step.goto != ex.next:
+        if ex.next is not None or ex.says is not None:
+            mood, step = example_step(scenario, ex, verdict, context)
+            arrived = scenario.node(step.goto)
+            if ex.says is not None:
+                lines = (
+                    flow.lines_for(arrived, verdict, mood=mood, visits=0, before=context)
+                    if arrived is not None
+                    else (scenario.ending(step.goto) or scenario.endings[0]).customer
+                )
+                missing = [ln for ln in lines if ex.says.casefold() not in ln.casefold()]
+                if missing or not lines:
+                    shown = textwrap.shorten(missing[0] if missing else "", 90)
+                    res.failures.append(
+                        f"expected the customer's next line at '{step.goto}' to say "
+                        f"{ex.says!r}; it can say: {shown!r}"
+                    )
+            if ex.next is not None and step.goto != ex.next:
                 res.failures.append(
                     f"expected next '{ex.next}'; got '{step.goto}' "
                     f"(score {verdict.score}, mood {mood}, fired: {_fired(verdict)})"

@@ -20,7 +20,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from simulator.model.schema import Condition, Scenario
+from simulator.model.schema import Condition, Node, Scenario
+from simulator.scoring.context import EMPTY, Context
 from simulator.scoring.verdict import Verdict
 
 BAD_SCORE = 40
@@ -55,8 +56,11 @@ def is_bad(verdict: Verdict, over_time: bool = False) -> bool:
     return over_time or verdict.fired("last_word") or verdict.score < BAD_SCORE
 
 
-def holds(cond: Condition, verdict: Verdict, mood: int, visits: int) -> bool:
-    """Does every key of the condition hold for this reply?"""
+def holds(
+    cond: Condition, verdict: Verdict, mood: int, visits: int, before: Context = EMPTY
+) -> bool:
+    """Does every key of the condition hold for this reply (``before``: the replies
+    before it)?"""
     if cond.fired and not any(verdict.fired(n) for n in cond.fired):
         return False
     if cond.all_fired and not all(verdict.fired(n) for n in cond.all_fired):
@@ -70,6 +74,10 @@ def holds(cond: Condition, verdict: Verdict, mood: int, visits: int) -> bool:
     if cond.mood_min is not None and mood < cond.mood_min:
         return False
     if cond.mood_max is not None and mood > cond.mood_max:
+        return False
+    if cond.so_far and not any(verdict.fired(n) or before.done(n) for n in cond.so_far):
+        return False
+    if any(verdict.fired(n) or before.done(n) for n in cond.not_so_far):
         return False
     return not (cond.visits_min is not None and visits < cond.visits_min)
 
@@ -89,20 +97,33 @@ def decide(
     visits: int,
     patience_left: int,
     turn: int,
+    before: Context = EMPTY,
 ) -> Step:
-    """Where the conversation goes after this reply (``mood`` is the mood after it)."""
+    """Where the conversation goes after this reply (``mood`` is the mood after it,
+    ``before`` what the replies before it did)."""
     if patience_left <= 0:
         return Step(scenario.patience_ending or scenario.default_ending("lost"), "patience")
     res = scenario.resolution
-    if res is not None and holds(res.when, verdict, mood, visits):
+    if res is not None and holds(res.when, verdict, mood, visits, before):
         return _cap(scenario, Step(res.goto, "resolution"), turn)
     node = scenario.node(node_id)
     if node is None:  # pragma: no cover - the loader guarantees every node exists
         raise KeyError(node_id)
     for tr in node.transitions:
-        if holds(tr.when, verdict, mood, visits):
+        if holds(tr.when, verdict, mood, visits, before):
             return _cap(scenario, Step(tr.goto, "transition"), turn)
     return _cap(scenario, Step(node.transitions[-1].goto, "transition"), turn)  # pragma: no cover
+
+
+def lines_for(
+    node: Node, verdict: Verdict, *, mood: int, visits: int, before: Context = EMPTY
+) -> list[str]:
+    """What the customer may say on arriving at ``node`` after this reply: the first of
+    its conditional ``lines`` that holds, else its plain ``customer`` variants."""
+    for lines in node.lines:
+        if holds(lines.when, verdict, mood, visits, before):
+            return lines.customer
+    return node.customer
 
 
 def _cap(scenario: Scenario, step: Step, turn: int) -> Step:

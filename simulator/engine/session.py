@@ -19,6 +19,7 @@ from simulator.engine.transcript import TranscriptWriter
 from simulator.engine.turn import Outcome, Turn
 from simulator.model.schema import Ending, RulePack, Scenario
 from simulator.scoring import Verdict, scorer_for
+from simulator.scoring.context import Context
 from simulator.scoring.normalize import clean
 
 __all__ = ["EngineError", "Mode", "Outcome", "ResumeError", "Session", "Turn", "TurnResult", "resume"]
@@ -138,6 +139,11 @@ class Session:
         return list(self._state.turns)
 
     @property
+    def context(self) -> Context:
+        """What the replies so far have done, as the next reply is scored after them."""
+        return Context.after(t.verdict for t in self._state.turns)
+
+    @property
     def turn_number(self) -> int:
         """The number of the reply the trainee is writing now (1-based)."""
         return len(self._state.turns) + 1
@@ -186,7 +192,7 @@ class Session:
                 "over_time": over_time,
             }
         )
-        verdict = self.scorer.score(text)
+        verdict = self.scorer.score(text, self.context)
         self.log.write({"type": "verdict", "turn": index, "verdict": verdict.to_dict()})
         return self._apply(index, text, verdict, elapsed, over_time)
 
@@ -194,6 +200,7 @@ class Session:
         self, index: int, text: str, verdict: Verdict, elapsed: float | None, over_time: bool
     ) -> TurnResult:
         st = self._state
+        before = self.context
         self._undo.append(st.copy())
         mood_after = flow.next_mood(st.mood, verdict)
         visits = st.visits.get(st.node, 0) + 1
@@ -206,6 +213,7 @@ class Session:
             visits=visits,
             patience_left=patience,
             turn=index,
+            before=before,
         )
         ending = self.scenario.ending(step.goto)
         mood_after = flow.mood_at_ending(mood_after, ending.outcome if ending else None, step.reason)
@@ -232,11 +240,14 @@ class Session:
             st.line = self._pick(ending.customer, ending.id, 1) if ending.customer else ""
         else:
             st.node = step.goto
-            st.line = self._pick(
-                self.scenario.node(step.goto).customer,  # type: ignore[union-attr]
-                step.goto,
-                st.visits.get(step.goto, 0) + 1,
+            lines = flow.lines_for(
+                self.scenario.node(step.goto),  # type: ignore[arg-type]
+                verdict,
+                mood=mood_after,
+                visits=st.visits.get(step.goto, 0),
+                before=before,
             )
+            st.line = self._pick(lines, step.goto, st.visits.get(step.goto, 0) + 1)
         self.log.write(
             {
                 "type": "transition",

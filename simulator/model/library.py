@@ -262,13 +262,14 @@ def _check_references(src: SourceFile, sc: Scenario, lib: Library, broken_packs:
     if not rule_ids:
         src.problem(["scoring"], "no rules: name rule packs in 'packs' or write 'rules'")
     pack_rules = {r for r, owner in rule_ids.items() if owner != "scenario"}
-    for rid in sc.scoring.weights:
-        if rid not in pack_rules:
-            src.problem(
-                ["scoring", "weights", rid],
-                f"unknown rule '{rid}'" + did_you_mean(rid, pack_rules),
-                key=True,
-            )
+    for key in ("weights", "suggestions"):
+        for rid in getattr(sc.scoring, key):
+            if rid not in pack_rules:
+                src.problem(
+                    ["scoring", key, rid],
+                    f"unknown rule '{rid}'" + did_you_mean(rid, pack_rules),
+                    key=True,
+                )
     for i, rid in enumerate(sc.scoring.disable):
         if rid not in pack_rules:
             src.problem(
@@ -286,12 +287,16 @@ def _check_references(src: SourceFile, sc: Scenario, lib: Library, broken_packs:
                     [*loc, k], f"unknown rule or category '{name}'" + did_you_mean(name, names)
                 )
 
+    keys = ("fired", "all_fired", "not_fired", "so_far", "not_so_far")
     for i, node in enumerate(sc.nodes):
         for j, tr in enumerate(node.transitions):
-            for key in ("fired", "all_fired", "not_fired"):
+            for key in keys:
                 check_names(["nodes", i, "transitions", j, "when", key], getattr(tr.when, key))
+        for j, lines in enumerate(node.lines):
+            for key in keys:
+                check_names(["nodes", i, "lines", j, "when", key], getattr(lines.when, key))
     if sc.resolution:
-        for key in ("fired", "all_fired", "not_fired"):
+        for key in keys:
             check_names(["resolution", "when", key], getattr(sc.resolution.when, key))
     for i, ex in enumerate(sc.examples):
         check_names(["examples", i, "fires"], ex.fires)

@@ -256,6 +256,13 @@ class AbsenceRule(RuleBase):
     phrases: list[Phrase] = Field(
         default_factory=list, description="Fires when none of these phrases appear."
     )
+    once: bool = Field(
+        default=False,
+        description=(
+            "With `missing_category`: charged only until the conversation shows it; after "
+            "an earlier reply did (an apology, say), a reply without it is not charged."
+        ),
+    )
     missing_category: CategoryName | None = Field(
         default=None,
         description="Fires when no rule of this category fired (e.g. acknowledge).",
@@ -270,6 +277,8 @@ class AbsenceRule(RuleBase):
     def _one_source(self) -> AbsenceRule:
         if bool(self.phrases) == bool(self.missing_category):
             raise ValueError("an absence rule needs exactly one of `phrases` or `missing_category`")
+        if self.once and not self.missing_category:
+            raise ValueError("`once` needs `missing_category`: the step the conversation shows")
         return self
 
 
@@ -458,6 +467,17 @@ class Condition(Strict):
     not_fired: list[str] = Field(
         default_factory=list, description="None of these categories or rule ids fired."
     )
+    so_far: list[str] = Field(
+        default_factory=list,
+        description=(
+            "At least one of these categories or rule ids fired in this reply or an "
+            "earlier one of the conversation (e.g. compensation already offered)."
+        ),
+    )
+    not_so_far: list[str] = Field(
+        default_factory=list,
+        description="None of these categories or rule ids fired in this reply or any earlier one.",
+    )
     score_min: int | None = Field(default=None, ge=0, le=100, description="Score at least.")
     score_max: int | None = Field(default=None, ge=0, le=100, description="Score at most.")
     mood_min: int | None = Field(
@@ -473,7 +493,7 @@ class Condition(Strict):
     )
 
     def names(self) -> list[str]:
-        return [*self.fired, *self.all_fired, *self.not_fired]
+        return [*self.fired, *self.all_fired, *self.not_fired, *self.so_far, *self.not_so_far]
 
     def is_empty(self) -> bool:
         return self == Condition()
@@ -487,11 +507,30 @@ class Transition(Strict):
     goto: Ident = Field(description="The next node or ending.")
 
 
+class Lines(Strict):
+    """What the customer says on arriving at a node when a condition holds."""
+
+    when: Condition = Field(
+        description=(
+            "Read after the reply that leads here: its verdict, the mood, and (with "
+            "`so_far` / `not_so_far`) what the conversation has already done."
+        )
+    )
+    customer: list[Text] = Field(min_length=1, description="Variants, one picked per play.")
+
+
 class Node(Strict):
     id: Ident = Field(description="Unique id of the node.")
     customer: list[Text] = Field(
         min_length=1,
         description="What the customer says here: one or more variants, one picked per play.",
+    )
+    lines: list[Lines] = Field(
+        default_factory=list,
+        description=(
+            "Lines said instead of `customer` when their condition holds on arrival; the "
+            "first that holds wins. Not read at the start of the conversation."
+        ),
     )
     hint: str | None = Field(
         default=None, max_length=2000, description="Shown when the trainee asks for a hint."
@@ -533,6 +572,13 @@ class Scoring(Strict):
     disable: list[Ident] = Field(
         default_factory=list, description="Rules of the packs not used in this scenario."
     )
+    suggestions: dict[Ident, Annotated[str, Field(min_length=1, max_length=2000)]] = Field(
+        default_factory=dict,
+        description=(
+            "This story's own better phrasing for rules of the packs, by rule id: shown "
+            "instead of the pack's generic suggestion."
+        ),
+    )
 
 
 class ScoreRange(Strict):
@@ -544,13 +590,23 @@ class Example(Strict):
     """A reply at a node and what it must produce: `simulator test` checks it.
 
     The reply is judged as the first answer given at that node, with the customer's
-    starting patience and (unless `mood` says otherwise) starting mood.
+    starting patience and (unless `mood` says otherwise) starting mood; `after` gives
+    the conversation's earlier replies, which the verdict and the transitions read.
     """
 
     node: Ident | None = Field(
         default=None, description="Where the reply is given (default: start)."
     )
+    after: list[Text] = Field(
+        default_factory=list,
+        description="Earlier replies of the conversation, scored first, in order.",
+    )
     reply: Text = Field(description="The trainee's reply.")
+    says: str | None = Field(
+        default=None,
+        max_length=200,
+        description="Words every variant of the customer's next line must contain.",
+    )
     fires: list[str] = Field(
         default_factory=list, description="Rule ids or categories that must fire."
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from simulator.report.text import short
-from simulator.scoring.verdict import STEP_LABELS, STEPS, Verdict
+from simulator.scoring.verdict import CATEGORY_STEP, STEP_LABELS, STEPS, Verdict
 
 _COLORS = {
     "last_word": "1;31",
@@ -75,6 +75,9 @@ def verdict_text(verdict: Verdict, color: bool, *, next_step: str | None = None)
                 else "a high-value customer got compensation"
             )
         )
+    if verdict.credited:
+        done = ", ".join(STEP_LABELS.get(CATEGORY_STEP.get(c, c), c) for c in verdict.credited)
+        lines.append(f"  Shown in an earlier reply, not charged again: {done}")
     checks = "  ".join(f"{'✓' if verdict.steps.get(s) else '·'} {STEP_LABELS[s]}" for s in STEPS)
     lines.append("")
     lines.append(f"Five steps: {checks}")

@@ -18,6 +18,7 @@ import re2
 
 from simulator.model import limits, safe_regex
 from simulator.model.schema import RulePack, Scenario, expand_lexicons
+from simulator.scoring.context import EMPTY, Context
 from simulator.scoring.lang import language as language_of
 from simulator.scoring.reply import Reply
 from simulator.scoring.rules import Matcher, compile_rule
@@ -89,6 +90,14 @@ class Scorer:
             i for i, m in enumerate(self.matchers) if not m.late and not m.gated
         )
         self._late = [i for i, m in enumerate(self.matchers) if m.late]
+        # Late rules charged only until the conversation shows their category (`once`):
+        # shown in an earlier reply, the step is not charged again (the context says so).
+        self._missed_step_of = {
+            i: cat
+            for i in self._late
+            if getattr(self.matchers[i].rule, "once", False)
+            and (cat := getattr(self.matchers[i], "missing_category", None)) is not None
+        }
         self.rule_ids = frozenset(m.id for m in self.matchers)
         # What the verdict needs of each category, in order, and of each rule.
         self._category_rows = [
@@ -108,7 +117,8 @@ class Scorer:
         self._unfired_add_nothing = all(none == 0.0 for *_, none in self._category_rows)
         self._hit_rows = [_HitRow(m) for m in self.matchers]
 
-    def score(self, text: str) -> Verdict:
+    def score(self, text: str, context: Context = EMPTY) -> Verdict:
+        """The verdict on one reply, after the conversation so far (``context``)."""
         notices: tuple[str, ...] = ()
         if len(text) > MAX_REPLY_CHARS:
             cut = text.rfind(" ", 0, MAX_REPLY_CHARS)
@@ -168,17 +178,23 @@ class Scorer:
         if reply.cancelled:
             notices = (*notices, *self._cancel_notices(reply))
         fired.update([row.category for row, _ in found])
+        credited: list[str] = []
         if self._late:
             early = len(found)
             for i in self._late:
                 m = matchers[i]
                 if m.gated and i not in slots:
                     continue
+                step = self._missed_step_of.get(i)
+                if step is not None and context.fired and context.done(step):
+                    if step not in fired and step not in credited:
+                        credited.append(step)
+                    continue
                 spans = m.find(reply, slots.get(i, _NONE), fired)
                 if spans is not None:
                     found.append((rows[i], spans))
             fired.update([row.category for row, _ in found[early:]])
-        return self._verdict(reply, found, fired, notices)
+        return self._verdict(reply, found, fired, notices, context, tuple(credited))
 
     def _in_scope(
         self, reply: Reply, row: _HitRow, spans: list[tuple[int, int]]
@@ -243,6 +259,8 @@ class Scorer:
         found: list[tuple[_HitRow, list[tuple[int, int]]]],
         fired: set[str],
         notices: tuple[str, ...],
+        context: Context = EMPTY,
+        credited: tuple[str, ...] = (),
     ) -> Verdict:
         hits: list[Hit] = []
         sums: dict[str, float] = {}
@@ -297,7 +315,9 @@ class Scorer:
                 pts = pts if pts > -cap else -cap
                 total += pts
                 categories[name] = CategoryResult(name, label, True, pts, tuple(rules_by_cat[name]))
-        adjust = lifetime_adjustment(self.lifetime_value, fired)
+        adjust = lifetime_adjustment(
+            self.lifetime_value, fired, compensated_before=context.done("compensation")
+        )
         score = round(total + adjust)
         score = score if score < 100 else 100  # clamp(score, 0, 100), inlined
         score = score if score > 0 else 0
@@ -313,6 +333,7 @@ class Scorer:
             reply=original,
             scored_chars=len(original),
             notices=notices,
+            credited=credited,
         )
 
 
@@ -452,6 +473,8 @@ def rule_set(
     """The rules (with effective weights) and category labels a scenario scores with."""
     weights = dict(scenario.scoring.weights) if scenario else {}
     disabled = set(scenario.scoring.disable) if scenario else set()
+    # a story's own better phrasing replaces the pack's generic one
+    suggestions = dict(scenario.scoring.suggestions) if scenario else {}
     rules: list[tuple[Any, float]] = []
     cats: dict[str, tuple[str, float]] = {}
     lexicons: dict[str, list[str]] = {}
@@ -466,6 +489,8 @@ def rule_set(
                 continue
             if rule.accent_insensitive is None and pack.accent_insensitive:
                 rule = rule.model_copy(update={"accent_insensitive": True})
+            if rule.id in suggestions:
+                rule = rule.model_copy(update={"suggestion": suggestions[rule.id]})
             rules.append((with_lexicons(rule, lexicons), weights.get(rule.id, rule.weight)))
     if scenario:
         rules.extend((with_lexicons(rule, lexicons), rule.weight) for rule in scenario.scoring.rules)

@@ -31,6 +31,7 @@ STEP_CATEGORY: dict[str, str] = {
     "solve": "concrete_fix",
 }
 STEPS: tuple[str, ...] = ("calm", *STEP_CATEGORY)
+CATEGORY_STEP: dict[str, str] = {c: s for s, c in STEP_CATEGORY.items()}
 CALM_BREAKERS: frozenset[str] = frozenset({"tone"})
 # How the steps are named to a trainee (English; the app translates them).
 STEP_LABELS: dict[str, str] = {
@@ -121,6 +122,8 @@ class Verdict:
     reply: str
     scored_chars: int
     notices: tuple[str, ...] = field(default_factory=tuple)
+    # Steps this reply did not show but an earlier reply did: not charged as missed.
+    credited: tuple[str, ...] = field(default_factory=tuple)
 
     @classmethod
     def build(
@@ -134,6 +137,7 @@ class Verdict:
         reply: str,
         scored_chars: int,
         notices: tuple[str, ...],
+        credited: tuple[str, ...] = (),
     ) -> Verdict:
         """The same as calling the class with these fields, for the scorer's hot path: a
         frozen dataclass sets each field through ``object.__setattr__``, which costs more
@@ -149,6 +153,7 @@ class Verdict:
             reply=reply,
             scored_chars=scored_chars,
             notices=notices,
+            credited=credited,
         )
         return verdict
 
@@ -178,7 +183,7 @@ class Verdict:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "score": self.score,
             "language": self.language,
             "reply": self.reply,
@@ -189,6 +194,9 @@ class Verdict:
             "lifetime_adjustment": self.lifetime_adjustment,
             "notices": list(self.notices),
         }
+        if self.credited:  # only after earlier replies: transcripts of one reply stay as they were
+            out["credited"] = list(self.credited)
+        return out
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Verdict:
@@ -219,6 +227,7 @@ class Verdict:
             reply=data.get("reply", ""),
             scored_chars=data.get("scored_chars", len(data.get("reply", ""))),
             notices=tuple(data.get("notices", ())),
+            credited=tuple(data.get("credited", ())),
         )
 
 
@@ -252,10 +261,14 @@ def last_word_phrases(verdict: Mapping[str, Any]) -> list[str]:
     )
 
 
-def lifetime_adjustment(value: str, fired: set[str]) -> int:
+def lifetime_adjustment(value: str, fired: set[str], *, compensated_before: bool = False) -> int:
+    """A high-value customer's fix with no compensation, in this reply or an earlier one,
+    costs points; with compensation it earns some. Other customers: 0."""
     if value != "high" or "concrete_fix" not in fired:
         return 0
-    return HIGH_VALUE_COMPENSATION if "compensation" in fired else HIGH_VALUE_NO_COMPENSATION
+    if compensated_before or "compensation" in fired:
+        return HIGH_VALUE_COMPENSATION
+    return HIGH_VALUE_NO_COMPENSATION
 
 
 def steps(fired: set[str]) -> dict[str, bool]:

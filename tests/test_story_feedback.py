@@ -1,0 +1,111 @@
+"""Feedback that fits the story: no "Better:" line of one story speaks of another's.
+
+Every example reply of a built-in scenario and of the packs it uses is scored with that
+scenario's rules; each suggestion a trainee would read must fit the scenario's setting
+(a shared pack's generic suggestion, or the scenario's own in ``scoring.suggestions``).
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+# Words that belong to one story's setting and would be wrong in another's, by language.
+HOTEL = {
+    "en": ["fan", "room", "air conditioning", "thermostat", "degrees", "1 a.m.", "suite"],
+    "fr": ["ventilateur", "chambre", "climatisation", "degrés", "thermostat"],
+}
+SHOP = {
+    "en": ["swap", "exchange it", "item", "store credit", "receipt", "till", "yoghurt"],
+    "fr": ["échange", "article", "un avoir", "en caisse", "ticket de caisse", "yaourt"],
+}
+FORBIDDEN = {
+    "hotel-ac": (SHOP,),
+    "supermarket-return": (HOTEL,),
+    "b2b-consultant": (HOTEL, SHOP),
+    "agency-deadline": (HOTEL, SHOP),
+}
+
+
+def _story(scenario_id: str) -> str:
+    return scenario_id.rsplit("-", 1)[0]
+
+
+def _replies(scenario, packs) -> list[str]:
+    replies = [ex.reply for ex in scenario.examples]
+    for pack in packs:
+        for rule in pack.rules:
+            replies += [*rule.examples.fires, *rule.examples.passes]
+    for rule in scenario.scoring.rules:
+        replies += [*rule.examples.fires, *rule.examples.passes]
+    return replies
+
+
+def offending(library) -> list[str]:
+    from simulator.scoring import scorer_for
+
+    out: list[str] = []
+    for sid, scenario in sorted(library.scenarios.items()):
+        lists = FORBIDDEN.get(_story(sid))
+        if lists is None:
+            continue
+        words = [w for lexicon in lists for w in lexicon[scenario.language]]
+        patterns = [re.compile(rf"(?<!\w){re.escape(w)}(?!\w)", re.I) for w in words]
+        packs = library.packs_for(scenario)
+        scorer = scorer_for(scenario, packs)
+        seen: set[tuple[str, str]] = set()
+        for reply in _replies(scenario, packs):
+            for hit in scorer.score(reply).hits:
+                if not hit.suggestion or (hit.rule, hit.suggestion) in seen:
+                    continue
+                seen.add((hit.rule, hit.suggestion))
+                for pat in patterns:
+                    if pat.search(hit.suggestion):
+                        out.append(f"{sid}: {hit.rule}: {pat.pattern!r} in {hit.suggestion!r}")
+                        break
+    return out
+
+
+BUILTIN = ["hotel-ac", "supermarket-return", "b2b-consultant", "agency-deadline"]
+
+
+def test_every_built_in_story_is_checked(library) -> None:
+    assert {_story(s) for s in library.scenarios} >= set(BUILTIN)
+
+
+def test_better_lines_fit_the_story(library) -> None:
+    assert offending(library) == []
+
+
+def test_a_scenario_suggestion_replaces_the_packs(library) -> None:
+    from simulator.scoring import scorer_for
+
+    scenario = library.scenario("supermarket-return-en")
+    packs = library.packs_for(scenario)
+    scorer = scorer_for(scenario, packs)
+    ours = scenario.scoring.suggestions
+    assert ours, "the supermarket story gives its own better phrasing"
+    rule_id, text = next(iter(ours.items()))
+    rule = next(r for p in packs for r in p.rules if r.id == rule_id)
+    assert rule.suggestion != text
+    fired = [h for ex in rule.examples.fires for h in scorer.score(ex).hits if h.rule == rule_id]
+    assert fired and all(h.suggestion == text for h in fired)
+
+
+@pytest.mark.parametrize("key", ["suggestions", "weights"])
+def test_an_unknown_rule_in_suggestions_is_located(tmp_path, capsys, key: str) -> None:
+    from pathlib import Path
+
+    from simulator.cli import main
+
+    mini = (Path(__file__).parent / "data" / "scenarios" / "mini.yaml").read_text()
+    assert "scoring:" in mini
+    value = '"Say it plainly."' if key == "suggestions" else "3"
+    text = mini.replace("scoring:\n", f"scoring:\n  {key}:\n    favour-framin: {value}\n", 1)
+    f = tmp_path / "s.yaml"
+    f.write_text(text)
+    assert main(["validate", str(f)]) == 1
+    out = capsys.readouterr().out
+    line = text.splitlines().index("    favour-framin: " + value) + 1
+    assert f":{line}:5: scoring.{key}.favour-framin: unknown rule 'favour-framin'" in out, out
