@@ -42,7 +42,6 @@ import re
 import signal
 import socket
 import sqlite3
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -320,7 +319,7 @@ async def play(session: Any, url: str, t: Trainee, poller: StorePoller, think: f
             finally:
                 read_task.cancel()
                 await ws.close()
-    except Exception as exc:  # noqa: BLE001 (reported, the round goes on)
+    except Exception as exc:
         t.error = f"{type(exc).__name__}: {exc}"
         dump = os.environ.get("BENCH_SERVE_DUMP")
         if dump:  # what the session's terminal showed, to see where it stopped
