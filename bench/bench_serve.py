@@ -290,9 +290,9 @@ async def play(session: Any, url: str, t: Trainee, poller: StorePoller, think: f
                 t.first_line_s = time.monotonic() - pressed
                 await screen.settle()
                 for seq in range(1, MAX_REPLIES + 1):
-                    if t.name in poller.outcome:
-                        break
                     await asyncio.sleep(think)
+                    if t.name in poller.outcome:  # (the last verdict ended it)
+                        break
                     tag = f"Ref{seq}x{abs(hash(t.name)) % 10**6}."
                     text = f"{REPLIES[t.lang]} {tag}"
                     mark = len(screen.text)
