@@ -1,0 +1,523 @@
+"""Load bench for browser workshops: N trainees in `simulator serve` at once.
+
+    .venv/bin/python bench/bench_serve.py [--sizes 5,10,20,30,50,70] [--join 30]
+        [--scenario hotel-ac-en] [--think 2.0] [--join-rate 3]
+
+Starts `simulator serve` on 127.0.0.1 (a fresh SIMULATOR_HOME in a temporary folder, a
+workshop made with `simulator workshop create`) and drives browser sessions through the
+websocket protocol textual-serve's page uses (``/ws?width=&height=``; the page sends
+``["stdin", keys]`` and ``["resize", {...}]`` as JSON text and receives the terminal's
+output as binary frames), without a browser: a browser tab would cost more than the app
+it measures. Each session joins with a name (typed, Enter), opens the scenario (Enter
+on the list, Enter on the briefing), and plays it to its end: it types a scripted reply,
+waits until the reply shows on the terminal, sends ctrl+s, and waits for the verdict.
+
+Measured, for each N (rising; the bench stops at the first N that fails or when the
+machine runs short of memory):
+- reply -> verdict: from ctrl+s to the turn's row in the results store (polled every
+  20 ms from this process), p50 and p95;
+- memory: the peak, over the round, of the summed RSS (and PSS) of the processes serve
+  started for the sessions, divided by N;
+- CPU: the CPU seconds the serve process tree used over the round (its children's times
+  are collected when they exit), and the machine's busy share;
+- turns recorded versus sent (a recorded reply must be the one sent, byte for byte).
+
+The join check (``--join 30``): thirty trainees connect over ten seconds; each must see
+its customer's first line (in the terminal stream) within 2 s of pressing Enter on the
+briefing, and its name prompt within a few seconds of connecting (reported).
+
+The last line is JSON: ``{"max_sessions", "p95_ms_at_max", "mb_per_session",
+"lost_turns"}``, ``max_sessions`` being the largest N with p95 under 1 s and nothing
+lost. All traffic goes to 127.0.0.1; every wait has a timeout; serve and its sessions are
+stopped at the end (their own process group).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+WIDTH, HEIGHT = 120, 40
+ENTER, CTRL_S = "\r", "\x13"
+
+# A reply that keeps hotel-ac-en's guest in four turns (each one marked so the bench can
+# see it echoed and check the stored text); French for the French scenarios.
+REPLIES = {
+    "en": "I'm so sorry, that is awful at 1 a.m. I'll move you to a cooled room right now, "
+          "within ten minutes, and refund tonight.",
+    "fr": "Je suis vraiment désolé. Je vous change de chambre tout de suite, dans dix "
+          "minutes, et je vous rembourse la nuit.",
+}
+# A word of each variant of the customer's first line (and not of the briefing).
+FIRST_LINE = {"hotel-ac-en": ("an oven", "soaked through"),
+              "hotel-ac-fr": ("fournaise", "Vingt-quatre degrés")}
+MAX_REPLIES = 10
+
+_ANSI = re.compile(rb"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|"
+                   rb"\x1b[P^_X][^\x1b]*\x1b\\|\x1b[@-Z\\-_]")
+
+
+def _text(data: bytes) -> str:
+    return _ANSI.sub(b"", data).decode("utf-8", "replace")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _mem_available_mb() -> float:
+    for line in Path("/proc/meminfo").read_text().splitlines():
+        if line.startswith("MemAvailable:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def _cpu_busy() -> tuple[float, float]:
+    parts = [float(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = parts[3] + parts[4]
+    return sum(parts) - idle, sum(parts)
+
+
+def _children(pid: int) -> list[int]:
+    out: list[int] = []
+    todo = [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            tasks = os.listdir(f"/proc/{p}/task")
+        except OSError:
+            continue
+        for t in tasks:
+            try:
+                kids = Path(f"/proc/{p}/task/{t}/children").read_text().split()
+            except OSError:
+                continue
+            for k in kids:
+                out.append(int(k))
+                todo.append(int(k))
+    return out
+
+
+def _rss_pss_mb(pid: int) -> tuple[float, float]:
+    try:
+        text = Path(f"/proc/{pid}/smaps_rollup").read_text()
+    except OSError:
+        return 0.0, 0.0
+    rss = pss = 0.0
+    for line in text.splitlines():
+        if line.startswith("Rss:"):
+            rss = int(line.split()[1]) / 1024
+        elif line.startswith("Pss:"):
+            pss = int(line.split()[1]) / 1024
+    return rss, pss
+
+
+def _tree_cpu_s(pid: int) -> float:
+    """CPU seconds of serve, its live descendants and the children it has reaped."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for i, p in enumerate([pid, *_children(pid)]):
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        # utime stime (own) and, for serve alone, cutime cstime (reaped children; the
+        # live ones' reaped children are counted when they exit, through their parent)
+        total += (int(fields[11]) + int(fields[12])) / tick
+        if i == 0:
+            total += (int(fields[13]) + int(fields[14])) / tick
+    return total
+
+
+class StorePoller:
+    """Watches the results store: when each (trainee, seq) turn row first appears."""
+
+    def __init__(self, db_path: Path) -> None:
+        self.db_path = db_path
+        self.seen: dict[tuple[str, int], float] = {}
+        self.replies: dict[tuple[str, int], str] = {}
+        self.outcome: dict[str, str] = {}
+        self.attempt_seen: dict[str, float] = {}
+        self._stop = threading.Event()
+        self._last_turn = 0
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        conn: sqlite3.Connection | None = None
+        while not self._stop.is_set():
+            try:
+                if conn is None:
+                    conn = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True, timeout=1)
+                now = time.monotonic()
+                for tid, name, seq, reply in conn.execute(
+                    "SELECT u.id, t.name, u.seq, u.reply FROM turns u "
+                    "JOIN attempts a ON a.id = u.attempt_id JOIN trainees t ON t.id = a.trainee_id "
+                    "WHERE u.id > ? ORDER BY u.id", (self._last_turn,)):
+                    self._last_turn = max(self._last_turn, tid)
+                    self.seen.setdefault((name, seq), now)
+                    self.replies[(name, seq)] = reply
+                for name, outcome in conn.execute(
+                    "SELECT t.name, a.outcome FROM attempts a JOIN trainees t ON t.id = a.trainee_id"):
+                    self.attempt_seen.setdefault(name, now)
+                    if outcome:
+                        self.outcome[name] = outcome
+            except sqlite3.Error:
+                conn = None
+            self._stop.wait(0.02)
+        if conn is not None:
+            conn.close()
+
+
+@dataclass
+class Trainee:
+    name: str
+    lang: str
+    first_line_word: tuple[str, ...]
+    connected: float = 0.0
+    prompt_s: float | None = None  # connect -> the name prompt on screen
+    first_line_s: float | None = None  # Enter on the briefing -> the customer's first line
+    sent: list[tuple[int, str, float]] = field(default_factory=list)  # (seq, text, t_send)
+    latencies: list[float] = field(default_factory=list)
+    error: str | None = None
+    finished: bool = False
+
+
+class Screen:
+    """The terminal stream of one session, as text (escapes removed)."""
+
+    def __init__(self) -> None:
+        self.text = ""
+        self.last = time.monotonic()
+        self.changed = asyncio.Event()
+
+    def feed(self, data: bytes) -> None:
+        self.text += _text(data)
+        if len(self.text) > 200_000:
+            self.text = self.text[-100_000:]
+        self.last = time.monotonic()
+        self.changed.set()
+
+    async def wait_for(self, needle: str | tuple[str, ...], since: int, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        needles = (needle,) if isinstance(needle, str) else needle
+        while not any(n in self.text[since:] for n in needles):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            self.changed.clear()
+            try:
+                await asyncio.wait_for(self.changed.wait(), left)
+            except TimeoutError:
+                return False
+        return True
+
+    async def settle(self, quiet: float = 0.3, timeout: float = 15) -> None:
+        """Until no output for ``quiet`` seconds (the app has drawn its screen)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            gap = time.monotonic() - self.last
+            if gap >= quiet:
+                return
+            await asyncio.sleep(quiet - gap)
+
+
+async def play(session: Any, url: str, t: Trainee, poller: StorePoller, think: float,
+               timeout: float) -> None:
+    screen = Screen()
+    try:
+        async with session.ws_connect(f"{url}/ws?width={WIDTH}&height={HEIGHT}",
+                                      timeout=timeout, max_msg_size=0) as ws:
+            t.connected = time.monotonic()
+
+            async def reader() -> None:
+                async for msg in ws:
+                    if msg.type.name == "BINARY":
+                        screen.feed(msg.data)
+                    elif msg.type.name in ("CLOSE", "CLOSED", "ERROR"):
+                        break
+
+            read_task = asyncio.create_task(reader())
+            try:
+                await ws.send_str(json.dumps(["resize", {"width": WIDTH, "height": HEIGHT}]))
+                if not await screen.wait_for("name", 0, timeout):
+                    raise RuntimeError("no name prompt")
+                await screen.settle()
+                t.prompt_s = time.monotonic() - t.connected
+                await ws.send_str(json.dumps(["stdin", t.name]))
+                await screen.wait_for(t.name, 0, timeout)
+                async def step(keys: str, needle: str | tuple[str, ...], what: str) -> float:
+                    """Send ``keys`` until ``needle`` shows (a key sent before the screen
+                    is ready is lost, as in a browser); returns when it was last sent."""
+                    deadline = time.monotonic() + timeout
+                    while time.monotonic() < deadline:
+                        mark = len(screen.text)
+                        pressed = time.monotonic()
+                        await ws.send_str(json.dumps(["stdin", keys]))
+                        if await screen.wait_for(needle, mark, min(5.0, timeout)):
+                            return pressed
+                    raise RuntimeError(f"{what} never showed")
+
+                await step(ENTER, "scenarios", "the scenario list")
+                await screen.settle()
+                await step(ENTER, "Start the conversation", "the briefing")
+                await screen.settle()
+                pressed = await step(CTRL_S, t.first_line_word, "the customer's first line")
+                t.first_line_s = time.monotonic() - pressed
+                await screen.settle()
+                for seq in range(1, MAX_REPLIES + 1):
+                    await asyncio.sleep(think)
+                    if t.name in poller.outcome:  # (the last verdict ended it)
+                        break
+                    tag = f"Ref{seq}x{abs(hash(t.name)) % 10**6}."
+                    text = f"{REPLIES[t.lang]} {tag}"
+                    mark = len(screen.text)
+                    await ws.send_str(json.dumps(["stdin", text]))
+                    if not await screen.wait_for(tag, mark, timeout):
+                        raise RuntimeError(f"reply {seq} never showed in the editor")
+                    await screen.settle(0.15)
+                    sent_at = time.monotonic()
+                    await ws.send_str(json.dumps(["stdin", CTRL_S]))
+                    t.sent.append((seq, text, sent_at))
+                    deadline = sent_at + timeout
+                    while (t.name, seq) not in poller.seen and time.monotonic() < deadline:
+                        await asyncio.sleep(0.01)
+                    if (t.name, seq) not in poller.seen:
+                        raise RuntimeError(f"reply {seq}: no verdict within {timeout:.0f} s")
+                    t.latencies.append(poller.seen[(t.name, seq)] - sent_at)
+                    await screen.settle()
+                # the outcome is written with the last turn; give the poller a moment
+                for _ in range(100):
+                    if t.name in poller.outcome:
+                        break
+                    await asyncio.sleep(0.05)
+                t.finished = t.name in poller.outcome
+            finally:
+                read_task.cancel()
+                await ws.close()
+    except Exception as exc:
+        t.error = f"{type(exc).__name__}: {exc}"
+        dump = os.environ.get("BENCH_SERVE_DUMP")
+        if dump:  # what the session's terminal showed, to see where it stopped
+            Path(dump, f"{t.name}.txt").write_text(screen.text, encoding="utf-8")
+
+
+def _pct(values: list[float], q: float) -> int | None:
+    """The q-quantile of ``values`` in milliseconds (None without values)."""
+    if not values:
+        return None
+    s = sorted(values)
+    return round(1000 * s[min(len(s) - 1, max(0, round(q * (len(s) - 1))))])
+
+
+async def run_round(url: str, serve_pid: int, poller: StorePoller, n: int, tag: str,
+                    scenario: str, lang: str, think: float, join_rate: float,
+                    timeout: float) -> dict[str, Any]:
+    import aiohttp
+
+    trainees = [Trainee(f"{tag} Trainee {i:02d}", lang, FIRST_LINE[scenario])
+                for i in range(n)]
+    peak = {"rss": 0.0, "pss": 0.0, "procs": 0}
+    done = asyncio.Event()
+
+    async def sample() -> None:
+        while not done.is_set():
+            kids = await asyncio.to_thread(_children, serve_pid)
+            mems = [await asyncio.to_thread(_rss_pss_mb, k) for k in kids]
+            rss = sum(m[0] for m in mems)
+            if rss > peak["rss"]:
+                peak.update(rss=rss, pss=sum(m[1] for m in mems), procs=len(kids))
+            await asyncio.sleep(0.5)
+
+    cpu0 = _tree_cpu_s(serve_pid)
+    busy0, all0 = _cpu_busy()
+    started = time.monotonic()
+    sampler = asyncio.create_task(sample())
+    async with aiohttp.ClientSession() as session:
+
+        async def one(i: int, t: Trainee) -> None:
+            await asyncio.sleep(i / join_rate)
+            await play(session, url, t, poller, think, timeout)
+
+        await asyncio.gather(*(one(i, t) for i, t in enumerate(trainees)))
+    done.set()
+    await sampler
+    # wait for the sessions' processes to exit, so their CPU time is collected
+    deadline = time.monotonic() + 30
+    while _children(serve_pid) and time.monotonic() < deadline:
+        await asyncio.sleep(0.2)
+    wall = time.monotonic() - started
+    cpu = _tree_cpu_s(serve_pid) - cpu0
+    busy1, all1 = _cpu_busy()
+    sent = sum(len(t.sent) for t in trainees)
+    recorded = sum(
+        1 for t in trainees for seq, text, _ in t.sent if poller.replies.get((t.name, seq)) == text)
+    lat = [x for t in trainees for x in t.latencies]
+    errors = [f"{t.name}: {t.error}" for t in trainees if t.error]
+    first = [t.first_line_s for t in trainees if t.first_line_s is not None]
+    return {
+        "n": n,
+        "p50_ms": _pct(lat, 0.5),
+        "p95_ms": _pct(lat, 0.95),
+        "max_ms": round(max(lat) * 1000) if lat else None,
+        "turns_sent": sent,
+        "turns_recorded": recorded,
+        "lost_turns": sent - recorded,
+        "finished": sum(t.finished for t in trainees),
+        "errors": errors,
+        "peak_rss_mb": round(peak["rss"]),
+        "mb_per_session": round(peak["rss"] / n, 1),
+        "pss_mb_per_session": round(peak["pss"] / n, 1),
+        "processes_at_peak": peak["procs"],
+        "cpu_s": round(cpu, 1),
+        "cpu_s_per_session": round(cpu / n, 2),
+        "machine_busy_pct": round(100 * (busy1 - busy0) / max(1e-9, all1 - all0)),
+        "wall_s": round(wall, 1),
+        "first_line_p95_ms": _pct(first, 0.95),
+        "first_line_max_ms": _pct(first, 1.0),
+        "first_line_within_2s": sum(x < 2.0 for x in first),
+        "prompt_p95_ms": _pct([t.prompt_s for t in trainees if t.prompt_s is not None], 0.95),
+    }
+
+
+def _ok(r: dict[str, Any]) -> bool:
+    return (r["lost_turns"] == 0 and not r["errors"] and r["finished"] == r["n"]
+            and r["p95_ms"] is not None and r["p95_ms"] < 1000)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--sizes", default="5,10,20,30,50,70")
+    p.add_argument("--join", type=int, default=30, help="trainees in the join check (0: skip)")
+    p.add_argument("--join-window", type=float, default=10.0)
+    p.add_argument("--scenario", default="hotel-ac-en")
+    p.add_argument("--think", type=float, default=2.0, help="seconds between replies")
+    p.add_argument("--join-rate", type=float, default=3.0, help="trainees joining per second")
+    p.add_argument("--timeout", type=float, default=60.0, help="seconds any one step may take")
+    p.add_argument("--min-free-mb", type=float, default=3000,
+                   help="stop rising when the machine would have less memory free than this")
+    args = p.parse_args(argv)
+    sizes = [int(x) for x in args.sizes.split(",") if x.strip()]
+    lang = args.scenario.rsplit("-", 1)[-1]
+    if lang not in REPLIES or args.scenario not in FIRST_LINE:
+        p.error(f"--scenario: one of {', '.join(FIRST_LINE)}")
+
+    home = Path(tempfile.mkdtemp(prefix="bench-serve-"))
+    db = home / "results.db"
+    env = {**os.environ, "SIMULATOR_HOME": str(home), "COLUMNS": str(WIDTH),
+           "LINES": str(HEIGHT), "NO_COLOR": ""}
+    env.pop("NO_COLOR")
+    cli = [PY, "-m", "simulator", "--db", f"sqlite:///{db}"]
+    code = subprocess.run(
+        [*cli, "workshop", "create", "Load bench", "--scenarios", args.scenario,
+         "--mode", "practice", "-q"],
+        env=env, cwd=ROOT, capture_output=True, text=True, check=True, timeout=120,
+    ).stdout.strip()
+    port = _free_port()
+    log = (home / "serve.log").open("w")
+    serve = subprocess.Popen([*cli, "serve", "--workshop", code, "--port", str(port)],
+                             env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+                             start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    poller = StorePoller(db)
+    results: list[dict[str, Any]] = []
+    join: dict[str, Any] | None = None
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if serve.poll() is not None:
+                raise SystemExit("serve exited:\n" + (home / "serve.log").read_text())
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.2)
+        poller.start()
+        print(f"serve on {url}, workshop {code}, scenario {args.scenario}, think {args.think} s, "
+              f"joining {args.join_rate}/s; {os.cpu_count()} cores", flush=True)
+        if args.join:
+            r = asyncio.run(run_round(url, serve.pid, poller, args.join, "Join", args.scenario,
+                                      lang, args.think, args.join / args.join_window,
+                                      args.timeout))
+            join = {"trainees": args.join, "window_s": args.join_window,
+                    "first_line_p95_ms": r["first_line_p95_ms"],
+                    "first_line_max_ms": r["first_line_max_ms"],
+                    "all_within_2s": r["first_line_within_2s"] == args.join,
+                    "prompt_p95_ms": r["prompt_p95_ms"],
+                    "errors": r["errors"]}
+            print(f"join: {args.join} trainees in {args.join_window:g} s: first customer line "
+                  f"p95 {r['first_line_p95_ms']} ms, max {r['first_line_max_ms']} ms after the start "
+                  f"key ({r['first_line_within_2s']}/{args.join} within 2 s), name prompt p95 "
+                  f"{r['prompt_p95_ms']} ms after connecting; errors {len(r['errors'])}",
+                  flush=True)
+        print(f"{'N':>4} {'p50 ms':>7} {'p95 ms':>7} {'max ms':>7} {'sent':>5} {'rec':>5} "
+              f"{'MB/sess':>8} {'PSS/s':>6} {'cpu s':>6} {'busy%':>6} {'1st p95':>8}", flush=True)
+        for n in sizes:
+            need = n * (results[-1]["mb_per_session"] if results else 200)
+            if _mem_available_mb() - need < args.min_free_mb:
+                print(f"{n}: not run, the machine has {_mem_available_mb():.0f} MB free "
+                      f"(about {need:.0f} MB needed)", flush=True)
+                break
+            r = asyncio.run(run_round(url, serve.pid, poller, n, f"N{n}", args.scenario, lang,
+                                      args.think, args.join_rate, args.timeout))
+            results.append(r)
+            print(f"{n:>4} {r['p50_ms']!s:>7} {r['p95_ms']!s:>7} {r['max_ms']!s:>7} "
+                  f"{r['turns_sent']:>5} {r['turns_recorded']:>5} {r['mb_per_session']:>8} "
+                  f"{r['pss_mb_per_session']:>6} {r['cpu_s']:>6} {r['machine_busy_pct']:>6} "
+                  f"{r['first_line_p95_ms']!s:>8}", flush=True)
+            for e in r["errors"][:5]:
+                print(f"     {e}", flush=True)
+            if not _ok(r):
+                break
+    finally:
+        poller.stop()
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            try:
+                os.killpg(serve.pid, sig)
+            except ProcessLookupError:
+                break
+            try:
+                serve.wait(timeout=10)
+                break
+            except subprocess.TimeoutExpired:
+                continue
+        log.close()
+    good = [r for r in results if _ok(r)]
+    best = good[-1] if good else None
+    (home / "bench-serve.json").write_text(json.dumps({"rounds": results, "join": join}, indent=1))
+    print(f"details: {home / 'bench-serve.json'}")
+    print(json.dumps({
+        "max_sessions": best["n"] if best else 0,
+        "p95_ms_at_max": best["p95_ms"] if best else None,
+        "mb_per_session": best["mb_per_session"] if best else None,
+        "lost_turns": sum(r["lost_turns"] for r in results),
+        "join_first_line_p95_ms": join["first_line_p95_ms"] if join else None,
+    }))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
