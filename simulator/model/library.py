@@ -132,7 +132,7 @@ def load_library(
                 # a pack folder's head first: it reads the family files beside it
                 if head.resolve() not in seen:
                     seen.add(head.resolve())
-                    lib.files.append(load_file(head, origin, _display(head, base, origin)))
+                    lib.files.append(_load_file(head, origin, _display(head, base, origin)))
                 if any(real == f.resolve() for h in lib.files for f in h.files[1:]):
                     continue  # a family of that pack
             lib.files.append(_load_file(path, origin, display))
@@ -159,13 +159,26 @@ _PARSED_LOCK = threading.Lock()
 
 
 def _load_file(path: Path, origin: Origin, display: str) -> SourceFile:
-    if path.name in PACK_FILES:  # a pack folder's head reads its families too: not cached
-        return load_file(path, origin, display)  # by its own bytes alone
     try:
         raw = path.read_bytes()
+        digest = hashlib.sha256(raw)
+        if path.name in PACK_FILES:  # a pack folder's head reads its families too
+            for family in sorted(path.parent.glob("*.y*ml")):
+                if family != path:
+                    digest.update(family.name.encode() + b"\0" + family.read_bytes())
     except OSError:
         return load_file(path, origin, display)  # it says why
-    key = (str(path), origin, display, hashlib.sha256(raw).digest())
+    if path.name in PACK_FILES:
+        src = None
+        key = (str(path), origin, display, digest.digest())
+        with _PARSED_LOCK:
+            src = _PARSED.get(key)
+        if src is None:
+            src = load_file(path, origin, display)
+            with _PARSED_LOCK:
+                _PARSED[key] = src
+        return replace(src, problems=list(src.problems))
+    key = (str(path), origin, display, digest.digest())
     with _PARSED_LOCK:
         src = _PARSED.get(key)
         if src is not None:

@@ -50,6 +50,8 @@ def test_start_during_the_warm_up_waits_for_it_instead_of_compiling_twice(
         return real(packs, scenario)
 
     monkeypatch.setattr(scoring, "rule_set", slow_rule_set)
+    monkeypatch.setattr(scoring, "_CACHE", type(scoring._CACHE)())  # nothing compiled yet
+    monkeypatch.setattr(scoring, "_KEYS", type(scoring._KEYS)())
 
     async def go() -> None:
         from simulator.tui.screens.briefing import BriefingScreen
@@ -101,6 +103,8 @@ def test_the_row_the_trainee_rests_on_is_compiled_before_its_briefing(
         return real(packs, scenario)
 
     monkeypatch.setattr(scoring, "rule_set", counting_rule_set)
+    monkeypatch.setattr(scoring, "_CACHE", type(scoring._CACHE)())  # nothing compiled yet
+    monkeypatch.setattr(scoring, "_KEYS", type(scoring._KEYS)())
 
     async def go() -> None:
         from simulator.tui.screens.library import LibraryScreen

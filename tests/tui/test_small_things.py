@@ -79,7 +79,7 @@ def test_the_french_resume_dialog_does_not_nest_guillemets() -> None:
 
 
 def test_the_text_leaderboard_has_a_header_over_every_column() -> None:
-    from simulator.cli.workshop import leaderboard_text
+    from simulator.cli.results import leaderboard_text
 
     rows = [{"rank": 1, "name": "Ana", "total": 88, "per_scenario": {"s1": 88}, "attempts": 2,
              "outcomes": {"kept": 1, "escalated": 0, "lost": 1}, "playing": True}]
