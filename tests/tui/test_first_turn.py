@@ -118,12 +118,14 @@ def test_the_row_the_trainee_rests_on_is_compiled_before_its_briefing(
             await pilot.pause(LibraryScreen.WARM_AFTER + 0.2)
             await settle(pilot)
             second = app.screen._current()
-            assert compiled == [second]  # compiled while the list is shown
+            # compiled while the list is shown (the first row too, if the machine is slow
+            # enough for the trainee to have rested on it)
+            assert compiled.count(second) == 1
             await pilot.press("enter")  # its briefing, and Start at once
             await pilot.press("ctrl+s")
             await settle(pilot)
             assert isinstance(app.screen, PlayScreen)
             assert app.screen.session.scenario.id == second
-        assert compiled == [second]  # once
+        assert compiled.count(second) == 1  # once
 
     asyncio.run(go())
