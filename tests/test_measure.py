@@ -279,16 +279,17 @@ def test_bench_splits_real_replies_by_source_and_skips_absent_sets(
     monkeypatch.setattr(
         bench,
         "SETS",
-        {"real-train": Path(BY_SOURCE), "heldout-4 (sealed, fresh)": tmp_path / "absent.jsonl"},
+        {"real-train": Path(BY_SOURCE), "heldout-5 (sealed, fresh)": tmp_path / "absent.jsonl"},
     )
     assert bench.main() == 0
     out = capsys.readouterr().out
     assert "absent.jsonl not found, skipped" in out
     summary = json.loads(out.splitlines()[-1])
-    ferry = summary["real-train measured on ferry, tuned on (missing), bakery"]
+    ferry = summary["real-train ferry (unseen source)"]
     assert set(ferry) >= {"en.last_word", "fr.last_word"}
     assert {"precision", "recall", "kappa"} == set(ferry["en.last_word"])
-    assert "real-train measured on bakery, tuned on (missing), ferry" in summary
+    assert "real-train bakery (unseen source)" in summary
+    assert "real-train (missing) (unseen source)" in summary
     # figures only, never the replies of a measured set
     assert "You're lucky" not in out
 
