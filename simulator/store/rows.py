@@ -184,3 +184,42 @@ class WorkshopData(TypedDict, total=False):
     attempts: list[ReportAttempt]
     turn_count: int  # with turns=False only
     quote_candidates: list[ReportTurn]  # with turns=False only
+
+
+class Override(TypedDict):
+    """A trainer's review of one reply (``Store.add_override``); the verdict is untouched.
+
+    ``labels``: the labels the trainer set (``last_word``, ``concrete_fix``,
+    ``acknowledges``), each true or false; ``misfired``: rules the trainer marked as
+    having fired wrongly; ``note``: the trainer's comment.
+    """
+
+    id: int
+    turn_id: int
+    attempt_id: int
+    labels: dict[str, bool]
+    misfired: list[str]
+    note: str
+    reviewer: str | None
+    created_at: str
+
+
+class ReviewTurn(TypedDict):
+    """A standing reply to review (``Store.review_turns``), with its verdict parsed and
+    its standing override (None before any review)."""
+
+    turn_id: int
+    attempt_id: int
+    seq: int
+    turn: int
+    node: str
+    customer: str
+    reply: str
+    score: int
+    verdict: dict[str, Any]
+    trainee: str
+    scenario_id: str
+    language: str
+    workshop: str | None
+    started_at: str
+    override: Override | None
