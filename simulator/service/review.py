@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from simulator.scoring.verdict import LABEL_CATEGORIES, verdict_labels
 from simulator.service import ServiceError
 
 if TYPE_CHECKING:
@@ -23,11 +24,7 @@ if TYPE_CHECKING:
 
 # The labels a trainer can set, and the verdict category each one reads (the same
 # labels ``simulator eval`` measures).
-LABELS: dict[str, str] = {
-    "last_word": "last_word",
-    "concrete_fix": "concrete_fix",
-    "acknowledges": "acknowledge",
-}
+LABELS: dict[str, str] = LABEL_CATEGORIES
 TRUE_WORDS = ("true", "yes", "1")
 FALSE_WORDS = ("false", "no", "0")
 SOURCE = "review"  # the ``source`` of the labelled replies a review exports
@@ -86,8 +83,7 @@ def for_attempt(attempt_id: int) -> Target:
 
 def predicted(verdict: dict[str, Any]) -> dict[str, bool]:
     """The labels the verdict gives: did each label's category fire?"""
-    cats = verdict.get("categories") or {}
-    return {label: bool((cats.get(cat) or {}).get("fired")) for label, cat in LABELS.items()}
+    return verdict_labels(verdict)
 
 
 def fired_rules(verdict: dict[str, Any]) -> list[str]:
@@ -211,10 +207,12 @@ def record(
     misfired: Iterable[str] = (),
     note: str | None = None,
     reviewer: str | None = None,
+    replace: bool = False,
 ) -> dict[str, Any]:
     """Record a review of reply ``turn`` of ``target``; returns the reply as it now
     stands. It adds to the reply's standing review: labels and misfired rules given
-    are added, a note given replaces the note. ServiceError for a reply not in the
+    are added, a note given replaces the note (``replace``: the review given is the
+    whole review, as the review screen saves it). ServiceError for a reply not in the
     target, a rule that did not fire on it, or a review that says nothing."""
     from simulator.store.store import StoreError
 
@@ -223,7 +221,7 @@ def record(
     unknown = [k for k in labels if k not in LABELS]
     if unknown:
         raise ServiceError(f"unknown label '{unknown[0]}' (use {', '.join(LABELS)})")
-    if not labels and not misfired and note is None:
+    if not replace and not labels and not misfired and note is None:
         raise ServiceError(
             "nothing to record: give a label (last_word=false), --misfired RULE or --note TEXT"
         )
@@ -241,7 +239,7 @@ def record(
                 f"rule '{rule}' did not fire on reply {turn}; rules that fired: "
                 f"{', '.join(fired) or 'none'}"
             )
-    before = row["override"]
+    before = None if replace else row["override"]
     merged_labels = {**(before["labels"] if before else {}), **labels}
     merged_misfired = list(dict.fromkeys([*(before["misfired"] if before else []), *misfired]))
     text = note if note is not None else (before["note"] if before else "")

@@ -156,6 +156,7 @@ class ReportTurn(TypedDict, total=False):
     created_at: str
     trainee: str
     scenario_id: str
+    review: dict[str, Any]  # the trainer's standing review, when the reply has one
 
 
 class ReportAttempt(TypedDict, total=False):
@@ -184,6 +185,8 @@ class WorkshopData(TypedDict, total=False):
     attempts: list[ReportAttempt]
     turn_count: int  # with turns=False only
     quote_candidates: list[ReportTurn]  # with turns=False only
+    reviews: list[dict[str, Any]]  # reviewed replies, with the trainer's labels and note
+    scoring: dict[str, Any]  # {"scores": "as recorded", "reviewed": n}: what totals count
 
 
 class Override(TypedDict):

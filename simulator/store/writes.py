@@ -324,7 +324,7 @@ def add_override(
 ) -> int:
     """A trainer's review of a standing turn, as a new row (the verdict is not changed);
     returns its id. StoreError for a turn that does not exist or was taken back."""
-    note = note.strip()
+    note = "\n".join(clean_text(line) for line in note.strip().splitlines()).strip()
     if len(note) > MAX_NOTE:
         raise StoreError(f"a note may be at most {MAX_NOTE} characters")
     row = {

@@ -20,6 +20,8 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Footer, Header, Static
 
+from simulator.report.model import reviewed_statement
+
 if TYPE_CHECKING:
     from simulator.store.store import Store
 
@@ -134,6 +136,7 @@ class LeaderboardApp(App[int]):
         self.query_one("#status", Static).update(
             f"Updated {stamp} · {len(rows)} trainees, {playing} playing now · "
             f"refreshing every {self.interval:g} s · total = best finished score per scenario"
+            f" · {reviewed_statement(int(workshop.get('reviewed') or 0))}"
         )
 
 
@@ -144,7 +147,8 @@ def _short(text: str, limit: int) -> str:
 
 def store_loader(store: Store, code: str) -> Callable[[], Snapshot]:
     def load() -> Snapshot:
-        return store.workshop(code).to_dict(), store.leaderboard(code)
+        workshop = {**store.workshop(code).to_dict(), "reviewed": len(store.overrides(workshop=code))}
+        return workshop, store.leaderboard(code)
 
     return load
 
