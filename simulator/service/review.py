@@ -180,6 +180,15 @@ def item(row: ReviewTurn) -> dict[str, Any]:
         **guess,
         "labels": corrected(verdict, ov),
         "rules": fired_rules(verdict),
+        "fired": [
+            {
+                "rule": str(h.get("rule")),
+                "category": str(h.get("category")),
+                "points": h.get("points", 0),
+                "message": h.get("message"),
+            }
+            for h in verdict.get("hits") or []
+        ],
         "highlights": highlights(verdict),
         "override": None
         if ov is None

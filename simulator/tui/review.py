@@ -131,12 +131,11 @@ class ReviewScreen(Screen[None]):
                 yield Static(id="reply-head")
                 yield Static(id="customer")
                 yield Static(id="reply-text")
-                yield Static("Labels (checked = true; a change from the verdict corrects it)",
-                             classes="section")
+                yield Static("Labels (a change from the verdict corrects it)", classes="section")
                 with Vertical(id="labels"):
                     for name in rv.LABELS:
                         yield Checkbox(LABEL_NAMES[name], id=f"label-{name}", compact=True)
-                yield Static("Rules that fired (select those that misfired)", classes="section")
+                yield Static("Rules that fired (select the misfired)", classes="section")
                 yield SelectionList[str](id="misfired", compact=True)
                 yield Static("Your note to the trainee", classes="section")
                 yield Input(placeholder="what to keep, what to change", id="note")
@@ -147,9 +146,9 @@ class ReviewScreen(Screen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one("#replies", DataTable)
-        for key, title in (("id", "Id"), ("trainee", "Trainee"), ("score", "Score"),
-                           ("verdict", "Verdict"), ("review", "Review")):
-            table.add_column(title, key=key)
+        for key, title, width in (("id", "Id", 3), ("trainee", "Trainee", 10), ("score", "Score", 5),
+                                  ("verdict", "Verdict", 8), ("review", "Review", 6)):
+            table.add_column(title, key=key, width=width)
         self.reload()
         table.focus()
 
@@ -183,10 +182,10 @@ class ReviewScreen(Screen[None]):
             SHORT[k] if it["labels"][k] else "··" for k in rv.LABELS
         )
         corrected = any(it["labels"][k] != it[k] for k in rv.LABELS)
-        mark = "corrected" if corrected else ("noted" if it["override"] is not None else "")
+        mark = "fixed" if corrected else ("noted" if it["override"] is not None else "")
         return [
             str(it["turn"]),
-            _short(it["trainee"], 14),
+            _short(it["trainee"], 10),
             str(it["score"]),
             Content.styled(flags, "$warning" if corrected else ""),
             mark,
@@ -212,10 +211,10 @@ class ReviewScreen(Screen[None]):
             for name in rv.LABELS:
                 box = self.query_one(f"#label-{name}", Checkbox)
                 box.value = bool(it["labels"][name])
-                box.label = f"{LABEL_NAMES[name]} (verdict: {'yes' if it[name] else 'no'})"
+                box.label = f"{LABEL_NAMES[name]} · verdict: {'yes' if it[name] else 'no'}"
         misfired = set((it["override"] or {}).get("misfired") or [])
         points = {}
-        for h in it["highlights"]:
+        for h in it["fired"]:
             points.setdefault(h["rule"], h["points"])
         sel = self.query_one("#misfired", SelectionList)
         sel.clear_options()

@@ -153,3 +153,58 @@ async def _the_trainers_note_shows_in_progress(reviewed_store: Any) -> None:
         text = str(app.screen.query_one("#trainer-notes").render())
         assert "Your trainer's note" in text and "Kind, and firm." in text
     assert json.loads(reviewed_store.turns(1)[0]["verdict"])["score"] >= 0
+
+
+def test_the_trainers_note_shows_in_the_debrief(fixed_clock: None) -> None:
+    asyncio.run(_note_in_debrief())
+
+
+async def _note_in_debrief() -> None:
+    from tests.tui.conftest import GOOD, send_reply
+
+    app = make_app(scenario="snap-soup-en")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        await send_reply(pilot, LUCKY)
+        await send_reply(pilot, GOOD["en"][0])
+        await send_reply(pilot, "Two minutes, and dessert is on the house.")
+        store = app.ctx.open_store()
+        attempt = store.attempts(trainee=TRAINEE)[-1]["id"]
+        first = store.turns(attempt)[0]["id"]
+        store.add_override(first, {}, [], "Start with the soup, not the favour.", "Kim")
+        await pilot.press("ctrl+s")  # the debrief
+        await settle(pilot)
+        text = str(app.screen.query_one("#trainer-notes").render())
+        assert "Your trainer's note" in text and "Start with the soup" in text
+        assert LUCKY[:20] in text
+
+
+def test_the_live_board_opens_the_review_of_the_workshop(reviewed_store: Any) -> None:
+    asyncio.run(_board_review(reviewed_store))
+
+
+async def _board_review(store: Any) -> None:
+    from simulator.service.review import Target
+    from simulator.tui.leaderboard import LeaderboardApp, store_loader
+    from simulator.tui.review import ReviewScreen, ReviewSource
+
+    ws = store.create_workshop("Front desk", ["snap-soup-en"])
+    aid = store.start_attempt("Noor", "snap-soup-en", "1", "en", "assessment", workshop=ws.code)
+    store.add_turn(aid, {"index": 1, "node": "start", "customer": "Cold soup.",
+                         "reply": LUCKY, "mood_after": 20,
+                         "verdict": json.loads(store.turns(1)[0]["verdict"])})
+    source = ReviewSource(store, Target("workshop", ws.code, workshop=ws.code))
+    app = LeaderboardApp(store_loader(store, ws.code), interval=60, review=source)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("v")
+        await pilot.pause()
+        assert isinstance(app.screen, ReviewScreen)
+        table = app.screen.query_one("#replies")
+        assert table.row_count == 1  # the workshop's reply only, not the practice ones
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, ReviewScreen)
+        assert "Scores as recorded; no reply reviewed" in str(app.query_one("#heading").render())
