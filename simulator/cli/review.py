@@ -38,9 +38,7 @@ def item_text(it: dict[str, Any]) -> str:
         f"score {it['score']}"
     )
     lines = [head, f"    {short(it['reply'], 200)}"]
-    verdict = "  ".join(
-        f"{name.replace('_', ' ')}: {_yes(it[name])}" for name in rv.LABELS
-    )
+    verdict = "  ".join(f"{name.replace('_', ' ')}: {_yes(it[name])}" for name in rv.LABELS)
     lines.append(f"    verdict: {verdict}")
     lines.append(f"    fired: {', '.join(it['rules']) or 'nothing'}")
     ov = it["override"]
@@ -71,13 +69,12 @@ def cmd_review(args: argparse.Namespace) -> int:
     if args.set is None and (args.misfired or args.note is not None):
         error("--misfired and --note go with --set TURN")
         return EXIT_USAGE
-    if not any(actions):
-        if not sys.stdin.isatty() or not sys.stdout.isatty():
-            error(
-                "the review screen needs a terminal; without one use --list, "
-                "--set TURN LABEL=VALUE --note TEXT, or --export-labelled FILE"
-            )
-            return EXIT_USAGE
+    if not any(actions) and not (sys.stdin.isatty() and sys.stdout.isatty()):
+        error(
+            "the review screen needs a terminal; without one use --list, "
+            "--set TURN LABEL=VALUE --note TEXT, or --export-labelled FILE"
+        )
+        return EXIT_USAGE
     labels: dict[str, bool] = {}
     turn = 0
     if args.set is not None:
@@ -101,8 +98,13 @@ def cmd_review(args: argparse.Namespace) -> int:
         if args.set is not None:
             try:
                 it = rv.record(
-                    store, target, turn, labels=labels, misfired=args.misfired,
-                    note=args.note, reviewer=args.reviewer,
+                    store,
+                    target,
+                    turn,
+                    labels=labels,
+                    misfired=args.misfired,
+                    note=args.note,
+                    reviewer=args.reviewer,
                 )
             except ServiceError as exc:
                 error(str(exc))

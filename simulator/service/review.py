@@ -99,7 +99,9 @@ def corrected(verdict: dict[str, Any], override: Override | None) -> dict[str, b
     misfired = set(override["misfired"])
     if misfired:
         for label, cat in LABELS.items():
-            rules = {str(h.get("rule")) for h in verdict.get("hits") or [] if h.get("category") == cat}
+            rules = {
+                str(h.get("rule")) for h in verdict.get("hits") or [] if h.get("category") == cat
+            }
             if labels[label] and rules and rules <= misfired:
                 labels[label] = False
     labels.update({k: v for k, v in override["labels"].items() if k in LABELS})

@@ -14,6 +14,7 @@ from typing import Any, cast
 
 from sqlalchemy import Connection, and_, case, func, select
 
+from simulator.scoring.verdict import LABEL_CATEGORIES
 from simulator.store import schema as t
 from simulator.store.rows import (
     AttemptRecord,
@@ -249,11 +250,14 @@ def phrase_counts(conn: Connection, workshop_id: int, limit: int) -> list[Phrase
 
 
 def _override(m: Any) -> Override:
+    order = list(LABEL_CATEGORIES)
+    labels = json.loads(m["labels"] or "{}")
+    keys = sorted(labels, key=lambda k: (order.index(k) if k in order else len(order), k))
     return {
         "id": int(m["id"]),
         "turn_id": int(m["turn_id"]),
         "attempt_id": int(m["attempt_id"]),
-        "labels": {str(k): bool(v) for k, v in json.loads(m["labels"] or "{}").items()},
+        "labels": {str(k): bool(labels[k]) for k in keys},
         "misfired": [str(r) for r in json.loads(m["misfired"] or "[]")],
         "note": m["note"] or "",
         "reviewer": m["reviewer"],

@@ -8,9 +8,9 @@ from typing import Any, cast
 
 from sqlalchemy import Connection, and_, func, select
 
+from simulator.scoring.verdict import verdict_labels
 from simulator.store import queries
 from simulator.store import schema as t
-from simulator.scoring.verdict import verdict_labels
 from simulator.store.rows import Override, ReportAttempt, ReportTurn, Workshop, WorkshopData
 from simulator.store.validate import now
 

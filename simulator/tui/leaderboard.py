@@ -37,8 +37,13 @@ class BoardCommands(Provider):
         app = self.app
         if not isinstance(app, LeaderboardApp) or app.review is None:
             return []
-        return [("Review the workshop's replies", app.action_review,
-                 "Set a verdict right, mark a rule misfired, write a note")]
+        return [
+            (
+                "Review the workshop's replies",
+                app.action_review,
+                "Set a verdict right, mark a rule misfired, write a note",
+            )
+        ]
 
     async def discover(self) -> Hits:
         for name, callback, help_text in self._commands():
@@ -196,7 +201,10 @@ def _short(text: str, limit: int) -> str:
 
 def store_loader(store: Store, code: str) -> Callable[[], Snapshot]:
     def load() -> Snapshot:
-        workshop = {**store.workshop(code).to_dict(), "reviewed": len(store.overrides(workshop=code))}
+        workshop = {
+            **store.workshop(code).to_dict(),
+            "reviewed": len(store.overrides(workshop=code)),
+        }
         return workshop, store.leaderboard(code)
 
     return load

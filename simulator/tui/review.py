@@ -33,7 +33,11 @@ if TYPE_CHECKING:
     from simulator.service.review import Target
     from simulator.store.store import Store
 
-LABEL_NAMES = {"last_word": "Last word", "concrete_fix": "Concrete fix", "acknowledges": "Acknowledges"}
+LABEL_NAMES = {
+    "last_word": "Last word",
+    "concrete_fix": "Concrete fix",
+    "acknowledges": "Acknowledges",
+}
 LABEL_KEYS = {"last_word": "l", "concrete_fix": "f", "acknowledges": "a"}
 SHORT = {"last_word": "LW", "concrete_fix": "FX", "acknowledges": "AK"}
 
@@ -62,8 +66,14 @@ class ReviewSource:
         self, turn: int, labels: dict[str, bool], misfired: list[str], note: str
     ) -> dict[str, Any]:
         return rv.record(
-            self.store, self.target, turn, labels=labels, misfired=misfired, note=note,
-            reviewer=self.reviewer, replace=True,
+            self.store,
+            self.target,
+            turn,
+            labels=labels,
+            misfired=misfired,
+            note=note,
+            reviewer=self.reviewer,
+            replace=True,
         )
 
 
@@ -146,8 +156,13 @@ class ReviewScreen(Screen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one("#replies", DataTable)
-        for key, title, width in (("id", "Id", 3), ("trainee", "Trainee", 10), ("score", "Score", 5),
-                                  ("verdict", "Verdict", 8), ("review", "Review", 6)):
+        for key, title, width in (
+            ("id", "Id", 3),
+            ("trainee", "Trainee", 10),
+            ("score", "Score", 5),
+            ("verdict", "Verdict", 8),
+            ("review", "Review", 6),
+        ):
             table.add_column(title, key=key, width=width)
         self.reload()
         table.focus()
@@ -166,7 +181,8 @@ class ReviewScreen(Screen[None]):
         reviewed = sum(1 for it in self.items if it["override"] is not None)
         self.status(
             f"{len(self.items)} replies, {reviewed} reviewed · verdicts and scores stay as recorded"
-            if self.items else "No replies recorded yet."
+            if self.items
+            else "No replies recorded yet."
         )
         if not self.items:
             self._show(None)
@@ -178,9 +194,7 @@ class ReviewScreen(Screen[None]):
         self._show(self.items[row])
 
     def _cells(self, it: dict[str, Any]) -> list[Any]:
-        flags = " ".join(
-            SHORT[k] if it["labels"][k] else "··" for k in rv.LABELS
-        )
+        flags = " ".join(SHORT[k] if it["labels"][k] else "··" for k in rv.LABELS)
         corrected = any(it["labels"][k] != it[k] for k in rv.LABELS)
         mark = "fixed" if corrected else ("noted" if it["override"] is not None else "")
         return [
@@ -290,9 +304,12 @@ class ReviewScreen(Screen[None]):
         if it is None:
             return
         labels, misfired, note = self.review_state()
-        if it["override"] is None and not any(
-            v != it[k] for k, v in labels.items()
-        ) and not misfired and not note.strip():
+        if (
+            it["override"] is None
+            and not any(v != it[k] for k, v in labels.items())
+            and not misfired
+            and not note.strip()
+        ):
             self.status("Nothing to save: change a label, mark a rule or write a note.")
             return
         try:

@@ -192,9 +192,17 @@ async def _board_review(store: Any) -> None:
 
     ws = store.create_workshop("Front desk", ["snap-soup-en"])
     aid = store.start_attempt("Noor", "snap-soup-en", "1", "en", "assessment", workshop=ws.code)
-    store.add_turn(aid, {"index": 1, "node": "start", "customer": "Cold soup.",
-                         "reply": LUCKY, "mood_after": 20,
-                         "verdict": json.loads(store.turns(1)[0]["verdict"])})
+    store.add_turn(
+        aid,
+        {
+            "index": 1,
+            "node": "start",
+            "customer": "Cold soup.",
+            "reply": LUCKY,
+            "mood_after": 20,
+            "verdict": json.loads(store.turns(1)[0]["verdict"]),
+        },
+    )
     source = ReviewSource(store, Target("workshop", ws.code, workshop=ws.code))
     app = LeaderboardApp(store_loader(store, ws.code), interval=60, review=source)
     async with app.run_test(size=(120, 40)) as pilot:

@@ -235,3 +235,23 @@ def test_the_frozen_v2_phrase_keys_are_those_of_its_release(spans: list[str]) ->
 
     verdict = {"hits": [{"category": "last_word", "spans": [{"text": s} for s in spans]}]}
     assert mig._v2_last_word_phrases(verdict) == last_word_phrases(verdict)
+
+
+def test_upgrade_from_v2_adds_reviews_and_keeps_every_verdict(db_url: str, wlib: Any) -> None:
+    """Version 3 adds the trainer's reviews beside the turns; an upgraded database takes
+    a review, and the recorded verdicts and scores stay as they were."""
+    expected = _v1_database(db_url, wlib)
+    engine = create_engine(normalise_url(db_url))
+    with engine.begin() as conn:
+        sch.migrate(conn, target=2)
+        assert sch.current_version(conn) == 2 and not inspect(conn).has_table("overrides")
+        before = conn.execute(select(sch.turns.c.id, sch.turns.c.verdict, sch.turns.c.score)).all()
+    engine.dispose()
+    with Store.open(db_url) as store:
+        assert store.schema_version == sch.SCHEMA_VERSION >= 3
+        first = store.turns(expected[1])[0]
+        store.add_override(first["id"], {"last_word": False}, [], "fine here", "Kim")
+        assert store.overrides(workshop="PREV2X")[first["id"]]["note"] == "fine here"
+        with store.engine.connect() as conn:
+            after = conn.execute(select(sch.turns.c.id, sch.turns.c.verdict, sch.turns.c.score)).all()
+    assert sorted(after) == sorted(before)
