@@ -30,6 +30,7 @@ commands:
   serve         serve the app to browsers for a workshop
   leaderboard   rank the trainees of a workshop (live with --live)
   export        export a workshop's results (csv, json, md, html)
+  review        review recorded replies, override verdicts with a note, export them labelled
   progress      your past attempts and personal bests
 
 Run 'simulator COMMAND --help' for the options of a command."""
@@ -247,6 +248,40 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _shared(p, "--db")
 
+    p = sub.add_parser(
+        "review", parents=[common], help="review replies and override their verdicts"
+    )
+    p.add_argument(
+        "target", metavar="CODE|TRANSCRIPT", help="a workshop's join code, or a recorded transcript"
+    )
+    p.add_argument("--list", action="store_true", help="print every reply with its verdict")
+    p.add_argument(
+        "--set",
+        dest="set",
+        nargs="+",
+        metavar=("TURN", "LABEL=VALUE"),
+        help="record a review of reply TURN (its 'turn' in --list): labels set right, "
+        "e.g. last_word=false concrete_fix=true (labels: last_word, concrete_fix, acknowledges)",
+    )
+    p.add_argument(
+        "--misfired",
+        metavar="RULE",
+        action="append",
+        default=[],
+        help="with --set: a rule that fired wrongly on the reply (repeatable)",
+    )
+    p.add_argument("--note", metavar="TEXT", help="with --set: your comment to the trainee")
+    p.add_argument(
+        "--export-labelled",
+        metavar="FILE.jsonl",
+        help="write the reviewed replies, corrected, as labelled replies for 'simulator eval'",
+    )
+    p.add_argument(
+        "--reviewer", metavar="NAME", help="with --set: who reviews (shown beside the note)"
+    )
+    _shared(p, "--db")
+    _fmt(p, "json")
+
     p = sub.add_parser("progress", parents=[common], help="your attempts and personal bests")
     _shared(p, "--name", "--db")
     _fmt(p, "json")
@@ -268,6 +303,7 @@ _HANDLERS = {
     "leaderboard": ("simulator.cli.results", "cmd_leaderboard"),
     "export": ("simulator.cli.workshop", "cmd_export"),
     "progress": ("simulator.cli.results", "cmd_progress"),
+    "review": ("simulator.cli.review", "cmd_review"),
 }
 
 

@@ -72,6 +72,7 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
         with store:
             ws = store.workshop(code)
             rows = [] if args.live else store.leaderboard(code)
+            reviewed = 0 if args.live else len(store.overrides(workshop=code))
     except StoreError as exc:
         error(str(exc))
         return EXIT_USAGE
@@ -92,7 +93,10 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
         status = "closed" if ws.closed else "open"
         print(f"{ws.name} ({ws.code}, {ws.mode}, {status})\n")
         print(leaderboard_text(rows, ws.scenarios))
+        from simulator.report.model import reviewed_statement
+
         print("\nTotal: the sum of each trainee's best finished score per scenario.")
+        print(reviewed_statement(reviewed))
     return EXIT_OK
 
 
@@ -107,16 +111,22 @@ def cmd_progress(args: argparse.Namespace) -> int:
     store = open_store(args)
     if store is None:
         return EXIT_FAIL
+    from simulator.service.review import trainer_notes
+
     with store:
         attempts = store.attempts(trainee=name)
         best = store.best_scores(name)
+        notes = trainer_notes(store, [a["id"] for a in attempts])
     if args.format == "json":
         print_json(
             {
                 "name": name,
                 "attempts": [
-                    {k: a[k] for k in ("id", "workshop", "scenario_id", "mode", "started_at",
-                                       "finished_at", "outcome", "score", "turn_count")}
+                    {
+                        **{k: a[k] for k in ("id", "workshop", "scenario_id", "mode", "started_at",
+                                             "finished_at", "outcome", "score", "turn_count")},
+                        "trainer_notes": notes.get(a["id"], []),
+                    }
                     for a in attempts
                 ],
                 "best": best,
@@ -146,4 +156,19 @@ def cmd_progress(args: argparse.Namespace) -> int:
         width = max(len(s) for s in best)
         for sid, score in sorted(best.items()):
             print(f"  {sid.ljust(width)}  {score:>3}/100")
+    if notes:
+        print("\nYour trainer's notes:")
+        for a in attempts:
+            for n in notes.get(a["id"], []):
+                when = (a["started_at"] or "")[:16].replace("T", " ")
+                print(f"  {a['scenario_id']} ({when}), reply {n['number']}: {short(n['reply'], 70)}")
+                if n["note"]:
+                    print(f"    your trainer's note: {n['note']}")
+                changed = ", ".join(
+                    f"{k.replace('_', ' ')}: {'yes' if v else 'no'}" for k, v in n["labels"].items()
+                )
+                if changed:
+                    print(f"    your trainer's labels: {changed}")
+                if n["misfired"]:
+                    print(f"    rules your trainer says fired wrongly: {', '.join(n['misfired'])}")
     return EXIT_OK

@@ -127,7 +127,18 @@ _WORKSHOP_CSV_HEADER = (
     "workshop", "trainee", "attempt", "scenario", "mode", "started_at", "finished_at",
     "outcome", "attempt_score", "turn", "node", "customer", "reply", "score", "mood_after",
     "elapsed", "over_time", "fired_rules", "last_word_phrases", "sent_at",
+    "trainer_labels", "trainer_misfired", "trainer_note",
 )
+
+
+def _review_cells(t: dict[str, Any]) -> tuple[Any, Any, Any]:
+    """The trainer's review of a reply for CSV: labels set (``last_word=false``), rules
+    marked misfired, the note; empty when the reply was not reviewed."""
+    r = t.get("review")
+    if not r:
+        return (None, None, None)
+    labels = " ".join(f"{k}={'true' if v else 'false'}" for k, v in (r.get("labels") or {}).items())
+    return (labels, " ".join(r.get("misfired") or []), r.get("note") or None)
 
 
 def _workshop_csv(data: dict[str, Any]) -> str:
@@ -141,14 +152,14 @@ def _workshop_csv(data: dict[str, Any]) -> str:
         )
         ts = a.get("turns") or []
         if not ts:
-            rows.append((*base, *([None] * 11)))
+            rows.append((*base, *([None] * 14)))
         for t in ts:
             v = t.get("verdict") or {}
             rows.append(
                 (
                     *base, t.get("turn"), t.get("node"), t.get("customer"), t.get("reply"),
                     t.get("score"), t.get("mood_after"), t.get("elapsed"), bool(t.get("over_time")),
-                    _rules(v), _phrases(v), t.get("created_at"),
+                    _rules(v), _phrases(v), t.get("created_at"), *_review_cells(t),
                 )
             )
     return csv_text(_WORKSHOP_CSV_HEADER, rows)

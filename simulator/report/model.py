@@ -201,6 +201,7 @@ class QuoteView:
     customer: Any
     reply: Any
     reason: Any  # why it is good (best replies) or what went wrong (to rework)
+    note: Any = None  # the trainer's note on the reply, if reviewed
 
 
 @dataclass(frozen=True)
@@ -208,6 +209,59 @@ class QuoteSection:
     heading: str
     style: str  # "good" or "bad"
     quotes: list[QuoteView]
+
+
+@dataclass(frozen=True)
+class ReviewView:
+    """A reviewed reply: the verdict as recorded beside the trainer's labels and note."""
+
+    trainee: Any
+    scenario: Any
+    turn: Any
+    score: Any
+    reply: Any
+    verdict: str  # "last word: yes · concrete fix: no · acknowledges: no"
+    trainer: str  # the labels the trainer set right and the rules marked misfired
+    note: Any
+    reviewer: Any
+
+
+def _labels_text(labels: Mapping[str, Any]) -> str:
+    return " · ".join(f"{k.replace('_', ' ')}: {'yes' if v else 'no'}" for k, v in labels.items())
+
+
+def review_view(r: Mapping[str, Any]) -> ReviewView:
+    verdict = dict(r.get("verdict_labels") or {})
+    trainer = dict(r.get("labels") or {})
+    parts = [
+        f"{k.replace('_', ' ')}: {'yes' if v else 'no'}"
+        + (" (verdict agreed)" if verdict.get(k) == v else " (set right)")
+        for k, v in trainer.items()
+    ]
+    if r.get("misfired"):
+        parts.append("misfired: " + ", ".join(str(x) for x in r["misfired"]))
+    return ReviewView(
+        trainee=r.get("trainee"),
+        scenario=r.get("scenario_id"),
+        turn=r.get("turn"),
+        score=r.get("score"),
+        reply=r.get("reply"),
+        verdict=_labels_text(verdict),
+        trainer=" · ".join(parts) or "reviewed",
+        note=r.get("note") or None,
+        reviewer=r.get("reviewer"),
+    )
+
+
+def reviewed_statement(n: int) -> str:
+    """What a leaderboard's totals count: the scores as recorded; ``n`` replies reviewed."""
+    reviewed = "no reply reviewed" if n == 0 else f"{n} repl{'y' if n == 1 else 'ies'} reviewed"
+    return f"Scores as recorded; {reviewed} (a trainer's review never changes a score)."
+
+
+def scoring_statement(data: Mapping[str, Any]) -> str:
+    """:func:`reviewed_statement` of a workshop's export data."""
+    return reviewed_statement(int((data.get("scoring") or {}).get("reviewed") or 0))
 
 
 @dataclass(frozen=True)
@@ -223,6 +277,8 @@ class WorkshopReport:
     leaderboard: list[LeaderView]
     summary: Mapping[str, Any]  # summary.summarise(data)
     quote_sections: list[QuoteSection] = field(default_factory=list)
+    reviews: list[ReviewView] = field(default_factory=list)
+    scoring: str = ""
 
     @property
     def title(self) -> str:
@@ -283,6 +339,7 @@ def workshop_report(data: Mapping[str, Any], summary: Mapping[str, Any]) -> Work
                 customer=q["customer"],
                 reply=q["reply"],
                 reason=q[reason],
+                note=q.get("note"),
             )
             for q in summary[key]
         ]
@@ -299,4 +356,6 @@ def workshop_report(data: Mapping[str, Any], summary: Mapping[str, Any]) -> Work
         leaderboard=board,
         summary=summary,
         quote_sections=sections,
+        reviews=[review_view(r) for r in data.get("reviews") or []],
+        scoring=scoring_statement(data),
     )

@@ -113,6 +113,7 @@ def _candidate(t: dict[str, Any], trainee: Any, scenario: Any) -> dict[str, Any]
         "score": int(t.get("score", v.get("score", 0)) or 0),
         "why": _worst_reason(v),
         "good": _best_reason(v),
+        "note": (t.get("review") or {}).get("note") or None,
     }
 
 

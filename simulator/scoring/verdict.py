@@ -281,3 +281,20 @@ def steps(fired: set[str]) -> dict[str, bool]:
 
 def clamp(value: float, low: float, high: float) -> float:
     return max(low, min(high, value))
+
+
+# The labels a reply is judged by (``simulator eval`` measures them, a trainer's review
+# sets them right), and the verdict category each one reads.
+LABEL_CATEGORIES: dict[str, str] = {
+    "last_word": "last_word",
+    "concrete_fix": "concrete_fix",
+    "acknowledges": "acknowledge",
+}
+
+
+def verdict_labels(verdict: Mapping[str, Any]) -> dict[str, bool]:
+    """The labels a stored verdict (its ``to_dict()``) gives: did each category fire?"""
+    cats = verdict.get("categories") or {}
+    return {
+        label: bool((cats.get(cat) or {}).get("fired")) for label, cat in LABEL_CATEGORIES.items()
+    }

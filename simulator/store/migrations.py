@@ -12,6 +12,9 @@ Versions:
 2. ``attempts.updated_at`` (the live leaderboard shows who is playing now) with an
    index for it; ``turn_phrases``: the normalised last-word phrases of each turn, so
    the export counts the team's most common ones in SQL; both backfilled.
+3. ``overrides``: a trainer's review of a reply (labels set right, rules marked
+   misfired, a note), one row per review, the latest standing; the recorded verdict
+   is never changed.
 """
 
 from __future__ import annotations
@@ -258,6 +261,34 @@ def _v2_last_word_phrases(verdict: dict[str, Any]) -> list[str]:
     return seen
 
 
+def _v3_tables() -> list[Table]:
+    """What version 3 adds, frozen (the v1 tables are there for the foreign keys)."""
+    md = MetaData()
+    _v1_tables_in(md)
+    ov = Table(
+        "overrides",
+        md,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("turn_id", Integer, ForeignKey("turns.id", ondelete="CASCADE"), nullable=False),
+        Column(
+            "attempt_id", Integer, ForeignKey("attempts.id", ondelete="CASCADE"), nullable=False
+        ),
+        Column("labels", Text, nullable=False),  # JSON {label: bool}, the labels set right
+        Column("misfired", Text, nullable=False),  # JSON list of rule ids
+        Column("note", Text, nullable=False, server_default=""),
+        Column("reviewer", String(120), nullable=True),
+        Column("created_at", String(40), nullable=False),
+    )
+    Index("ix_overrides_turn", ov.c.turn_id)
+    Index("ix_overrides_attempt", ov.c.attempt_id)
+    return [ov]
+
+
+def _v3(conn: Connection) -> None:
+    (ov,) = _v3_tables()
+    ov.create(conn)
+
+
 # Append new steps here; never edit a released one.
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2]
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3]
 SCHEMA_VERSION = len(MIGRATIONS)

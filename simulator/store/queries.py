@@ -8,17 +8,21 @@ Leaderboards and personal bests count finished attempts only.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any, cast
 
 from sqlalchemy import Connection, and_, case, func, select
 
+from simulator.scoring.verdict import LABEL_CATEGORIES
 from simulator.store import schema as t
 from simulator.store.rows import (
     AttemptRecord,
     AttemptSummary,
     LeaderboardRow,
+    Override,
     PhraseCount,
+    ReviewTurn,
     TurnRecord,
     Workshop,
 )
@@ -243,3 +247,84 @@ def phrase_counts(conn: Connection, workshop_id: int, limit: int) -> list[Phrase
     )
     return [{"phrase": p, "count": int(c), "trainees": int(n)} for p, c, n in conn.execute(q)]
 
+
+
+def _override(m: Any) -> Override:
+    order = list(LABEL_CATEGORIES)
+    labels = json.loads(m["labels"] or "{}")
+    keys = sorted(labels, key=lambda k: (order.index(k) if k in order else len(order), k))
+    return {
+        "id": int(m["id"]),
+        "turn_id": int(m["turn_id"]),
+        "attempt_id": int(m["attempt_id"]),
+        "labels": {str(k): bool(labels[k]) for k in keys},
+        "misfired": [str(r) for r in json.loads(m["misfired"] or "[]")],
+        "note": m["note"] or "",
+        "reviewer": m["reviewer"],
+        "created_at": m["created_at"],
+    }
+
+
+def overrides(
+    conn: Connection, *, attempt_ids: list[int] | None = None, workshop_id: int | None = None
+) -> dict[int, Override]:
+    """The standing override (the latest) of each reviewed turn, by turn id, of these
+    attempts or of this workshop's attempts (a taken-back turn has none)."""
+    ov, tu = t.overrides, t.turns
+    latest = select(func.max(ov.c.id)).group_by(ov.c.turn_id)
+    q = (
+        select(ov)
+        .join(tu, tu.c.id == ov.c.turn_id)
+        .where(and_(ov.c.id.in_(latest.scalar_subquery()), tu.c.retracted.is_(False)))
+    )
+    if attempt_ids is not None:
+        q = q.where(ov.c.attempt_id.in_(attempt_ids))
+    if workshop_id is not None:
+        q = q.join(t.attempts, t.attempts.c.id == ov.c.attempt_id).where(
+            t.attempts.c.workshop_id == workshop_id
+        )
+    return {int(r.turn_id): _override(r._mapping) for r in conn.execute(q.order_by(ov.c.id))}
+
+
+def override_history(conn: Connection, turn_id: int) -> list[Override]:
+    """Every review of a turn, oldest first."""
+    q = select(t.overrides).where(t.overrides.c.turn_id == turn_id).order_by(t.overrides.c.id)
+    return [_override(r._mapping) for r in conn.execute(q)]
+
+
+def review_turns(
+    conn: Connection, *, attempt_ids: list[int] | None = None, workshop_id: int | None = None
+) -> list[ReviewTurn]:
+    """The standing replies of these attempts (or of a workshop), oldest attempt first,
+    each with its verdict and its standing override."""
+    a, tu = t.attempts, t.turns
+    q = (
+        select(
+            tu.c.id.label("turn_id"), tu.c.attempt_id, tu.c.seq, tu.c.turn, tu.c.node,
+            tu.c.customer, tu.c.reply, tu.c.score, tu.c.verdict,
+            t.trainees.c.name.label("trainee"), a.c.scenario_id, a.c.language,
+            t.workshops.c.code.label("workshop"), a.c.started_at,
+        )
+        .join(a, a.c.id == tu.c.attempt_id)
+        .join(t.trainees, t.trainees.c.id == a.c.trainee_id)
+        .outerjoin(t.workshops, t.workshops.c.id == a.c.workshop_id)
+        .where(tu.c.retracted.is_(False))
+    )
+    if attempt_ids is not None:
+        q = q.where(a.c.id.in_(attempt_ids))
+    if workshop_id is not None:
+        q = q.where(a.c.workshop_id == workshop_id)
+    found = overrides(conn, attempt_ids=attempt_ids, workshop_id=workshop_id)
+    out: list[ReviewTurn] = []
+    for r in conn.execute(q.order_by(a.c.id, tu.c.seq)):
+        row = dict(r._mapping)
+        row["verdict"] = json.loads(row["verdict"])
+        row["override"] = found.get(int(row["turn_id"]))
+        out.append(cast(ReviewTurn, row))
+    return out
+
+
+def attempts_for_transcript(conn: Connection, paths: list[str]) -> list[int]:
+    """The attempts written to one of these transcript paths, oldest first."""
+    q = select(t.attempts.c.id).where(t.attempts.c.transcript_path.in_(paths))
+    return [int(i) for i in conn.execute(q.order_by(t.attempts.c.id)).scalars()]

@@ -8,19 +8,56 @@ from typing import Any, cast
 
 from sqlalchemy import Connection, and_, func, select
 
+from simulator.scoring.verdict import verdict_labels
 from simulator.store import queries
 from simulator.store import schema as t
-from simulator.store.rows import ReportAttempt, ReportTurn, Workshop, WorkshopData
+from simulator.store.rows import Override, ReportAttempt, ReportTurn, Workshop, WorkshopData
 from simulator.store.validate import now
 
 PHRASES = 10  # the most common last-word phrases a report lists
 
 
-def _turn_row(r: Any) -> ReportTurn:
+def _turn_row(r: Any, reviews: dict[int, Override]) -> ReportTurn:
     row = dict(r._mapping)
     row["verdict"] = json.loads(row["verdict"])
     row["over_time"] = bool(row["over_time"])
+    ov = reviews.get(int(row.pop("id")))
+    if ov is not None:
+        row["review"] = _review(ov)
     return cast(ReportTurn, row)
+
+
+def _review(ov: Override) -> dict[str, Any]:
+    return {
+        "labels": ov["labels"],
+        "misfired": ov["misfired"],
+        "note": ov["note"],
+        "reviewer": ov["reviewer"],
+        "at": ov["created_at"],
+    }
+
+
+def reviewed_replies(conn: Connection, ws: Workshop) -> list[dict[str, Any]]:
+    """Every reviewed standing reply of the workshop: who, which, the verdict's labels
+    and score as recorded, and the trainer's review (labels set right, misfired, note)."""
+    out = []
+    for row in queries.review_turns(conn, workshop_id=ws.id):
+        ov = row["override"]
+        if ov is None:
+            continue
+        out.append(
+            {
+                "trainee": row["trainee"],
+                "scenario_id": row["scenario_id"],
+                "attempt_id": row["attempt_id"],
+                "turn": row["turn"],
+                "reply": row["reply"],
+                "score": row["score"],
+                "verdict_labels": verdict_labels(row["verdict"]),
+                **_review(ov),
+            }
+        )
+    return out
 
 
 def workshop_data(
@@ -42,8 +79,9 @@ def workshop_data(
     a, tu = t.attempts, t.turns
     attempts: dict[int, ReportAttempt] = {}
     standing = and_(a.c.workshop_id == ws.id, tu.c.retracted.is_(False))
+    reviews = queries.overrides(conn, workshop_id=ws.id)
     turn_cols = (
-        tu.c.attempt_id, tu.c.seq, tu.c.turn, tu.c.node, tu.c.customer, tu.c.reply,
+        tu.c.id, tu.c.attempt_id, tu.c.seq, tu.c.turn, tu.c.node, tu.c.customer, tu.c.reply,
         tu.c.score, tu.c.verdict, tu.c.mood_after, tu.c.elapsed, tu.c.over_time,
         tu.c.created_at,
     )
@@ -63,7 +101,7 @@ def workshop_data(
     if turns:
         q2 = select(*turn_cols).join(a, a.c.id == tu.c.attempt_id).where(standing)
         for r in conn.execute(q2.order_by(tu.c.attempt_id, tu.c.seq)):
-            row = _turn_row(r)
+            row = _turn_row(r, reviews)
             attempts[row.pop("attempt_id")]["turns"].append(row)
     else:
         extra["turn_count"] = int(
@@ -79,7 +117,7 @@ def workshop_data(
                 .limit(quotes)
             )
             for r in conn.execute(q3):
-                row = _turn_row(r)
+                row = _turn_row(r, reviews)
                 att = attempts[row["attempt_id"]]
                 row["trainee"], row["scenario_id"] = att["trainee"], att["scenario_id"]
                 candidates[row["attempt_id"], row["seq"]] = row
@@ -91,6 +129,8 @@ def workshop_data(
         "leaderboard": queries.leaderboard(conn, ws),
         "last_word_phrases": queries.phrase_counts(conn, ws.id, PHRASES),
         "attempts": list(attempts.values()),
+        "reviews": reviewed_replies(conn, ws),
+        "scoring": {"scores": "as recorded", "reviewed": len(reviews)},
     }
     data.update(cast(WorkshopData, extra))
     return data

@@ -156,6 +156,7 @@ class ReportTurn(TypedDict, total=False):
     created_at: str
     trainee: str
     scenario_id: str
+    review: dict[str, Any]  # the trainer's standing review, when the reply has one
 
 
 class ReportAttempt(TypedDict, total=False):
@@ -184,3 +185,44 @@ class WorkshopData(TypedDict, total=False):
     attempts: list[ReportAttempt]
     turn_count: int  # with turns=False only
     quote_candidates: list[ReportTurn]  # with turns=False only
+    reviews: list[dict[str, Any]]  # reviewed replies, with the trainer's labels and note
+    scoring: dict[str, Any]  # {"scores": "as recorded", "reviewed": n}: what totals count
+
+
+class Override(TypedDict):
+    """A trainer's review of one reply (``Store.add_override``); the verdict is untouched.
+
+    ``labels``: the labels the trainer set (``last_word``, ``concrete_fix``,
+    ``acknowledges``), each true or false; ``misfired``: rules the trainer marked as
+    having fired wrongly; ``note``: the trainer's comment.
+    """
+
+    id: int
+    turn_id: int
+    attempt_id: int
+    labels: dict[str, bool]
+    misfired: list[str]
+    note: str
+    reviewer: str | None
+    created_at: str
+
+
+class ReviewTurn(TypedDict):
+    """A standing reply to review (``Store.review_turns``), with its verdict parsed and
+    its standing override (None before any review)."""
+
+    turn_id: int
+    attempt_id: int
+    seq: int
+    turn: int
+    node: str
+    customer: str
+    reply: str
+    score: int
+    verdict: dict[str, Any]
+    trainee: str
+    scenario_id: str
+    language: str
+    workshop: str | None
+    started_at: str
+    override: Override | None

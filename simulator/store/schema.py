@@ -81,6 +81,24 @@ turn_phrases = Table(
 )
 Index("ix_turn_phrases_attempt", turn_phrases.c.attempt_id)
 
+# v3: a trainer's reviews of replies; the latest row of a turn stands.
+overrides = Table(
+    "overrides",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("turn_id", Integer, ForeignKey("turns.id", ondelete="CASCADE"), nullable=False),
+    Column(
+        "attempt_id", Integer, ForeignKey("attempts.id", ondelete="CASCADE"), nullable=False
+    ),
+    Column("labels", Text, nullable=False),  # JSON {label: bool}
+    Column("misfired", Text, nullable=False),  # JSON list of rule ids
+    Column("note", Text, nullable=False, server_default=""),
+    Column("reviewer", String(120), nullable=True),
+    Column("created_at", String(40), nullable=False),
+)
+Index("ix_overrides_turn", overrides.c.turn_id)
+Index("ix_overrides_attempt", overrides.c.attempt_id)
+
 
 def current_version(conn: Connection) -> int:
     if not inspect(conn).has_table("meta"):

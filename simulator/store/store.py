@@ -24,7 +24,9 @@ from simulator.store.rows import (
     AttemptRecord,
     AttemptSummary,
     LeaderboardRow,
+    Override,
     PhraseCount,
+    ReviewTurn,
     TurnRecord,
     Workshop,
     WorkshopData,
@@ -227,3 +229,41 @@ class Store(Database):
             return reportdata.workshop_data(
                 conn, ws, titles, turns=turns, quotes=quotes, clock=now
             )
+
+    # ------------------------------------------------------------------ reviews
+    def add_override(
+        self,
+        turn_id: int,
+        labels: dict[str, bool],
+        misfired: list[str] | None = None,
+        note: str = "",
+        reviewer: str | None = None,
+    ) -> int:
+        """Record a trainer's review of a reply as a new row; the verdict is not changed.
+        The latest review of a turn stands (``overrides``)."""
+        return writes.add_override(self, turn_id, labels, list(misfired or []), note, reviewer, now)
+
+    def overrides(
+        self, *, attempt_ids: list[int] | None = None, workshop: str | None = None
+    ) -> dict[int, Override]:
+        """The standing review of each reviewed turn, by turn id."""
+        with self.read() as conn:
+            wid = queries.workshop(conn, workshop).id if workshop is not None else None
+            return queries.overrides(conn, attempt_ids=attempt_ids, workshop_id=wid)
+
+    def override_history(self, turn_id: int) -> list[Override]:
+        with self.read() as conn:
+            return queries.override_history(conn, turn_id)
+
+    def review_turns(
+        self, *, attempt_ids: list[int] | None = None, workshop: str | None = None
+    ) -> list[ReviewTurn]:
+        """The standing replies of these attempts, or of a workshop, with their verdicts
+        and standing reviews."""
+        with self.read() as conn:
+            wid = queries.workshop(conn, workshop).id if workshop is not None else None
+            return queries.review_turns(conn, attempt_ids=attempt_ids, workshop_id=wid)
+
+    def attempts_for_transcript(self, paths: list[str]) -> list[int]:
+        with self.read() as conn:
+            return queries.attempts_for_transcript(conn, paths)

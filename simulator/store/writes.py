@@ -308,3 +308,41 @@ def finish_attempt(
     with db.tx() as conn:
         _lock_attempt(conn, attempt_id, **values)
 
+
+
+MAX_NOTE = 4000  # characters of a trainer's note
+
+
+def add_override(
+    db: Database,
+    turn_id: int,
+    labels: dict[str, bool],
+    misfired: list[str],
+    note: str,
+    reviewer: str | None,
+    clock: Clock = now,
+) -> int:
+    """A trainer's review of a standing turn, as a new row (the verdict is not changed);
+    returns its id. StoreError for a turn that does not exist or was taken back."""
+    note = "\n".join(clean_text(line) for line in note.strip().splitlines()).strip()
+    if len(note) > MAX_NOTE:
+        raise StoreError(f"a note may be at most {MAX_NOTE} characters")
+    row = {
+        "turn_id": int(turn_id),
+        "labels": json.dumps({k: bool(v) for k, v in labels.items()}, sort_keys=True),
+        "misfired": json.dumps(list(dict.fromkeys(misfired))),
+        "note": note,
+        "reviewer": clean_text(reviewer)[:120] or None if reviewer else None,
+    }
+    with db.tx() as conn:
+        found = conn.execute(
+            select(t.turns.c.attempt_id, t.turns.c.retracted).where(t.turns.c.id == int(turn_id))
+        ).first()
+        if found is None:
+            raise StoreError(f"no reply with id {turn_id}")
+        if found.retracted:
+            raise StoreError(f"reply {turn_id} was taken back: it has no verdict to review")
+        res = conn.execute(
+            t.overrides.insert().values(**row, attempt_id=found.attempt_id, created_at=clock())
+        )
+        return _new_id(res)

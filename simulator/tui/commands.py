@@ -35,6 +35,11 @@ class SimulatorCommands(Provider):
         if isinstance(screen, DebriefScreen):
             out.append((_("Export this session"), screen.action_export,
                          _("Markdown, HTML, JSON or CSV in your data folder")))
+        from simulator.tui.screens.progress import ProgressScreen
+
+        if isinstance(screen, ProgressScreen):
+            out.append((_("Review the replies of an attempt"), screen.action_review,
+                         _("Set a verdict right, mark a rule misfired, write a note")))
         out.append((_("Help: every key"), app.action_help, _("The keys of every screen")))
         out.append((_("Progress: past attempts and personal bests"), app.action_progress, ""))
         if app.active is None:

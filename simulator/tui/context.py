@@ -215,6 +215,25 @@ class Context:
             self.store_error = str(exc)
             return []
 
+    def trainer_notes(self, attempt_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+        """By attempt: the trainer's notes on its replies (empty when there are none)."""
+        from simulator.service.review import trainer_notes
+
+        store = self.open_store()
+        if store is None or not attempt_ids:
+            return {}
+        try:
+            return trainer_notes(store, attempt_ids)
+        except Exception as exc:
+            self.store_error = str(exc)
+            return {}
+
+    def review_target(self, attempt_id: int) -> Any:
+        """The store and the review target of one attempt (the review screen's source)."""
+        from simulator.service.review import for_attempt
+
+        return self.open_store(), for_attempt(attempt_id)
+
     # ------------------------------------------------------------------ profile
     def set_name(self, name: str) -> None:
         self.trainee = profiles.clean_name(name)

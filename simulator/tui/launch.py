@@ -18,6 +18,7 @@ SCREENS = {
     "app": ("simulator.tui.app", "run_app"),
     "leaderboard": ("simulator.tui.leaderboard", "run_live"),
     "serve": ("simulator.tui.serve", "serve"),
+    "review": ("simulator.tui.review", "run_review"),
 }
 
 

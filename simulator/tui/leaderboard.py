@@ -18,16 +18,50 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
+from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.widgets import DataTable, Footer, Header, Static
+
+from simulator.report.model import reviewed_statement
 
 if TYPE_CHECKING:
     from simulator.store.store import Store
+    from simulator.tui.review import ReviewSource
 
 Snapshot = tuple[dict[str, Any], list[dict[str, Any]]]  # (workshop.to_dict(), leaderboard)
 
 
+class BoardCommands(Provider):
+    """The live board's palette: review the workshop's replies."""
+
+    def _commands(self) -> list[tuple[str, Callable[[], object], str]]:
+        app = self.app
+        if not isinstance(app, LeaderboardApp) or app.review is None:
+            return []
+        return [
+            (
+                "Review the workshop's replies",
+                app.action_review,
+                "Set a verdict right, mark a rule misfired, write a note",
+            )
+        ]
+
+    async def discover(self) -> Hits:
+        for name, callback, help_text in self._commands():
+            yield DiscoveryHit(name, callback, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for name, callback, help_text in self._commands():
+            score = matcher.match(name)
+            if score > 0:
+                yield Hit(score, matcher.highlight(name), callback, help=help_text)
+
+
 class LeaderboardApp(App[int]):
-    """Polls ``load`` and shows the ranking; ``load`` runs in a worker thread."""
+    """Polls ``load`` and shows the ranking; ``load`` runs in a worker thread. With
+    ``review``, v (and the palette) opens the review of the workshop's replies."""
+
+    COMMANDS = App.COMMANDS | {BoardCommands}
 
     TITLE = "Leaderboard"
     CSS = """
@@ -37,6 +71,7 @@ class LeaderboardApp(App[int]):
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "refresh_now", "Refresh now"),
+        Binding("v", "review", "Review replies"),
         Binding("q", "quit", "Quit"),
     ]
 
@@ -46,9 +81,11 @@ class LeaderboardApp(App[int]):
         *,
         titles: dict[str, str] | None = None,
         interval: float = 2.0,
+        review: ReviewSource | None = None,
     ) -> None:
         super().__init__()
         self.load = load
+        self.review = review
         self.titles = dict(titles or {})
         self.interval = interval
         self.totals: dict[str, int] = {}
@@ -72,6 +109,17 @@ class LeaderboardApp(App[int]):
     def action_refresh_now(self) -> None:
         self.poll()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "review":
+            return self.review is not None
+        return True
+
+    def action_review(self) -> None:
+        from simulator.tui.review import ReviewScreen
+
+        if self.review is not None:
+            self.push_screen(ReviewScreen(self.review))
+
     @work(thread=True, exclusive=True, group="poll")
     def poll(self) -> None:
         try:
@@ -81,7 +129,13 @@ class LeaderboardApp(App[int]):
             return
         self.call_from_thread(self.show, snapshot)
 
+    def _covered(self) -> bool:
+        """Another screen (the review) is on top: the board is redrawn when it shows again."""
+        return len(self.screen_stack) > 1
+
     def show_error(self, message: str) -> None:
+        if self._covered():
+            return
         self.last_error = message
         stamp = datetime.now().strftime("%H:%M:%S")
         self.query_one("#status", Static).update(
@@ -89,6 +143,8 @@ class LeaderboardApp(App[int]):
         )
 
     def show(self, snapshot: Snapshot) -> None:
+        if self._covered():
+            return
         workshop, rows = snapshot
         self.workshop, self.rows = workshop, rows
         self.reads += 1
@@ -98,7 +154,8 @@ class LeaderboardApp(App[int]):
         self.sub_title = f"{workshop.get('name', '')} ({workshop.get('code', '')})"
         self.query_one("#heading", Static).update(
             f"Workshop {workshop.get('name', '')} · code {workshop.get('code', '')} · "
-            f"{workshop.get('mode', '')} · {status}"
+            f"{workshop.get('mode', '')} · {status}\n"
+            + reviewed_statement(int(workshop.get("reviewed") or 0))
         )
         table = self.query_one("#board", DataTable)
         columns = ["#", "Trainee", "Total"]
@@ -144,7 +201,11 @@ def _short(text: str, limit: int) -> str:
 
 def store_loader(store: Store, code: str) -> Callable[[], Snapshot]:
     def load() -> Snapshot:
-        return store.workshop(code).to_dict(), store.leaderboard(code)
+        workshop = {
+            **store.workshop(code).to_dict(),
+            "reviewed": len(store.overrides(workshop=code)),
+        }
+        return workshop, store.leaderboard(code)
 
     return load
 
@@ -165,7 +226,13 @@ def run_live(
         print(f"simulator: {exc}", file=sys.stderr)
         return 1
     try:
-        app = LeaderboardApp(store_loader(store, code), titles=titles, interval=interval)
+        from simulator.service.review import Target
+        from simulator.tui.review import ReviewSource
+
+        review = ReviewSource(store, Target("workshop", code, workshop=code))
+        app = LeaderboardApp(
+            store_loader(store, code), titles=titles, interval=interval, review=review
+        )
         app.run()
     finally:
         store.close()

@@ -22,6 +22,7 @@ from tests.tui.conftest import (
     make_app,
     send_reply,
     settle,
+    type_text,
 )
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
@@ -235,3 +236,31 @@ def test_live_leaderboard(
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_review(snap_compare: Any, size: tuple[int, int], seeded_store: None) -> None:
+    """`simulator review`: the trainee's first attempt, its second reply under the cursor,
+    a label set right, a rule marked misfired and a note typed (not yet saved)."""
+    from simulator.service.review import for_attempt
+    from simulator.store.store import Store
+    from simulator.tui.review import ReviewApp, ReviewSource
+
+    store = Store.open(None)
+    store.add_override(1, {"last_word": False}, [], "Said with a smile; fine here.", "Kim")
+
+    async def run_before(pilot: Any) -> None:
+        await settle(pilot)
+        _steady(pilot)
+        await pilot.press("down")
+        await pilot.press("a")
+        await pilot.press("m", "space")
+        await pilot.press("n")
+        await type_text(pilot, "Good apology")
+        await pilot.pause()
+
+    try:
+        app = ReviewApp(ReviewSource(store, for_attempt(1)))
+        assert snap_compare(app, terminal_size=size, run_before=run_before)
+    finally:
+        store.close()

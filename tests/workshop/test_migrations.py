@@ -71,7 +71,7 @@ def test_upgrade_from_v1_keeps_rows_and_backfills(db_url: str, wlib: Any) -> Non
     expected = _v1_database(db_url, wlib)
     store = Store.open(db_url)  # upgrades
     try:
-        assert store.schema_version == sch.SCHEMA_VERSION == 2
+        assert store.schema_version == sch.SCHEMA_VERSION
         with store.engine.connect() as conn:
             rows = conn.execute(
                 select(sch.turns.c.attempt_id, sch.turns.c.seq, sch.turns.c.reply)
@@ -94,7 +94,7 @@ def test_upgrade_from_v1_keeps_rows_and_backfills(db_url: str, wlib: Any) -> Non
         ws = store.create_workshop("New", ["mini-en"])
         aid = store.start_attempt("Ann", "mini-en", "2", "en", "assessment", workshop=ws.code)
         assert store.attempt(aid)["trainee"] == "Ann"
-        assert store.migrate() == 2  # a second open is a no-op
+        assert store.migrate() == sch.SCHEMA_VERSION  # a second open is a no-op
     finally:
         store.close()
 
@@ -128,7 +128,7 @@ def test_migrated_schema_matches_a_fresh_one(tmp_path: Any, wlib: Any) -> None:
     Store.open(old).close()
     Store.open(new).close()
     assert _shape(old) == _shape(new)
-    assert set(_shape(new)) == {"meta", "trainees", "workshops", "attempts", "turns", "turn_phrases"}
+    assert set(_shape(new)) == {"meta", "trainees", "workshops", "attempts", "turns", "turn_phrases", "overrides"}
 
 
 def test_a_newer_database_is_refused(db_url: str) -> None:
@@ -161,7 +161,7 @@ def test_a_failed_upgrade_changes_nothing(
     engine.dispose()
     assert "updated_at" not in cols
     with Store.open(db_url) as store:  # the real upgrade still works afterwards
-        assert store.schema_version == 2 and store.attempt(expected[1])["trainee"] == "Ann"
+        assert store.schema_version == sch.SCHEMA_VERSION and store.attempt(expected[1])["trainee"] == "Ann"
 
 
 def test_concurrent_first_opens_migrate_once(db_url: str) -> None:
@@ -182,9 +182,9 @@ def test_concurrent_first_opens_migrate_once(db_url: str) -> None:
         th.join()
     assert errors == []
     with Store.open(db_url) as store:
-        assert store.schema_version == 2
+        assert store.schema_version == sch.SCHEMA_VERSION
         with store.engine.connect() as conn:
-            assert conn.execute(select(sch.meta)).all() == [("schema_version", "2")]
+            assert conn.execute(select(sch.meta)).all() == [("schema_version", str(sch.SCHEMA_VERSION))]
 
 
 def test_the_v2_backfill_runs_its_own_frozen_phrase_code(
@@ -235,3 +235,23 @@ def test_the_frozen_v2_phrase_keys_are_those_of_its_release(spans: list[str]) ->
 
     verdict = {"hits": [{"category": "last_word", "spans": [{"text": s} for s in spans]}]}
     assert mig._v2_last_word_phrases(verdict) == last_word_phrases(verdict)
+
+
+def test_upgrade_from_v2_adds_reviews_and_keeps_every_verdict(db_url: str, wlib: Any) -> None:
+    """Version 3 adds the trainer's reviews beside the turns; an upgraded database takes
+    a review, and the recorded verdicts and scores stay as they were."""
+    expected = _v1_database(db_url, wlib)
+    engine = create_engine(normalise_url(db_url))
+    with engine.begin() as conn:
+        sch.migrate(conn, target=2)
+        assert sch.current_version(conn) == 2 and not inspect(conn).has_table("overrides")
+        before = conn.execute(select(sch.turns.c.id, sch.turns.c.verdict, sch.turns.c.score)).all()
+    engine.dispose()
+    with Store.open(db_url) as store:
+        assert store.schema_version == sch.SCHEMA_VERSION >= 3
+        first = store.turns(expected[1])[0]
+        store.add_override(first["id"], {"last_word": False}, [], "fine here", "Kim")
+        assert store.overrides(workshop="PREV2X")[first["id"]]["note"] == "fine here"
+        with store.engine.connect() as conn:
+            after = conn.execute(select(sch.turns.c.id, sch.turns.c.verdict, sch.turns.c.score)).all()
+    assert sorted(after) == sorted(before)

@@ -97,6 +97,12 @@ class DebriefScreen(AppScreen[None]):
                     with Vertical(classes="card", id="changes-card"):
                         yield Static(Content.styled(_("Three changes worth making"), "bold"), classes="card-title")
                         yield Static(self._changes(), id="changes")
+                    notes = self._trainer_notes()
+                    if notes is not None:
+                        with Vertical(classes="card", id="notes-card"):
+                            yield Static(Content.styled(_("Your trainer's note"), "bold"),
+                                         classes="card-title")
+                            yield Static(notes, id="trainer-notes")
                     if d.tips:
                         with Vertical(classes="card", id="tips-card"):
                             yield Static(Content.styled(_("Tips"), "bold"), classes="card-title")
@@ -157,6 +163,24 @@ class DebriefScreen(AppScreen[None]):
             rows.append(Content.assemble("   ", c.why))
             rows.append(Content.assemble("   ", (_("Better:") + " ", "bold $success"), c.better))
         return Content("\n").join(rows)
+
+    def _trainer_notes(self) -> Content | None:
+        """The trainer's notes on this attempt's replies (a resumed or reopened attempt
+        can have been reviewed meanwhile); None when there are none."""
+        attempt = self.play.attempt_id
+        if attempt is None:
+            return None
+        notes = self.ctx.trainer_notes([attempt]).get(attempt) or []
+        lines = []
+        for n in notes:
+            lines.append(Content.assemble(
+                (_("Reply {n}").format(n=n["number"]) + ": ", "bold"),
+                (f"“{_short(n['reply'], 70)}”", "italic"),
+            ))
+            if n["note"]:
+                lines.append(Content.assemble("   ", (_("Your trainer's note:") + " ", "bold $success"),
+                                              n["note"]))
+        return Content("\n").join(lines) if lines else None
 
     def on_mount(self) -> None:
         table = self.query_one("#turns-table", DataTable)

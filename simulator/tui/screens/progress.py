@@ -51,6 +51,7 @@ class ProgressScreen(AppScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", N_("Back")),
         Binding("p", "back", N_("Back"), show=False),
+        Binding("v", "review", N_("Review replies")),
     ]
 
     def __init__(self) -> None:
@@ -69,6 +70,9 @@ class ProgressScreen(AppScreen[None]):
                 yield Static(Content.styled(_("Your scores over time"), "bold"), classes="card-title")
                 yield BarChart([], id="trend")
                 yield Static(id="trend-caption")
+            with Vertical(classes="card", id="notes-card"):
+                yield Static(Content.styled(_("Your trainer's notes"), "bold"), classes="card-title")
+                yield Static(id="trainer-notes")
             with Vertical(classes="card", id="attempts-card"):
                 yield Static(Content.styled(_("Past attempts, latest first"), "bold"), classes="card-title")
                 yield DataTable(id="attempts", cursor_type="row", zebra_stripes=True)
@@ -114,6 +118,7 @@ class ProgressScreen(AppScreen[None]):
         for key, title in (("when", _("When (UTC)")), ("scenario", _("Scenario")), ("mode", _("Mode")),
                            ("outcome", _("Outcome")), ("score", _("Score")), ("turns", _("Replies"))):
             table.add_column(title, key=key, width=18 if key == "scenario" else None)
+        self._notes(attempts)
         for a in reversed(attempts[-200:]):
             table.add_row(
                 str(a.get("started_at") or "")[:16].replace("T", " "),
@@ -123,8 +128,51 @@ class ProgressScreen(AppScreen[None]):
                 labels.outcome_short(a.get("outcome") or "unfinished"),
                 str(a["score"]) if a.get("score") is not None else "—",
                 str(a.get("turn_count") or 0),
+                key=str(a["id"]),
             )
         bests.focus()
+
+    def _notes(self, attempts: list[dict[str, Any]]) -> None:
+        """The trainer's notes on the trainee's replies, latest attempt first."""
+        notes = self.ctx.trainer_notes([int(a["id"]) for a in attempts])
+        card = self.query_one("#notes-card", Vertical)
+        if not notes:
+            card.display = False
+            return
+        lib = self.ctx.library
+        lines: list[Content] = []
+        for a in reversed(attempts):
+            for n in notes.get(int(a["id"]), []):
+                sc = lib.scenarios.get(a["scenario_id"])
+                lines.append(Content.assemble(
+                    (_fit(sc.title if sc else a["scenario_id"], 30), "bold"),
+                    " · ", _("reply {n}").format(n=n["number"]), ": ",
+                    (f"“{_fit(' '.join(n['reply'].split()), 60)}”", "italic"),
+                ))
+                if n["note"]:
+                    lines.append(Content.assemble(
+                        "   ", (_("Your trainer's note:") + " ", "bold $success"), n["note"]))
+                for label, value in n["labels"].items():
+                    lines.append(Content.assemble(
+                        "   ", _("Your trainer's label:") + " ",
+                        f"{label.replace('_', ' ')}: {_('yes') if value else _('no')}"))
+        self.query_one("#trainer-notes", Static).update(Content("\n").join(lines))
+
+    def action_review(self) -> None:
+        """Review the replies of the attempt under the cursor (the latest one otherwise)."""
+        from simulator.tui.review import ReviewScreen, ReviewSource
+
+        table = self.query_one("#attempts", DataTable)
+        if table.row_count == 0:
+            self.notify(_("No attempt to review yet."))
+            return
+        row = table.cursor_row if self.focused is table else 0
+        key = table.coordinate_to_cell_key((row, 0)).row_key.value
+        store, target = self.ctx.review_target(int(key or 0))
+        if store is None:
+            self.notify(_("Results cannot be read: {error}").format(error=self.ctx.store_error))
+            return
+        self.app.push_screen(ReviewScreen(ReviewSource(store, target)))
 
     def action_back(self) -> None:
         self.app.pop_screen()
