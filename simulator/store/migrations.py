@@ -12,6 +12,12 @@ Versions:
 2. ``attempts.updated_at`` (the live leaderboard shows who is playing now) with an
    index for it; ``turn_phrases``: the normalised last-word phrases of each turn, so
    the export counts the team's most common ones in SQL; both backfilled.
+3. (Another line of work's step.)
+4. Assessment: ``attempts.difficulty``, ``pass_mark``, ``passed`` and ``level``;
+   ``workshops.pass_mark`` (a workshop's own pass mark, else each scenario's);
+   ``certificates``: the verification codes issued, each for a trainee's passed
+   attempts in a workshop. Finished attempts are backfilled as judged by the default
+   pass mark of 70 (no scenario had another before).
 """
 
 from __future__ import annotations
@@ -258,6 +264,47 @@ def _v2_last_word_phrases(verdict: dict[str, Any]) -> list[str]:
     return seen
 
 
+def _v3(conn: Connection) -> None:
+    """Version 3 is another line of work's step; this placeholder keeps the numbering
+    (it is replaced by that step where both are present)."""
+
+
+def _v4_tables() -> list[Table]:
+    """What version 4 adds, frozen (the v1 tables are there for the foreign keys)."""
+    md = MetaData()
+    _v1_tables_in(md)
+    certificates = Table(
+        "certificates",
+        md,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("code", String(20), nullable=False, unique=True),
+        Column(
+            "workshop_id", Integer, ForeignKey("workshops.id", ondelete="CASCADE"), nullable=False
+        ),
+        Column(
+            "trainee_id", Integer, ForeignKey("trainees.id", ondelete="CASCADE"), nullable=False
+        ),
+        Column("attempts", Text, nullable=False),  # JSON list of attempt ids
+        Column("issued_at", String(40), nullable=False),
+    )
+    Index("ix_certificates_trainee", certificates.c.workshop_id, certificates.c.trainee_id)
+    return [certificates]
+
+
+def _v4(conn: Connection) -> None:
+    conn.exec_driver_sql("ALTER TABLE attempts ADD COLUMN difficulty VARCHAR(16)")
+    conn.exec_driver_sql("ALTER TABLE attempts ADD COLUMN pass_mark INTEGER")
+    conn.exec_driver_sql("ALTER TABLE attempts ADD COLUMN passed BOOLEAN")
+    conn.exec_driver_sql("ALTER TABLE attempts ADD COLUMN level VARCHAR(40)")
+    conn.exec_driver_sql("ALTER TABLE workshops ADD COLUMN pass_mark INTEGER")
+    conn.exec_driver_sql(
+        "UPDATE attempts SET pass_mark = 70, passed = CASE WHEN score >= 70 THEN TRUE "
+        "ELSE FALSE END WHERE outcome IN ('kept', 'escalated', 'lost') AND score IS NOT NULL"
+    )
+    (certificates,) = _v4_tables()
+    certificates.create(conn)
+
+
 # Append new steps here; never edit a released one.
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2]
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3, _v4]
 SCHEMA_VERSION = len(MIGRATIONS)

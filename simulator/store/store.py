@@ -84,8 +84,12 @@ class Store(Database):
         scenarios: list[str],
         mode: str = "assessment",
         time_limit: float | None = None,
+        pass_mark: int | None = None,
     ) -> Workshop:
-        return self.workshop(writes.create_workshop(self, name, scenarios, mode, time_limit, now))
+        """A new workshop; ``pass_mark`` (0-100) overrides its scenarios' own."""
+        return self.workshop(
+            writes.create_workshop(self, name, scenarios, mode, time_limit, now, pass_mark)
+        )
 
     def workshop(self, code: str) -> Workshop:
         with self.read() as conn:
@@ -113,11 +117,13 @@ class Store(Database):
         seed: str | int = 0,
         workshop: str | None = None,
         transcript_path: str | None = None,
+        difficulty: str | None = None,
+        pass_mark: int | None = None,
     ) -> int:
         """A new attempt; refused (StoreError) for a closed workshop or a foreign scenario."""
         return writes.start_attempt(
             self, trainee, scenario_id, scenario_version, language, mode, seed, workshop,
-            transcript_path, now,
+            transcript_path, now, difficulty, pass_mark,
         )
 
     def add_turn(self, attempt_id: int, turn: dict[str, Any], transcript: str | None = None) -> int:
@@ -157,8 +163,13 @@ class Store(Database):
         score: int,
         debrief: dict[str, Any] | None = None,
         transcript: str | None = None,
+        *,
+        passed: bool | None = None,
+        level: str | None = None,
     ) -> None:
-        writes.finish_attempt(self, attempt_id, outcome, score, debrief, transcript, now)
+        writes.finish_attempt(
+            self, attempt_id, outcome, score, debrief, transcript, now, passed, level
+        )
 
     def attempt(self, attempt_id: int) -> AttemptRecord:
         with self.read() as conn:
