@@ -237,3 +237,18 @@ def test_the_frozen_v2_phrase_keys_are_those_of_its_release(spans: list[str]) ->
 
     verdict = {"hits": [{"category": "last_word", "spans": [{"text": s} for s in spans]}]}
     assert mig._v2_last_word_phrases(verdict) == last_word_phrases(verdict)
+
+
+def test_the_v4_upgrade_judges_old_attempts_by_the_default_pass_mark(
+    db_url: str, wlib: Any
+) -> None:
+    expected = _v1_database(db_url, wlib)
+    with Store.open(db_url) as store:
+        ann, bob = store.attempt(expected[1]), store.attempt(expected[2])
+        outcome, score = expected[expected[1], "result"]
+        assert outcome == "kept" and ann["pass_mark"] == 70
+        assert ann["passed"] is (score >= 70) and ann["level"] is None
+        assert bob["outcome"] is None and bob["passed"] is None  # not finished: not judged
+        assert store.workshop("PREV2X").pass_mark is None  # each scenario's own mark
+        board = {r["name"]: r for r in store.leaderboard("PREV2X")}
+        assert board["Ann"]["passed"] is (score >= 70) and board["Bob"]["passed"] is False
