@@ -201,3 +201,14 @@ class WorkshopData(TypedDict, total=False):
     attempts: list[ReportAttempt]
     turn_count: int  # with turns=False only
     quote_candidates: list[ReportTurn]  # with turns=False only
+
+
+class CertificateRecord(TypedDict):
+    """A certificate (``Store.certificate``): its code, trainee, workshop and attempts
+    (``id``, ``scenario_id``, ``score``, ``level``, ``pass_mark``, ``difficulty``, ...)."""
+
+    code: str
+    issued_at: str
+    trainee: str
+    workshop: dict[str, Any]
+    attempts: list[dict[str, Any]]

@@ -18,10 +18,12 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from simulator.store import queries, reportdata, writes
+from simulator.store import certificates, queries, reportdata, writes
+from simulator.store.certificates import NotPassed
 from simulator.store.connection import Database, normalise_url
 from simulator.store.rows import (
     AttemptRecord,
+    CertificateRecord,
     AttemptSummary,
     LeaderboardRow,
     PhraseCount,
@@ -54,6 +56,7 @@ __all__ = [
     "MAX_WORKSHOP_NAME",
     "MODES",
     "OUTCOMES",
+    "NotPassed",
     "Store",
     "StoreError",
     "Workshop",
@@ -213,6 +216,23 @@ class Store(Database):
         """
         with self.read() as conn:
             return queries.leaderboard(conn, queries.workshop(conn, code))
+
+    # ------------------------------------------------------------------ certificates
+    def issue_certificate(self, code: str, trainee: str) -> CertificateRecord:
+        """The certificate of ``trainee`` for the assessment workshop ``code``: one passed
+        attempt (their best) in each of its scenarios. Raises :class:`NotPassed` (which
+        says where they stand) or StoreError (a practice workshop, an unknown name)."""
+        ws = self.workshop(code)
+        verification = certificates.issue(self, ws, trainee, now)
+        found = self.certificate(verification)
+        assert found is not None
+        return found
+
+    def certificate(self, verification: str) -> CertificateRecord | None:
+        """The certificate with this verification code (case and dashes do not matter),
+        or None for an unknown code."""
+        with self.read() as conn:
+            return certificates.find(conn, verification)
 
     # ------------------------------------------------------------------ reports
     def phrase_counts(self, code: str, limit: int = 10) -> list[PhraseCount]:
