@@ -190,9 +190,7 @@ def build_parser() -> argparse.ArgumentParser:
     _fmt(p, "json")
 
     p = sub.add_parser("schema", parents=[common], help="write JSON Schema files")
-    p.add_argument(
-        "-o", "--output", metavar="DIR", default=None, help="folder (default: ./schema)"
-    )
+    p.add_argument("-o", "--output", metavar="DIR", default=None, help="folder (default: ./schema)")
 
     p = sub.add_parser("new", parents=[common], help="scaffold a scenario")
     p.add_argument("id", metavar="ID")
@@ -252,24 +250,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("export", parents=[common], help="export a workshop's results")
     p.add_argument("code")
-    p.add_argument("--format", choices=("csv", "json", "md", "html", "xapi"), default="html")
+    p.add_argument("--format", choices=("csv", "json", "md", "html"), default="html")
     p.add_argument(
         "-o", "--output", metavar="FILE", help="file to write (default: standard output)"
-    )
-    p.add_argument(
-        "--include-text",
-        action="store_true",
-        help="xapi: put trainees' names and replies in the statements (default: opaque ids)",
-    )
-    p.add_argument(
-        "--lrs",
-        metavar="URL",
-        help="xapi: post the statements to this learning record store (its xAPI endpoint)",
-    )
-    p.add_argument(
-        "--lrs-user",
-        metavar="KEY",
-        help="xapi: the LRS's basic-auth user (password in SIMULATOR_LRS_PASSWORD)",
     )
     _shared(p, "--db")
 

@@ -6,6 +6,7 @@ import argparse
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 from simulator.cli.common import (
     EXIT_FAIL,
@@ -30,7 +31,7 @@ SCHEMA_FILES = {
 
 def cmd_list(args: argparse.Namespace) -> int:
     lib = library(args)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for sid, sc in lib.scenarios.items():
         src = lib.origin_of[sid]
         rows.append(

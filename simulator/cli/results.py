@@ -20,7 +20,6 @@ from simulator.cli.common import (
     table,
     workshop_code,
 )
-
 from simulator.report.console import pass_label
 
 LIVE_INTERVAL = 2.0  # seconds between two reads of the store by `leaderboard --live`

@@ -59,9 +59,19 @@ def _attempt_rows(conn: Connection, ws: Workshop, trainee_id: int) -> list[dict[
     a = t.attempts
     rows = conn.execute(
         select(
-            a.c.id, a.c.scenario_id, a.c.scenario_version, a.c.language, a.c.mode,
-            a.c.difficulty, a.c.score, a.c.pass_mark, a.c.passed, a.c.level, a.c.outcome,
-            a.c.started_at, a.c.finished_at,
+            a.c.id,
+            a.c.scenario_id,
+            a.c.scenario_version,
+            a.c.language,
+            a.c.mode,
+            a.c.difficulty,
+            a.c.score,
+            a.c.pass_mark,
+            a.c.passed,
+            a.c.level,
+            a.c.outcome,
+            a.c.started_at,
+            a.c.finished_at,
         )
         .where(and_(a.c.workshop_id == ws.id, a.c.trainee_id == trainee_id))
         .order_by(a.c.id)
@@ -84,7 +94,9 @@ def issue(db: Database, ws: Workshop, trainee: str, clock: Callable[[], str] = n
             )
         ).first()
         if row is None:
-            raise StoreError(f"nobody called '{clean_text(trainee)[:60]}' played workshop {ws.code}")
+            raise StoreError(
+                f"nobody called '{clean_text(trainee)[:60]}' played workshop {ws.code}"
+            )
         trainee_id, shown = int(row[0]), str(row[1])
         attempts = _attempt_rows(conn, ws, trainee_id)
         if not attempts:
@@ -93,8 +105,10 @@ def issue(db: Database, ws: Workshop, trainee: str, clock: Callable[[], str] = n
         standing: list[dict[str, Any]] = []
         for sid in ws.scenarios:
             done = [
-                r for r in attempts
-                if r["scenario_id"] == sid and r["outcome"] in FINISHED_OUTCOMES
+                r
+                for r in attempts
+                if r["scenario_id"] == sid
+                and r["outcome"] in FINISHED_OUTCOMES
                 and r["score"] is not None
             ]
             passed = [r for r in done if r["passed"]]
@@ -110,9 +124,7 @@ def issue(db: Database, ws: Workshop, trainee: str, clock: Callable[[], str] = n
             if passed:
                 chosen.append(max(passed, key=lambda r: (r["score"], -r["id"]))["id"])
         if len(chosen) != len(ws.scenarios):
-            raise NotPassed(
-                f"{shown} has not passed workshop {ws.code}: no certificate", standing
-            )
+            raise NotPassed(f"{shown} has not passed workshop {ws.code}: no certificate", standing)
         ids = json.dumps(chosen)
         found = conn.execute(
             select(t.certificates.c.code).where(
@@ -131,8 +143,11 @@ def issue(db: Database, ws: Workshop, trainee: str, clock: Callable[[], str] = n
                 with conn.begin_nested():
                     conn.execute(
                         t.certificates.insert().values(
-                            code=code, workshop_id=ws.id, trainee_id=trainee_id,
-                            attempts=ids, issued_at=clock(),
+                            code=code,
+                            workshop_id=ws.id,
+                            trainee_id=trainee_id,
+                            attempts=ids,
+                            issued_at=clock(),
                         )
                     )
                 return code
@@ -158,10 +173,14 @@ def find(conn: Connection, code: str) -> CertificateRecord | None:
     m = row._mapping
     ws = Workshop.from_row(
         {
-            "id": m[t.workshops.c.id], "code": m[t.workshops.c.code],
-            "name": m[t.workshops.c.name], "scenarios": m[t.workshops.c.scenarios],
-            "mode": m[t.workshops.c.mode], "time_limit": m[t.workshops.c.time_limit],
-            "created_at": m[t.workshops.c.created_at], "closed_at": m[t.workshops.c.closed_at],
+            "id": m[t.workshops.c.id],
+            "code": m[t.workshops.c.code],
+            "name": m[t.workshops.c.name],
+            "scenarios": m[t.workshops.c.scenarios],
+            "mode": m[t.workshops.c.mode],
+            "time_limit": m[t.workshops.c.time_limit],
+            "created_at": m[t.workshops.c.created_at],
+            "closed_at": m[t.workshops.c.closed_at],
             "pass_mark": m[t.workshops.c.pass_mark],
         }
     )

@@ -23,8 +23,8 @@ from simulator.store.certificates import NotPassed
 from simulator.store.connection import Database, normalise_url
 from simulator.store.rows import (
     AttemptRecord,
-    CertificateRecord,
     AttemptSummary,
+    CertificateRecord,
     LeaderboardRow,
     PhraseCount,
     TurnRecord,

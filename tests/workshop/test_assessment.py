@@ -32,7 +32,7 @@ def cli(capsys: pytest.CaptureFixture[str], sqlite_url: str, tmp_path: Path) -> 
         "levels:\n  - {name: bronze, min: 50}\n  - {name: silver, min: 75}\n"
         "  - {name: gold, min: 90}\n"
         "variants:\n  hard:\n    patience: 1\n    mood: 5\n    mood_reaction: 1.5\n"
-        "    lines:\n      cold: [\"Cold. Again. I have ten minutes left for lunch.\"]\n"
+        '    lines:\n      cold: ["Cold. Again. I have ten minutes left for lunch."]\n'
     )
     (extra / "graded.yaml").write_text(graded, encoding="utf-8")
 
@@ -57,8 +57,9 @@ def _create(cli: Any, *extra: str, scenarios: str = "mini-en") -> str:
 
 
 def _play_json(cli: Any, join: str, name: str, script: str) -> dict[str, Any]:
-    code, out, err = cli("play", "--workshop", join, "--name", name, "--script", script,
-                         "--format", "json")
+    code, out, err = cli(
+        "play", "--workshop", join, "--name", name, "--script", script, "--format", "json"
+    )
     assert code == 0, err
     return json.loads(out)
 
@@ -78,20 +79,21 @@ def test_the_workshop_pass_mark_decides_who_passed(cli: Any, tmp_path: Path) -> 
     code, out, _ = cli("leaderboard", join, "--format", "json")
     rows = {r["name"]: r for r in json.loads(out)}
     assert rows["Ann"]["passed"] is True and rows["Bob"]["passed"] is False
-    code, out, _ = cli("leaderboard", join)
+    _, out, _ = cli("leaderboard", join)
     header, _rule, *lines = out.split("\n\n", 1)[1].splitlines()
     assert "Passed" in header.split()
     ann = next(line for line in lines if "Ann" in line)
     bob = next(line for line in lines if "Bob" in line)
     assert " yes " in f"{ann} " and " no" in bob
-    code, out, _ = cli("leaderboard", join, "--format", "csv")
+    _code, out, _ = cli("leaderboard", join, "--format", "csv")
     assert "passed" in out.splitlines()[0].split(",")
 
 
 def test_a_critical_rule_fails_an_assessment_whatever_the_score(cli: Any, tmp_path: Path) -> None:
     join = _create(cli)  # the default pass mark, 70
-    code, out, err = cli("play", "--workshop", join, "--name", "Cal",
-                         "--script", _script(tmp_path, CALM, FIX, DONE))
+    code, out, err = cli(
+        "play", "--workshop", join, "--name", "Cal", "--script", _script(tmp_path, CALM, FIX, DONE)
+    )
     assert code == 0, err
     assert "NOT PASSED: a critical rule fired" in out
     assert "Reply 1: “Calm down”" in out and "(dismissal)" in out
@@ -107,14 +109,32 @@ def test_a_critical_rule_fails_an_assessment_whatever_the_score(cli: Any, tmp_pa
 
 
 def test_levels_and_the_scenario_pass_mark(cli: Any, tmp_path: Path) -> None:
-    code, out, err = cli("play", "--scenario", "graded-en", "--mode", "assessment", "--name",
-                         "Ann", "--script", _script(tmp_path, FIX, DONE), "--format", "json")
+    code, out, err = cli(
+        "play",
+        "--scenario",
+        "graded-en",
+        "--mode",
+        "assessment",
+        "--name",
+        "Ann",
+        "--script",
+        _script(tmp_path, FIX, DONE),
+        "--format",
+        "json",
+    )
     assert code == 0, err
     result = json.loads(out)
     assert result["pass_mark"] == 80 and result["score"] >= 90
     assert result["passed"] is True and result["level"] == "gold"
-    code, out, err = cli("play", "--scenario", "graded-en", "--name", "Ann",
-                         "--script", _script(tmp_path, LUCKY, FIX, DONE, name="b.txt"))
+    code, out, err = cli(
+        "play",
+        "--scenario",
+        "graded-en",
+        "--name",
+        "Ann",
+        "--script",
+        _script(tmp_path, LUCKY, FIX, DONE, name="b.txt"),
+    )
     assert code == 0, err
     assert "NOT PASSED: 75 is under the pass mark of 80" in out
     code, out, _ = cli("progress", "--name", "Ann", "--format", "json")
@@ -126,22 +146,49 @@ def test_levels_and_the_scenario_pass_mark(cli: Any, tmp_path: Path) -> None:
 
 
 def test_difficulty_changes_the_customer_and_is_recorded(cli: Any, tmp_path: Path) -> None:
-    code, out, err = cli("play", "--scenario", "graded-en", "--difficulty", "hard", "--name",
-                         "Ann", "--script", _script(tmp_path, LUCKY), "--format", "json")
+    code, out, err = cli(
+        "play",
+        "--scenario",
+        "graded-en",
+        "--difficulty",
+        "hard",
+        "--name",
+        "Ann",
+        "--script",
+        _script(tmp_path, LUCKY),
+        "--format",
+        "json",
+    )
     assert code == 0, err
     hard = json.loads(out)
     assert hard["difficulty"] == "hard"
     assert hard["turns"][0]["customer"] == "Cold. Again. I have ten minutes left for lunch."
     # patience 1: one bad reply and the customer is gone
     assert hard["outcome"] == "lost" and len(hard["turns"]) == 1
-    code, out, err = cli("play", "--scenario", "graded-en", "--name", "Ann",
-                         "--script", _script(tmp_path, LUCKY, name="e.txt"), "--format", "json")
+    code, out, err = cli(
+        "play",
+        "--scenario",
+        "graded-en",
+        "--name",
+        "Ann",
+        "--script",
+        _script(tmp_path, LUCKY, name="e.txt"),
+        "--format",
+        "json",
+    )
     easy = json.loads(out)
     assert easy["difficulty"] == "easy" and easy["outcome"] != "lost"
     with Store.open(cli.url) as s:
         assert [a["difficulty"] for a in s.attempts(trainee="Ann")] == ["hard", "easy"]
-    code, out, err = cli("play", "--scenario", "mini-en", "--difficulty", "hard",
-                         "--script", _script(tmp_path, LUCKY, name="m.txt"))
+    code, out, err = cli(
+        "play",
+        "--scenario",
+        "mini-en",
+        "--difficulty",
+        "hard",
+        "--script",
+        _script(tmp_path, LUCKY, name="m.txt"),
+    )
     assert code == 2 and "no 'hard' level" in err and "offers easy" in err
 
 

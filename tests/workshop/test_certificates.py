@@ -32,15 +32,26 @@ def cli(capsys: pytest.CaptureFixture[str], sqlite_url: str, tmp_path: Path) -> 
     )
 
     def run(*argv: str) -> tuple[int, str, str]:
-        return run_cli([*scenario_args(), "--scenarios", str(extra), "--db", sqlite_url, *argv],
-                       capsys)
+        return run_cli(
+            [*scenario_args(), "--scenarios", str(extra), "--db", sqlite_url, *argv], capsys
+        )
 
     return run
 
 
-def _workshop(cli: Any, tmp_path: Path, *players: tuple[str, list[str]], mode: str = "assessment") -> str:
-    code, out, err = cli("workshop", "create", "Front desk, November", "--scenarios",
-                         "mini-en,second-en", "--mode", mode, "-q")
+def _workshop(
+    cli: Any, tmp_path: Path, *players: tuple[str, list[str]], mode: str = "assessment"
+) -> str:
+    code, out, err = cli(
+        "workshop",
+        "create",
+        "Front desk, November",
+        "--scenarios",
+        "mini-en,second-en",
+        "--mode",
+        mode,
+        "-q",
+    )
     assert code == 0, err
     join = out.strip()
     for i, (name, replies) in enumerate(players):
@@ -71,8 +82,9 @@ def test_a_trainee_who_passed_gets_a_certificate_that_verifies(cli: Any, tmp_pat
     assert "default-src 'none'" in html and "@page" in html
 
     # asking again for the same attempts gives the same code
-    code, out, _ = cli("certificate", join, "--name", name, "-o", str(tmp_path / "again.html"),
-                       "--format", "json")
+    code, out, _ = cli(
+        "certificate", join, "--name", name, "-o", str(tmp_path / "again.html"), "--format", "json"
+    )
     again = json.loads(out)
     assert again["code"] == verification and len(again["attempts"]) == 2
 
@@ -96,17 +108,18 @@ def test_unknown_codes_do_not_verify(cli: Any, tmp_path: Path) -> None:
 def test_a_trainee_who_did_not_pass_gets_a_message_not_a_certificate(
     cli: Any, tmp_path: Path
 ) -> None:
-    join = _workshop(cli, tmp_path, ("Cal", [CALM, FIX, DONE, "---", FIX, DONE]),
-                     ("Una", [FIX, DONE]))
+    join = _workshop(
+        cli, tmp_path, ("Cal", [CALM, FIX, DONE, "---", FIX, DONE]), ("Una", [FIX, DONE])
+    )
     target = tmp_path / "cal.html"
     code, out, err = cli("certificate", join, "--name", "Cal", "-o", str(target))
     assert code == 1 and not target.exists()
     assert "Cal has not passed workshop" in err and "no certificate" in err
     assert "mini-en: not passed (best 75/100, pass mark 70)" in err  # a critical rule fired
     assert "second-en: passed" in err
-    code, out, err = cli("certificate", join, "--name", "Una", "-o", str(target))
+    code, _out, err = cli("certificate", join, "--name", "Una", "-o", str(target))
     assert code == 1 and "second-en: not passed (no finished attempt)" in err
-    code, out, err = cli("certificate", join, "--name", "Nobody", "-o", str(target))
+    code, _out, err = cli("certificate", join, "--name", "Nobody", "-o", str(target))
     assert code == 2 and "nobody called 'Nobody'" in err and not target.exists()
 
 
@@ -119,8 +132,10 @@ def test_a_practice_workshop_gives_no_certificate(cli: Any, tmp_path: Path) -> N
 def _chromium() -> str:
     path = os.environ.get("SIMULATOR_TEST_CHROMIUM") or shutil.which("chromium")
     if not path:
-        pytest.skip("no Chromium on this machine (install Debian's chromium package, or set "
-                    "SIMULATOR_TEST_CHROMIUM to a Chromium binary)")
+        pytest.skip(
+            "no Chromium on this machine (install Debian's chromium package, or set "
+            "SIMULATOR_TEST_CHROMIUM to a Chromium binary)"
+        )
     return path
 
 
@@ -132,7 +147,7 @@ def test_the_certificate_prints_on_one_page(cli: Any, tmp_path: Path, paper: str
     target = tmp_path / "sam.html"
     code, out, err = cli("certificate", join, "--name", "Sam Martin", "-o", str(target))
     assert code == 0, err
-    (verification,) = set(CODE_RE.findall(out))
+    (_verification,) = set(CODE_RE.findall(out))
     page = tmp_path / f"sam-{paper}.html"
     page.write_text(
         target.read_text(encoding="utf-8").replace("@page{", f"@page{{size:{paper};", 1),
@@ -141,8 +156,9 @@ def test_the_certificate_prints_on_one_page(cli: Any, tmp_path: Path, paper: str
     pdf, png = tmp_path / "sam.pdf", tmp_path / "sam.png"
     flags = ["--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer"]
     for extra in ([f"--print-to-pdf={pdf}"], [f"--screenshot={png}", "--window-size=1000,1100"]):
-        subprocess.run([chromium, *flags, *extra, page.as_uri()], check=True,
-                       capture_output=True, timeout=120)
+        subprocess.run(
+            [chromium, *flags, *extra, page.as_uri()], check=True, capture_output=True, timeout=120
+        )
     data = pdf.read_bytes()
     assert len(re.findall(rb"/Type\s*/Page[^s]", data)) == 1  # one page
     width = {"A4": b"594.9", "letter": b"612"}[paper]
