@@ -76,7 +76,7 @@ def test_the_workshop_pass_mark_decides_who_passed(cli: Any, tmp_path: Path) -> 
     assert b["outcome"] == "kept" and 70 <= b["score"] < 80
     assert b["passed"] is False
 
-    code, out, _ = cli("leaderboard", join, "--format", "json")
+    _, out, _ = cli("leaderboard", join, "--format", "json")
     rows = {r["name"]: r for r in json.loads(out)}
     assert rows["Ann"]["passed"] is True and rows["Bob"]["passed"] is False
     _, out, _ = cli("leaderboard", join)

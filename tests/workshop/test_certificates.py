@@ -112,7 +112,7 @@ def test_a_trainee_who_did_not_pass_gets_a_message_not_a_certificate(
         cli, tmp_path, ("Cal", [CALM, FIX, DONE, "---", FIX, DONE]), ("Una", [FIX, DONE])
     )
     target = tmp_path / "cal.html"
-    code, out, err = cli("certificate", join, "--name", "Cal", "-o", str(target))
+    code, _out, err = cli("certificate", join, "--name", "Cal", "-o", str(target))
     assert code == 1 and not target.exists()
     assert "Cal has not passed workshop" in err and "no certificate" in err
     assert "mini-en: not passed (best 75/100, pass mark 70)" in err  # a critical rule fired
