@@ -31,7 +31,8 @@ def test_every_field_is_documented() -> None:
         schema.Condition, schema.Ending, schema.Resolution, schema.Example, schema.ScoreRange,
         schema.RulePack, schema.CategoryInfo, schema.PhraseRule, schema.RegexRule,
         schema.CooccurRule, schema.CooccurPart, schema.AbsenceRule, schema.OccurrenceRule,
-        schema.QuestionRule, schema.RuleExamples, schema.RuleFamily,
+        schema.QuestionRule, schema.RuleExamples, schema.RuleFamily, schema.Level,
+        schema.Variant,
     ]
     missing = [
         f"{m.__name__}.{name}" for m in models for name in m.model_fields if f"`{name}`" not in text

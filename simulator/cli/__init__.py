@@ -102,6 +102,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--transcript", metavar="FILE", help="where to write the transcript")
     p.add_argument("--workshop", metavar="CODE", help="play a workshop's scenarios, scored")
     p.add_argument(
+        "--difficulty",
+        choices=("easy", "medium", "hard"),
+        help="the level to play, among those the scenario offers (default: its own)",
+    )
+    p.add_argument(
         "--no-record",
         action="store_true",
         help="do not record this attempt in your progress (a trainer's dry run)",
@@ -186,9 +191,7 @@ def build_parser() -> argparse.ArgumentParser:
     _fmt(p, "json")
 
     p = sub.add_parser("schema", parents=[common], help="write JSON Schema files")
-    p.add_argument(
-        "-o", "--output", metavar="DIR", default=None, help="folder (default: ./schema)"
-    )
+    p.add_argument("-o", "--output", metavar="DIR", default=None, help="folder (default: ./schema)")
 
     p = sub.add_parser("new", parents=[common], help="scaffold a scenario")
     p.add_argument("id", metavar="ID")
@@ -217,6 +220,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="assessment: no hints, no retries (default); practice: both allowed",
     )
     w.add_argument("--time-limit", type=float, metavar="SECONDS", help="per-reply time limit")
+    w.add_argument(
+        "--pass-mark",
+        type=int,
+        metavar="N",
+        help="total score (0-100) an attempt needs to pass (default: each scenario's, 70)",
+    )
     w.add_argument("-q", "--quiet", action="store_true", help="print the join code only")
     _shared(w, "--db")
     _fmt(w, "json")
@@ -282,6 +291,22 @@ def build_parser() -> argparse.ArgumentParser:
     _shared(p, "--db")
     _fmt(p, "json")
 
+    p = sub.add_parser(
+        "certificate", parents=[common], help="a certificate for a trainee who passed a workshop"
+    )
+    p.add_argument("code", metavar="WORKSHOP")
+    p.add_argument("--name", dest="trainee", required=True, help="the trainee's name")
+    p.add_argument(
+        "-o", "--output", metavar="FILE.html", required=True, help="the HTML file to write"
+    )
+    _shared(p, "--db")
+    _fmt(p, "json")
+
+    p = sub.add_parser("verify", parents=[common], help="check a certificate's verification code")
+    p.add_argument("verification", metavar="CODE")
+    _shared(p, "--db")
+    _fmt(p, "json")
+
     p = sub.add_parser("progress", parents=[common], help="your attempts and personal bests")
     _shared(p, "--name", "--db")
     _fmt(p, "json")
@@ -304,6 +329,8 @@ _HANDLERS = {
     "export": ("simulator.cli.workshop", "cmd_export"),
     "progress": ("simulator.cli.results", "cmd_progress"),
     "review": ("simulator.cli.review", "cmd_review"),
+    "certificate": ("simulator.cli.assess", "cmd_certificate"),
+    "verify": ("simulator.cli.assess", "cmd_verify"),
 }
 
 

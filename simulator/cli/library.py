@@ -6,6 +6,7 @@ import argparse
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 from simulator.cli.common import (
     EXIT_FAIL,
@@ -30,7 +31,7 @@ SCHEMA_FILES = {
 
 def cmd_list(args: argparse.Namespace) -> int:
     lib = library(args)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for sid, sc in lib.scenarios.items():
         src = lib.origin_of[sid]
         rows.append(
@@ -39,6 +40,9 @@ def cmd_list(args: argparse.Namespace) -> int:
                 "language": sc.language,
                 "title": sc.title,
                 "difficulty": sc.difficulty,
+                "difficulties": sc.difficulties,
+                "pass_mark": sc.pass_mark,
+                "levels": [lv.model_dump() for lv in sc.levels],
                 "tags": sc.tags,
                 "summary": sc.summary,
                 "source": src.origin,
@@ -54,11 +58,13 @@ def cmd_list(args: argparse.Namespace) -> int:
     else:
         w_id = max(len(r["id"]) for r in rows)
         w_title = min(48, max(len(r["title"]) for r in rows))
-        print(f"{'ID':<{w_id}}  LANG  {'TITLE':<{w_title}}  DIFFICULTY  SOURCE")
+        print(f"{'ID':<{w_id}}  LANG  {'TITLE':<{w_title}}  DIFFICULTY  LEVELS TO PLAY    SOURCE")
         for r in rows:
             title = short(str(r["title"]), w_title)
+            offered = "/".join(r["difficulties"])
             print(
-                f"{r['id']:<{w_id}}  {r['language']:<4}  {title:<{w_title}}  {r['difficulty']:<10}  {r['source']}"
+                f"{r['id']:<{w_id}}  {r['language']:<4}  {title:<{w_title}}  {r['difficulty']:<10}  "
+                f"{offered:<16}  {r['source']}"
             )
     if broken:
         print(f"\n{len(broken)} file(s) with errors (run 'simulator validate'):")

@@ -89,6 +89,7 @@ def _play_headless(
         play = sessions.start(
             lib, scenario_id, mode=args.mode, seed=args.seed, time_limit=args.time_limit,
             trainee=name, store=store, transcript=path, record=not no_record,
+            difficulty=getattr(args, "difficulty", None),
         )
     except ServiceError as exc:
         error(str(exc))

@@ -20,6 +20,7 @@ from simulator.cli.common import (
     table,
     workshop_code,
 )
+from simulator.report.console import pass_label
 
 LIVE_INTERVAL = 2.0  # seconds between two reads of the store by `leaderboard --live`
 
@@ -30,14 +31,14 @@ LIVE_INTERVAL = 2.0  # seconds between two reads of the store by `leaderboard --
 def leaderboard_csv(rows: list[dict[str, Any]], scenarios: list[str]) -> str:
     from simulator.report.exports import _csv
 
-    header = ["rank", "name", "total", *scenarios, "attempts", "finished",
+    header = ["rank", "name", "total", *scenarios, "passed", "attempts", "finished",
               "kept", "escalated", "lost", "unfinished"]
     body = []
     for r in rows:
         o = r["outcomes"]
         body.append(
             [r["rank"], r["name"], r["total"], *(r["per_scenario"].get(s) for s in scenarios),
-             r["attempts"], r["finished"], o["kept"], o["escalated"], o["lost"], o["unfinished"]]
+             "yes" if r.get("passed") else "no", r["attempts"], r["finished"], o["kept"], o["escalated"], o["lost"], o["unfinished"]]
         )
     return _csv(header, body)
 
@@ -45,18 +46,27 @@ def leaderboard_csv(rows: list[dict[str, Any]], scenarios: list[str]) -> str:
 def leaderboard_text(rows: list[dict[str, Any]], scenarios: list[str]) -> str:
     if not rows:
         return "No attempts yet."
-    header = ["#", "Trainee", "Total", *scenarios, "Tries", "Kept", "Esc.", "Lost", "Status"]
+    header = ["#", "Trainee", "Total", *scenarios, "Passed", "Tries", "Kept", "Esc.", "Lost",
+              "Status"]
     body = []
     for r in rows:
         o = r["outcomes"]
         body.append(
             [str(r["rank"]), short(r["name"], 28), str(r["total"]),
              *(str(r["per_scenario"].get(s, "—")) for s in scenarios),
-             str(r["attempts"]), str(o["kept"]), str(o["escalated"]), str(o["lost"]),
+             _passed_cell(r, len(scenarios)), str(r["attempts"]), str(o["kept"]), str(o["escalated"]), str(o["lost"]),
              "playing" if r.get("playing") else ""]
         )
     n = len(scenarios)
-    return table(header, body, right={0, 2, *range(3, 3 + n + 4)})
+    return table(header, body, right={0, 2, *range(3, 3 + n), *range(4 + n, 4 + n + 4)})
+
+
+def _passed_cell(row: dict[str, Any], scenarios: int) -> str:
+    """"yes" when every scenario has a passed attempt, else how many of them do."""
+    if row.get("passed"):
+        return "yes"
+    done = len(row.get("passed_scenarios") or [])
+    return f"no ({done}/{scenarios})" if scenarios > 1 else "no"
 
 
 def cmd_leaderboard(args: argparse.Namespace) -> int:
@@ -97,6 +107,8 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
 
         print("\nTotal: the sum of each trainee's best finished score per scenario.")
         print(reviewed_statement(reviewed))
+        marks = "its own pass mark" if ws.pass_mark is None else f"a pass mark of {ws.pass_mark}"
+        print(f"Passed: a passed attempt in every scenario ({marks}; a critical rule fails one).")
     return EXIT_OK
 
 
@@ -123,8 +135,9 @@ def cmd_progress(args: argparse.Namespace) -> int:
                 "name": name,
                 "attempts": [
                     {
-                        **{k: a[k] for k in ("id", "workshop", "scenario_id", "mode", "started_at",
-                                             "finished_at", "outcome", "score", "turn_count")},
+                        **{k: a[k] for k in ("id", "workshop", "scenario_id", "mode", "difficulty",
+                                             "started_at", "finished_at", "outcome", "score",
+                                             "pass_mark", "passed", "level", "turn_count")},
                         "trainer_notes": notes.get(a["id"], []),
                     }
                     for a in attempts
@@ -145,12 +158,13 @@ def cmd_progress(args: argparse.Namespace) -> int:
             a["mode"],
             a["outcome"] or "playing",
             "" if a["score"] is None else str(a["score"]),
+            pass_label(a["passed"], a["level"]),
             str(a["turn_count"]),
         ]
         for a in attempts
     ]
-    print(table(["Started (UTC)", "Workshop", "Scenario", "Mode", "Outcome", "Score", "Replies"],
-                 rows, right={5, 6}))
+    print(table(["Started (UTC)", "Workshop", "Scenario", "Mode", "Outcome", "Score", "Result",
+                 "Replies"], rows, right={5, 7}))
     if best:
         print("\nPersonal bests:")
         width = max(len(s) for s in best)

@@ -76,12 +76,18 @@ def _create(args: argparse.Namespace) -> int:
     if args.time_limit is not None and not args.time_limit > 0:
         error("--time-limit must be a positive number of seconds")
         return EXIT_USAGE
+    pass_mark = getattr(args, "pass_mark", None)
+    if pass_mark is not None and not 0 <= pass_mark <= 100:
+        error("--pass-mark must be a total score between 0 and 100")
+        return EXIT_USAGE
     store = open_store(args)
     if store is None:
         return EXIT_FAIL
     try:
         with store:
-            ws = store.create_workshop(args.name, ids, mode=args.mode, time_limit=args.time_limit)
+            ws = store.create_workshop(
+                args.name, ids, mode=args.mode, time_limit=args.time_limit, pass_mark=pass_mark
+            )
     except StoreError as exc:
         error(str(exc))
         return EXIT_USAGE
@@ -93,7 +99,9 @@ def _create(args: argparse.Namespace) -> int:
         limit = f", {ws.time_limit:g} s per reply" if ws.time_limit else ""
         print(f"Workshop “{ws.name}” created ({ws.mode}{limit}).")
         for sid in ws.scenarios:
-            print(f"  - {sid}: {lib.scenarios[sid].title}")
+            sc = lib.scenarios[sid]
+            mark = ws.pass_mark if ws.pass_mark is not None else sc.pass_mark
+            print(f"  - {sid}: {sc.title} (pass mark {mark})")
         print(f"\nJoin code: {ws.code}\n")
         print("Trainees join in a terminal with:")
         print(f"  simulator play --workshop {ws.code} --name 'Their Name'")
@@ -277,6 +285,7 @@ def _play_headless(args: argparse.Namespace, store: Store, ws: Workshop) -> int:
         run = run_workshop(
             lib, store, ws, name, replies, seed=args.seed,
             say=print if args.format != "json" else None, color=use_color(),
+            difficulty=getattr(args, "difficulty", None),
         )
     except AttemptRefused as exc:  # e.g. the workshop was closed meanwhile
         error(str(exc))
@@ -290,8 +299,9 @@ def _play_headless(args: argparse.Namespace, store: Store, ws: Workshop) -> int:
                 "workshop": ws.code,
                 "trainee": name,
                 "attempts": [
-                    {k: r[k] for k in ("attempt_id", "scenario", "mode", "outcome", "ending",
-                                       "score", "replies_used", "transcript")}
+                    {k: r[k] for k in ("attempt_id", "scenario", "mode", "difficulty",
+                                       "outcome", "ending", "score", "pass_mark", "passed",
+                                       "level", "critical", "replies_used", "transcript")}
                     for r in run.results
                 ],
                 "unused_replies": run.unused_replies,
@@ -301,13 +311,25 @@ def _play_headless(args: argparse.Namespace, store: Store, ws: Workshop) -> int:
     print("\n" + "=" * 60)
     print(f"Recorded in workshop {ws.code} as {name}:")
     for r in run.results:
-        print(f"  {r['scenario']:<28} {r['outcome']:<10} {r['score']:>3}/100  ({r['replies_used']} replies)")
+        verdict = _pass_text(r["passed"], r["level"], r["pass_mark"], bool(r["critical"]))
+        print(
+            f"  {r['scenario']:<28} {r['outcome']:<10} {r['score']:>3}/100  {verdict}  "
+            f"({r['replies_used']} replies)"
+        )
     not_played = run.not_played(ws)
     if not_played:
         print(f"Not played (no replies left): {', '.join(not_played)}")
     if run.unused_replies:
         print(f"{run.unused_replies} replies of the script were not used.")
     return EXIT_OK
+
+
+def _pass_text(passed: bool, level: str | None, pass_mark: int, critical: bool) -> str:
+    if passed:
+        return f"passed (mark {pass_mark})" + (f", {level}" if level else "")
+    if critical:
+        return "not passed (a critical rule fired)"
+    return f"not passed (mark {pass_mark})"
 
 
 # ---------------------------------------------------------------------------- serve

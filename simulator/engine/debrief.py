@@ -36,6 +36,14 @@ class Conversation(Protocol):
     def hints_used(self) -> int: ...
     @property
     def retries(self) -> int: ...
+    @property
+    def mode(self) -> str: ...
+    @property
+    def difficulty(self) -> str: ...
+    @property
+    def pass_mark(self) -> int: ...
+    @property
+    def critical_rules(self) -> frozenset[str]: ...
 
 OUTCOME_POINTS = {"kept": 30, "escalated": 10, "lost": 0, "unfinished": 0}
 TURN_SHARE = 0.7
@@ -88,6 +96,19 @@ class Debrief:
     # The reply that ended the conversation by costing the customer's last patience
     # point (None when it ended otherwise, or goes on).
     last_straw: int | None = None
+    # Assessment: the pass mark, whether the attempt passed, the level its score reached,
+    # the difficulty played, and the critical rules that fired (each reply and why).
+    pass_mark: int = 70
+    passed: bool = False
+    level: str | None = None
+    difficulty: str | None = None
+    critical: list[CriticalHit] = field(default_factory=list)
+    mode: str = "practice"
+
+    @property
+    def failed_critical(self) -> bool:
+        """A critical rule fired in assessment mode: the attempt cannot pass."""
+        return self.mode == "assessment" and bool(self.critical)
 
     def total_points(self) -> TotalPoints:
         """How ``score`` is made from the replies' scores and the outcome."""
@@ -109,7 +130,49 @@ class Debrief:
             "tips": self.tips,
             "hints_used": self.hints_used,
             "retries": self.retries,
+            "mode": self.mode,
+            "difficulty": self.difficulty,
+            "pass_mark": self.pass_mark,
+            "passed": self.passed,
+            "level": self.level,
+            "critical": [c.to_dict() for c in self.critical],
         }
+
+
+@dataclass(frozen=True)
+class CriticalHit:
+    """A critical rule that fired: in which reply, on which words, and why it matters."""
+
+    turn: int
+    rule: str
+    quote: str
+    message: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"turn": self.turn, "rule": self.rule, "quote": self.quote, "message": self.message}
+
+
+def critical_hits(turns: Sequence[Turn], rules: frozenset[str]) -> list[CriticalHit]:
+    """Each critical rule that fired, reply by reply (a rule once per reply)."""
+    found: list[CriticalHit] = []
+    for t in turns:
+        for hit in t.verdict.hits:
+            if hit.rule in rules:
+                quote = _short(hit.spans[0].text if hit.spans else t.reply)
+                found.append(CriticalHit(t.index, hit.rule, quote, hit.message))
+    return found
+
+
+def assess(
+    score: int, outcome: str, pass_mark: int, critical_failed: bool, level: str | None
+) -> tuple[bool, str | None]:
+    """Whether an attempt passed and the level it keeps: a finished conversation whose
+    total reaches the pass mark, no critical rule fired in assessment. An attempt that
+    cannot pass keeps no level; one left unfinished neither."""
+    finished = outcome in ("kept", "escalated", "lost")
+    if not finished or critical_failed:
+        return False, None
+    return score >= pass_mark, level
 
 
 @dataclass(frozen=True)
@@ -273,6 +336,15 @@ def build(session: Conversation) -> Debrief:
         for s in STEPS
     }
     mood = [session.scenario.customer.mood, *(t.mood_after for t in turns)]
+    score = total_score(scores, outcome)
+    critical = critical_hits(turns, session.critical_rules)
+    passed, level = assess(
+        score,
+        outcome,
+        session.pass_mark,
+        session.mode == "assessment" and bool(critical),
+        session.scenario.level_for(score),
+    )
     return Debrief(
         scenario=session.scenario.id,
         title=session.scenario.title,
@@ -280,7 +352,7 @@ def build(session: Conversation) -> Debrief:
         ending=ending.id if ending else None,
         ending_title=ending.title if ending else None,
         ending_text=ending.debrief if ending else None,
-        score=total_score(scores, outcome),
+        score=score,
         turns=[
             {
                 "index": t.index,
@@ -301,4 +373,10 @@ def build(session: Conversation) -> Debrief:
         hints_used=session.hints_used,
         retries=session.retries,
         last_straw=turns[-1].index if ending and turns and turns[-1].reason == "patience" else None,
+        pass_mark=session.pass_mark,
+        passed=passed,
+        level=level,
+        difficulty=session.difficulty,
+        critical=critical,
+        mode=session.mode,
     )

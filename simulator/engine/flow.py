@@ -40,8 +40,13 @@ def mood_delta(verdict: Verdict) -> int:
     return delta
 
 
-def next_mood(mood: int, verdict: Verdict) -> int:
-    return max(0, min(100, mood + mood_delta(verdict)))
+def next_mood(mood: int, verdict: Verdict, reaction: float = 1.0) -> int:
+    """The mood after a reply; ``reaction`` scales the change (a difficulty variant's
+    ``mood_reaction``: under 1 a forgiving customer, over 1 a touchy one)."""
+    delta = mood_delta(verdict)
+    if reaction != 1.0:
+        delta = round(delta * reaction)
+    return max(0, min(100, mood + delta))
 
 
 def mood_at_ending(mood: int, outcome: str | None, reason: str = "") -> int:

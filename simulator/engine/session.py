@@ -70,10 +70,21 @@ class Session:
         transcript: TranscriptWriter | Path | None = None,
         trainee: str | None = None,
         meta: dict[str, Any] | None = None,
+        difficulty: str | None = None,
+        pass_mark: int | None = None,
         _resume: bool = False,
     ) -> None:
+        try:
+            scenario, self.mood_reaction = scenario.played_at(difficulty)
+        except ValueError as exc:
+            raise EngineError(str(exc)) from None
+        if pass_mark is not None and not 0 <= pass_mark <= 100:
+            raise EngineError("the pass mark must be between 0 and 100")
         self.scenario = scenario
+        self.difficulty: str = scenario.difficulty
+        self.pass_mark: int = scenario.pass_mark if pass_mark is None else int(pass_mark)
         self.packs = list(packs)
+        self.critical_rules = critical_rules(scenario, self.packs)
         self.scorer = scorer_for(scenario, self.packs)
         self.mode: Mode = mode
         self.seed = seed
@@ -114,6 +125,8 @@ class Session:
             "mode": self.mode,
             "time_limit": self.time_limit,
             "trainee": self.trainee,
+            "difficulty": self.difficulty,
+            "pass_mark": self.pass_mark,
             **({"meta": self.meta} if self.meta else {}),
         }
 
@@ -202,7 +215,7 @@ class Session:
         st = self._state
         before = self.context
         self._undo.append(st.copy())
-        mood_after = flow.next_mood(st.mood, verdict)
+        mood_after = flow.next_mood(st.mood, verdict, self.mood_reaction)
         visits = st.visits.get(st.node, 0) + 1
         patience = st.patience - (1 if flow.is_bad(verdict, over_time) else 0)
         step = flow.decide(
@@ -317,6 +330,14 @@ class Session:
         return variants[rng.randrange(len(variants))]
 
 
+def critical_rules(scenario: Scenario, packs: Sequence[RulePack]) -> frozenset[str]:
+    """The ids of the critical rules the scenario scores with (its own and its packs',
+    less those it disables)."""
+    found = {r.id for p in packs for r in p.rules if r.critical}
+    found |= {r.id for r in scenario.scoring.rules if r.critical}
+    return frozenset(found - set(scenario.scoring.disable))
+
+
 class ResumeError(EngineError):
     pass
 
@@ -354,6 +375,8 @@ def resume(path: Path, scenario: Scenario, packs: Sequence[RulePack]) -> Session
         transcript=None,
         trainee=header.get("trainee"),
         meta=header.get("meta"),
+        difficulty=header.get("difficulty"),
+        pass_mark=header.get("pass_mark"),
         _resume=True,
     )
     pending: dict[str, Any] | None = None

@@ -149,6 +149,13 @@ class RuleBase(Strict):
             "(she said \"you're lucky\"). Default: on for last_word and tone rules."
         ),
     )
+    critical: bool = Field(
+        default=False,
+        description=(
+            "In assessment mode, an attempt in which this rule fires cannot pass, whatever "
+            "its score (e.g. telling the customer to calm down, blaming them)."
+        ),
+    )
 
     @model_validator(mode="after")
     def _not_too_many_phrases(self) -> RuleBase:
@@ -626,6 +633,47 @@ class Example(Strict):
     note: str | None = Field(default=None, max_length=1000, description="Why this example exists.")
 
 
+DIFFICULTIES: tuple[str, ...] = ("easy", "medium", "hard")
+Difficulty = Literal["easy", "medium", "hard"]
+DEFAULT_PASS_MARK = 70
+
+
+class Level(Strict):
+    """A named level an attempt reaches with its score (e.g. silver at 75)."""
+
+    name: Annotated[str, Field(min_length=1, max_length=40)] = Field(
+        description="Shown with the score, e.g. bronze, silver, gold."
+    )
+    min: int = Field(ge=0, le=100, description="The lowest total score that reaches it.")
+
+
+class Variant(Strict):
+    """How one difficulty changes the customer; what it leaves out stays as written."""
+
+    patience: int | None = Field(
+        default=None, ge=1, le=10, description="Bad replies the customer takes at this level."
+    )
+    mood: int | None = Field(
+        default=None, ge=0, le=100, description="The customer's mood at the start."
+    )
+    mood_reaction: float = Field(
+        default=1.0,
+        ge=0.25,
+        le=3.0,
+        description=(
+            "How strongly the mood reacts to each reply: its change is multiplied by this "
+            "(0.7 forgiving, 1.5 touchy)."
+        ),
+    )
+    lines: dict[Ident, list[Text]] = Field(
+        default_factory=dict,
+        description=(
+            "By node id: the customer's line variants at this level, instead of the "
+            "node's `customer`."
+        ),
+    )
+
+
 class Scenario(Strict):
     """One practice conversation with an angry customer."""
 
@@ -667,6 +715,75 @@ class Scenario(Strict):
     )
     tips: list[Text] = Field(default_factory=list, description="Coaching tips for the debrief.")
     examples: list[Example] = Field(default_factory=list, description="Replies and expectations.")
+    pass_mark: int = Field(
+        default=DEFAULT_PASS_MARK,
+        ge=0,
+        le=100,
+        description="The total score an attempt needs to pass (a workshop may set its own).",
+    )
+    levels: list[Level] = Field(
+        default_factory=list,
+        max_length=10,
+        description="Named levels by total score, e.g. bronze 50, silver 75, gold 90.",
+    )
+    variants: dict[Difficulty, Variant] = Field(
+        default_factory=dict,
+        description=(
+            "Difficulty levels a trainee may choose (easy, medium, hard); the scenario's "
+            "`difficulty` is played as written unless its variant says otherwise."
+        ),
+    )
+
+    @model_validator(mode="after")
+    def _levels_and_variants(self) -> Scenario:
+        names = [lv.name.casefold() for lv in self.levels]
+        if len(set(names)) != len(names):
+            raise ValueError("levels: each level needs its own name")
+        nodes = {n.id for n in self.nodes}
+        for name, variant in self.variants.items():
+            unknown = sorted(set(variant.lines) - nodes)
+            if unknown:
+                raise ValueError(
+                    f"variants.{name}.lines: no node {', '.join(unknown)} in this scenario"
+                )
+        return self
+
+    @property
+    def difficulties(self) -> list[str]:
+        """The difficulties a trainee can choose: the scenario's own and its variants'."""
+        have = {self.difficulty, *self.variants}
+        return [d for d in DIFFICULTIES if d in have]
+
+    def level_for(self, score: int) -> str | None:
+        """The highest level the total ``score`` reaches (None: none, or no levels)."""
+        best: Level | None = None
+        for lv in self.levels:
+            if score >= lv.min and (best is None or lv.min > best.min):
+                best = lv
+        return best.name if best else None
+
+    def played_at(self, difficulty: str | None) -> tuple[Scenario, float]:
+        """The scenario as played at ``difficulty`` (None: its own) and how strongly the
+        mood reacts there. Raises ValueError for a difficulty it does not offer."""
+        if difficulty is None or (difficulty == self.difficulty and difficulty not in self.variants):
+            return self, 1.0
+        variant = self.variants.get(difficulty)  # type: ignore[call-overload]
+        if variant is None:
+            offered = ", ".join(self.difficulties)
+            raise ValueError(f"scenario '{self.id}' has no '{difficulty}' level (it offers {offered})")
+        customer = self.customer.model_copy(
+            update={
+                k: v
+                for k, v in (("patience", variant.patience), ("mood", variant.mood))
+                if v is not None
+            }
+        )
+        nodes = [
+            n.model_copy(update={"customer": list(variant.lines[n.id])}) if n.id in variant.lines else n
+            for n in self.nodes
+        ]
+        played = self.model_copy(update={"customer": customer, "nodes": nodes, "difficulty": difficulty})
+        return played, variant.mood_reaction
 
     @field_validator("tags")
     @classmethod

@@ -86,6 +86,44 @@ def verdict_text(verdict: Verdict, color: bool, *, next_step: str | None = None)
     return "\n".join(lines)
 
 
+def pass_label(passed: bool | None, level: str | None) -> str:
+    """"passed" / "passed (silver)" / "not passed" / "" (not judged yet)."""
+    if passed is None:
+        return ""
+    if passed:
+        return f"passed ({level})" if level else "passed"
+    return "not passed"
+
+
+def assessment_lines(d: Any, color: bool = False) -> list[str]:
+    """The debrief's verdict on the attempt: passed or not against its mark, the level,
+    the difficulty played, and each critical rule that fired (which reply, and why)."""
+    finished = d.outcome in ("kept", "escalated", "lost")
+    if d.passed:
+        verdict = _paint(f"PASSED (pass mark {d.pass_mark})", "32", color)
+    elif not finished:
+        verdict = f"Not passed: the conversation did not end (pass mark {d.pass_mark})"
+    elif d.failed_critical:
+        verdict = _paint("NOT PASSED: a critical rule fired", "31", color)
+    else:
+        verdict = _paint(f"NOT PASSED: {d.score} is under the pass mark of {d.pass_mark}", "31", color)
+    lines = [verdict]
+    if d.level:
+        lines.append(f"Level: {d.level}")
+    if d.difficulty:
+        lines.append(f"Difficulty: {d.difficulty}")
+    if d.critical:
+        head = (
+            "Critical, so this attempt cannot pass:"
+            if d.mode == "assessment"
+            else "Critical (in an assessment this attempt could not pass):"
+        )
+        lines.append(head)
+        for c in d.critical:
+            lines.append(f"  Reply {c.turn}: “{c.quote}” — {c.message} ({c.rule})")
+    return lines
+
+
 def debrief_text(debrief: Any, color: bool) -> str:
     d = debrief
     lines = [
@@ -93,6 +131,7 @@ def debrief_text(debrief: Any, color: bool) -> str:
         + (f" - {d.ending_title}" if d.ending_title else ""),
         f"Total score: {d.score}/100",
     ]
+    lines += assessment_lines(d, color)
     if d.ending_text:
         lines += ["", d.ending_text.strip()]
     lines += ["", "Turns:"]

@@ -91,6 +91,7 @@ def render_session(debrief: dict[str, Any], turns: list[dict[str, Any]], fmt: st
 _SESSION_CSV_HEADER = (
     "scenario", "outcome", "total_score", "turn", "node", "customer", "reply", "score",
     "mood_before", "mood_after", "elapsed", "over_time", "fired_rules", "last_word_phrases",
+    "passed", "level", "difficulty",
 )
 
 
@@ -104,6 +105,7 @@ def _session_csv(debrief: dict[str, Any], turns: list[dict[str, Any]]) -> str:
                 t.get("index"), t.get("node"), t.get("customer"), t.get("reply"),
                 v.get("score"), t.get("mood_before"), t.get("mood_after"), t.get("elapsed"),
                 bool(t.get("over_time")), _rules(v), _phrases(v),
+                debrief.get("passed"), debrief.get("level"), debrief.get("difficulty"),
             )
         )
     return csv_text(_SESSION_CSV_HEADER, rows)
@@ -128,6 +130,7 @@ _WORKSHOP_CSV_HEADER = (
     "outcome", "attempt_score", "turn", "node", "customer", "reply", "score", "mood_after",
     "elapsed", "over_time", "fired_rules", "last_word_phrases", "sent_at",
     "trainer_labels", "trainer_misfired", "trainer_note",
+    "difficulty", "pass_mark", "passed", "level",
 )
 
 
@@ -150,16 +153,17 @@ def _workshop_csv(data: dict[str, Any]) -> str:
             a.get("started_at"), a.get("finished_at"), a.get("outcome") or "unfinished",
             a.get("score"),
         )
+        judged = (a.get("difficulty"), a.get("pass_mark"), a.get("passed"), a.get("level"))
         ts = a.get("turns") or []
         if not ts:
-            rows.append((*base, *([None] * 14)))
+            rows.append((*base, *([None] * 14), *judged))
         for t in ts:
             v = t.get("verdict") or {}
             rows.append(
                 (
                     *base, t.get("turn"), t.get("node"), t.get("customer"), t.get("reply"),
                     t.get("score"), t.get("mood_after"), t.get("elapsed"), bool(t.get("over_time")),
-                    _rules(v), _phrases(v), t.get("created_at"), *_review_cells(t),
+                    _rules(v), _phrases(v), t.get("created_at"), *_review_cells(t), *judged,
                 )
             )
     return csv_text(_WORKSHOP_CSV_HEADER, rows)

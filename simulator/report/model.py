@@ -71,6 +71,10 @@ class SessionReport:
     mood: list[Any]
     changes: list[Mapping[str, Any]]
     tips: list[Any]
+    result: str = ""  # passed (level) / not passed, against the pass mark
+    pass_mark: Any = None
+    difficulty: Any = None
+    critical: list[Mapping[str, Any]] = field(default_factory=list)
 
     @property
     def reply_scores(self) -> list[tuple[str, float, str]]:
@@ -165,7 +169,20 @@ def session_report(
         mood=list(d.get("mood") or []),
         changes=list(d.get("changes") or []),
         tips=list(d.get("tips") or []),
+        result=result_text(d.get("passed"), d.get("level")),
+        pass_mark=d.get("pass_mark"),
+        difficulty=d.get("difficulty"),
+        critical=list(d.get("critical") or []),
     )
+
+
+def result_text(passed: Any, level: Any) -> str:
+    """"passed", "passed (gold)", "not passed", or "" when it was not judged."""
+    if passed is None:
+        return ""
+    if passed:
+        return f"passed ({level})" if level else "passed"
+    return "not passed"
 
 
 # ---------------------------------------------------------------------------- a workshop
@@ -189,6 +206,7 @@ class LeaderView:
     kept: Any
     escalated: Any
     lost: Any
+    passed: str = ""  # "yes" or "no"
 
 
 @dataclass(frozen=True)
@@ -322,6 +340,7 @@ def workshop_report(data: Mapping[str, Any], summary: Mapping[str, Any]) -> Work
                 kept=o.get("kept", 0),
                 escalated=o.get("escalated", 0),
                 lost=o.get("lost", 0),
+                passed="yes" if r.get("passed") else "no",
             )
         )
     sections = []

@@ -91,8 +91,20 @@ def run_script(
         "score": debrief.score,
         "turns": [t.to_dict() for t in session.turns],
         "unused_replies": len(replies) - used,
+        "difficulty": debrief.difficulty,
+        "pass_mark": debrief.pass_mark,
+        "passed": debrief.passed,
+        "level": debrief.level,
+        "critical": [c.to_dict() for c in debrief.critical],
         "debrief": debrief.to_dict(),
     }
+
+
+def _offered(library: Library, scenario_id: str, difficulty: str | None) -> str | None:
+    """``difficulty`` where the scenario offers it, else None (its own level)."""
+    if difficulty is None:
+        return None
+    return difficulty if difficulty in library.scenario(scenario_id).difficulties else None
 
 
 def _indent(text: str) -> str:
@@ -121,6 +133,7 @@ def run_workshop(
     seed: int | str,
     say: Say | None = None,
     color: bool = False,
+    difficulty: str | None = None,
 ) -> WorkshopRun:
     """Play a script through a workshop's scenarios, each attempt recorded as it goes.
 
@@ -143,6 +156,7 @@ def run_workshop(
             play = sessions.start(
                 library, sid, mode=ws.mode, seed=seed, time_limit=ws.time_limit,
                 trainee=trainee, store=store, workshop=ws.code, required=True,
+                pass_mark=ws.pass_mark, difficulty=_offered(library, sid, difficulty),
             )
         except StoreError as exc:
             raise AttemptRefused(str(exc)) from exc

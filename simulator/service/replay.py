@@ -46,8 +46,14 @@ def replay(library: Library, path: Path) -> dict[str, Any]:
     pairs = log.accepted()
     if not pairs:
         warnings.append("no replies were recorded")
+    difficulty = header.get("difficulty")
     session = Session(
-        scenario, packs, mode=header.get("mode", "practice"), seed=header.get("seed", 0)
+        scenario,
+        packs,
+        mode=header.get("mode", "practice"),
+        seed=header.get("seed", 0),
+        difficulty=difficulty if difficulty in scenario.difficulties else None,
+        pass_mark=header.get("pass_mark") if isinstance(header.get("pass_mark"), int) else None,
     )
     turns: list[dict[str, Any]] = []
     diverged_at: int | None = None

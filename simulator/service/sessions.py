@@ -126,6 +126,8 @@ def start(
     transcript: Path | None = None,
     record: bool = True,
     required: bool = False,
+    difficulty: str | None = None,
+    pass_mark: int | None = None,
 ) -> Play:
     """A new conversation with its transcript (``transcript``, else a new file in the
     data folder), recorded in ``store`` under ``trainee`` when both are given.
@@ -133,7 +135,9 @@ def start(
     ``record=False`` is a dry run: nothing is stored and the conversation is never
     offered for resume. If the recorder cannot start, the conversation goes on
     unrecorded (``Play.record_error`` says why), or with ``required`` the error is
-    raised. A transcript path that cannot be written raises :class:`ServiceError`.
+    raised. A transcript path that cannot be written raises :class:`ServiceError`, as
+    does a ``difficulty`` the scenario does not offer. ``pass_mark`` (a workshop's)
+    overrides the scenario's own.
     """
     from simulator.engine.session import Session
 
@@ -143,6 +147,11 @@ def start(
         meta["workshop"] = workshop
     if not record:
         meta[DRY_RUN] = True
+    if difficulty is not None and difficulty not in scenario.difficulties:
+        raise ServiceError(
+            f"scenario '{scenario.id}' has no '{difficulty}' level "
+            f"(it offers {', '.join(scenario.difficulties)})"
+        )
     path = transcript or new_transcript_path(scenario.id, workshop)
     try:
         session = Session(
@@ -154,6 +163,8 @@ def start(
             transcript=path,
             trainee=trainee or None,
             meta=meta or None,
+            difficulty=difficulty,
+            pass_mark=pass_mark,
         )
     except OSError as exc:
         raise ServiceError(f"{path}: cannot write the transcript: {exc.strerror}") from None

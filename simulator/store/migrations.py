@@ -15,6 +15,11 @@ Versions:
 3. ``overrides``: a trainer's review of a reply (labels set right, rules marked
    misfired, a note), one row per review, the latest standing; the recorded verdict
    is never changed.
+4. Assessment: ``attempts.difficulty``, ``pass_mark``, ``passed`` and ``level``;
+   ``workshops.pass_mark`` (a workshop's own pass mark, else each scenario's);
+   ``certificates``: the verification codes issued, each for a trainee's passed
+   attempts in a workshop. Finished attempts are backfilled as judged by the default
+   pass mark of 70 (no scenario had another before).
 """
 
 from __future__ import annotations
@@ -289,6 +294,42 @@ def _v3(conn: Connection) -> None:
     ov.create(conn)
 
 
+def _v4_tables() -> list[Table]:
+    """What version 4 adds, frozen (the v1 tables are there for the foreign keys)."""
+    md = MetaData()
+    _v1_tables_in(md)
+    certificates = Table(
+        "certificates",
+        md,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("code", String(20), nullable=False, unique=True),
+        Column(
+            "workshop_id", Integer, ForeignKey("workshops.id", ondelete="CASCADE"), nullable=False
+        ),
+        Column(
+            "trainee_id", Integer, ForeignKey("trainees.id", ondelete="CASCADE"), nullable=False
+        ),
+        Column("attempts", Text, nullable=False),  # JSON list of attempt ids
+        Column("issued_at", String(40), nullable=False),
+    )
+    Index("ix_certificates_trainee", certificates.c.workshop_id, certificates.c.trainee_id)
+    return [certificates]
+
+
+def _v4(conn: Connection) -> None:
+    conn.exec_driver_sql("ALTER TABLE attempts ADD COLUMN difficulty VARCHAR(16)")
+    conn.exec_driver_sql("ALTER TABLE attempts ADD COLUMN pass_mark INTEGER")
+    conn.exec_driver_sql("ALTER TABLE attempts ADD COLUMN passed BOOLEAN")
+    conn.exec_driver_sql("ALTER TABLE attempts ADD COLUMN level VARCHAR(40)")
+    conn.exec_driver_sql("ALTER TABLE workshops ADD COLUMN pass_mark INTEGER")
+    conn.exec_driver_sql(
+        "UPDATE attempts SET pass_mark = 70, passed = CASE WHEN score >= 70 THEN TRUE "
+        "ELSE FALSE END WHERE outcome IN ('kept', 'escalated', 'lost') AND score IS NOT NULL"
+    )
+    (certificates,) = _v4_tables()
+    certificates.create(conn)
+
+
 # Append new steps here; never edit a released one.
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3]
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3, _v4]
 SCHEMA_VERSION = len(MIGRATIONS)

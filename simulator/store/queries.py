@@ -82,7 +82,8 @@ def attempts(
         select(
             a.c.id, a.c.scenario_id, a.c.scenario_version, a.c.language, a.c.mode,
             a.c.started_at, a.c.finished_at, a.c.updated_at, a.c.outcome, a.c.score,
-            a.c.turn_count, a.c.transcript_path,
+            a.c.turn_count, a.c.transcript_path, a.c.difficulty, a.c.pass_mark, a.c.passed,
+            a.c.level,
             t.trainees.c.name.label("trainee"),
             t.workshops.c.code.label("workshop"),
         )
@@ -170,6 +171,7 @@ def leaderboard(conn: Connection, ws: Workshop) -> list[LeaderboardRow]:
                 "playing"
             ),
             func.max(a.c.updated_at).label("last_active"),
+            _count_if(and_(done, a.c.passed.is_(True))).label("passes"),
         )
         .where(a.c.workshop_id == ws.id)
         .group_by(a.c.trainee_id, a.c.scenario_id)
@@ -193,7 +195,7 @@ def leaderboard(conn: Connection, ws: Workshop) -> list[LeaderboardRow]:
     if conn.dialect.name == "postgresql":
         key = key.collate("C")  # type: ignore[assignment]
     q = (
-        select(board, t.trainees.c.name, per.c.scenario_id, per.c.best)
+        select(board, t.trainees.c.name, per.c.scenario_id, per.c.best, per.c.passes)
         .join(t.trainees, t.trainees.c.id == board.c.trainee_id)
         .join(per, per.c.trainee_id == board.c.trainee_id)
         .order_by(board.c.total.desc(), board.c.attempts, key, per.c.scenario_id)
@@ -201,6 +203,7 @@ def leaderboard(conn: Connection, ws: Workshop) -> list[LeaderboardRow]:
     order = {sid: i for i, sid in enumerate(ws.scenarios)}
     ranked: list[LeaderboardRow] = []
     bests: dict[int, dict[str, int]] = {}
+    passes: dict[int, list[str]] = {}
     for r in conn.execute(q):
         if r.trainee_id not in bests:
             n, kept, esc, lost = int(r.attempts), int(r.kept), int(r.escalated), int(r.lost)
@@ -221,14 +224,21 @@ def leaderboard(conn: Connection, ws: Workshop) -> list[LeaderboardRow]:
                     "playing": int(r.playing) > 0,
                     "last_active": r.last_active,
                     "rank": len(ranked) + 1,
+                    "passed": False,
+                    "passed_scenarios": [],
                 }
             )
+            passes[r.trainee_id] = ranked[-1]["passed_scenarios"]
         if r.best is not None:
             bests[r.trainee_id][r.scenario_id] = int(r.best)
+        if int(r.passes) > 0 and r.scenario_id in order:
+            passes[r.trainee_id].append(r.scenario_id)
     for row in ranked:
         row["per_scenario"] = dict(
             sorted(row["per_scenario"].items(), key=lambda kv: (order.get(kv[0], 99), kv[0]))
         )
+        row["passed_scenarios"].sort(key=lambda sid: order[sid])
+        row["passed"] = len(row["passed_scenarios"]) == len(ws.scenarios)
     return ranked
 
 

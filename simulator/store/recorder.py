@@ -45,6 +45,8 @@ class Recorder:
                 session.seed,
                 workshop=workshop,
                 transcript_path=str(session.log.path) if session.log.path else None,
+                difficulty=session.difficulty,
+                pass_mark=session.pass_mark,
             )
         self.attempt_id = attempt_id
         self.turns_written = 0
@@ -109,6 +111,8 @@ class Recorder:
                 debrief.score,
                 debrief.to_dict(),
                 transcript=self.transcript(),
+                passed=debrief.passed,
+                level=debrief.level,
             )
 
     def flush(self) -> None:

@@ -90,6 +90,7 @@ def workshop_data(
         select(
             a.c.id, a.c.scenario_id, a.c.scenario_version, a.c.language, a.c.mode,
             a.c.started_at, a.c.finished_at, a.c.outcome, a.c.score, a.c.turn_count,
+            a.c.difficulty, a.c.pass_mark, a.c.passed, a.c.level,
             t.trainees.c.name.label("trainee"),
         )
         .join(t.trainees, t.trainees.c.id == a.c.trainee_id)

@@ -18,6 +18,7 @@ class Workshop:
     time_limit: float | None
     created_at: str
     closed_at: str | None
+    pass_mark: int | None = None  # the workshop's own; None: each scenario's
 
     @property
     def closed(self) -> bool:
@@ -33,6 +34,7 @@ class Workshop:
             "created_at": self.created_at,
             "closed_at": self.closed_at,
             "closed": self.closed,
+            "pass_mark": self.pass_mark,
         }
 
     @classmethod
@@ -47,6 +49,7 @@ class Workshop:
             time_limit=m["time_limit"],
             created_at=m["created_at"],
             closed_at=m["closed_at"],
+            pass_mark=m.get("pass_mark"),
         )
 
 
@@ -70,6 +73,10 @@ class AttemptRecord(TypedDict):
     transcript: str  # JSON Lines
     transcript_path: str | None
     updated_at: str | None
+    difficulty: str | None
+    pass_mark: int | None
+    passed: bool | None
+    level: str | None
     trainee: str
 
 
@@ -88,6 +95,10 @@ class AttemptSummary(TypedDict):
     score: int | None
     turn_count: int
     transcript_path: str | None
+    difficulty: str | None
+    pass_mark: int | None
+    passed: bool | None
+    level: str | None
     trainee: str
     workshop: str | None
 
@@ -130,6 +141,8 @@ class LeaderboardRow(TypedDict):
     playing: bool  # an attempt open and written to in the last five minutes
     last_active: str | None
     rank: int
+    passed: bool  # a passed attempt in every scenario of the workshop
+    passed_scenarios: list[str]  # the scenarios with a passed attempt, in workshop order
 
 
 class PhraseCount(TypedDict):
@@ -170,6 +183,10 @@ class ReportAttempt(TypedDict, total=False):
     outcome: str | None
     score: int | None
     turn_count: int
+    difficulty: str | None
+    pass_mark: int | None
+    passed: bool | None
+    level: str | None
     trainee: str
     turns: list[ReportTurn]  # left out when the export reads quotes with SQL
 
@@ -226,3 +243,14 @@ class ReviewTurn(TypedDict):
     workshop: str | None
     started_at: str
     override: Override | None
+
+
+class CertificateRecord(TypedDict):
+    """A certificate (``Store.certificate``): its code, trainee, workshop and attempts
+    (``id``, ``scenario_id``, ``score``, ``level``, ``pass_mark``, ``difficulty``, ...)."""
+
+    code: str
+    issued_at: str
+    trainee: str
+    workshop: dict[str, Any]
+    attempts: list[dict[str, Any]]

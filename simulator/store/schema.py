@@ -20,6 +20,7 @@ Rules for a new version:
 from __future__ import annotations
 
 from sqlalchemy import (
+    Boolean,
     Column,
     Connection,
     ForeignKey,
@@ -58,11 +59,16 @@ meta = Table(
 
 trainees = _trainees(metadata)
 workshops = _workshops(metadata)
+workshops.append_column(Column("pass_mark", Integer, nullable=True))  # v4: its own pass mark
 attempts = Table(
     "attempts",
     metadata,
     *_attempts_v1_columns(),
     Column("updated_at", String(40), nullable=True),  # v2: last write to the attempt
+    Column("difficulty", String(16), nullable=True),  # v4: the level played
+    Column("pass_mark", Integer, nullable=True),  # v4: the mark it was judged by
+    Column("passed", Boolean, nullable=True),  # v4: None until it is finished
+    Column("level", String(40), nullable=True),  # v4: the level its score reached
 )
 Index("ix_attempts_workshop", attempts.c.workshop_id, attempts.c.trainee_id)
 Index("ix_attempts_trainee", attempts.c.trainee_id, attempts.c.scenario_id)
@@ -98,6 +104,18 @@ overrides = Table(
 )
 Index("ix_overrides_turn", overrides.c.turn_id)
 Index("ix_overrides_attempt", overrides.c.attempt_id)
+# v4: the certificates issued, each for a trainee's passed attempts in a workshop.
+certificates = Table(
+    "certificates",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("code", String(20), nullable=False, unique=True),
+    Column("workshop_id", Integer, ForeignKey("workshops.id", ondelete="CASCADE"), nullable=False),
+    Column("trainee_id", Integer, ForeignKey("trainees.id", ondelete="CASCADE"), nullable=False),
+    Column("attempts", Text, nullable=False),  # JSON list of attempt ids
+    Column("issued_at", String(40), nullable=False),
+)
+Index("ix_certificates_trainee", certificates.c.workshop_id, certificates.c.trainee_id)
 
 
 def current_version(conn: Connection) -> int:

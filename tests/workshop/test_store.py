@@ -348,11 +348,16 @@ def _reference_board(store: Store, code: str) -> list[dict[str, Any]]:
         if outcome != "unfinished" and a["score"] is not None:
             best = r["per_scenario"].get(a["scenario_id"])
             r["per_scenario"][a["scenario_id"]] = max(a["score"], best or 0)
+            if a["passed"]:
+                r.setdefault("passes", set()).add(a["scenario_id"])
         r["last_active"] = max(filter(None, [r["last_active"], a["updated_at"]]), default=None)
     for r in rows.values():
         r["per_scenario"] = {s: r["per_scenario"][s] for s in SCENARIOS if s in r["per_scenario"]}
         r["total"] = sum(r["per_scenario"].values())
         r["finished"] = r["attempts"] - r["outcomes"]["unfinished"]
+        passes = r.pop("passes", set())
+        r["passed_scenarios"] = [s for s in SCENARIOS if s in passes]
+        r["passed"] = r["passed_scenarios"] == SCENARIOS
     ranked = sorted(rows.values(), key=lambda r: (-r["total"], r["attempts"], r["name"].casefold()))
     return [{**r, "rank": i} for i, r in enumerate(ranked, start=1)]
 
@@ -372,7 +377,7 @@ def test_the_leaderboard_is_its_rules(store: Store, plays: list[tuple[str, str, 
     for name, scenario, outcome, score in plays:
         aid = store.start_attempt(name, scenario, "1", "en", "assessment", workshop=ws.code)
         if outcome is not None:
-            store.finish_attempt(aid, outcome, score)
+            store.finish_attempt(aid, outcome, score, passed=score >= 70)
     board = [{k: v for k, v in r.items() if k != "playing"} for r in store.leaderboard(ws.code)]
     assert board == _reference_board(store, ws.code)
     for row in board:  # the order of the keys too (the JSON export shows it)

@@ -14,6 +14,7 @@ from textual.widgets import Button, Footer, Label, RadioButton, RadioSet, Select
 from textual.worker import Worker, WorkerState
 
 from simulator.engine.session import EngineError
+from simulator.model.schema import Customer
 from simulator.tui import labels
 from simulator.tui.i18n import N_, _, ngettext
 from simulator.tui.screens.base import STYLES, AppScreen
@@ -62,16 +63,7 @@ class BriefingScreen(AppScreen[None]):
                 if c.lifetime_note:
                     value = value.append(Content.assemble(" — ", (c.lifetime_note.strip(), "italic")))
                 yield Static(value, id="lifetime")
-                yield Static(
-                    Content.assemble(
-                        (_("Patience:") + " ", "bold"),
-                        ngettext("leaves after {n} bad reply", "leaves after {n} bad replies", c.patience).format(n=c.patience),
-                        "   ",
-                        (_("Mood now:") + " ", "bold"),
-                        mood_bar(c.mood), f" {c.mood} ", mood_word(c.mood),
-                    ),
-                    id="patience",
-                )
+                yield Static(self._patience(c), id="patience")
             with Vertical(classes="card", id="context-card"):
                 yield Static(Content.styled(_("The situation"), "bold"), classes="card-title")
                 yield Static(sc.context.strip(), id="context")
@@ -91,6 +83,13 @@ class BriefingScreen(AppScreen[None]):
                             _("Assessment: scored at the end"), id="mode-assessment",
                             value=forced_mode == "assessment",
                         )
+                if len(sc.difficulties) > 1:
+                    with Vertical(id="difficulty-box"):
+                        yield Label(_("Difficulty"), classes="option-label")
+                        yield Select(
+                            [(labels.difficulty(d), d) for d in sc.difficulties],
+                            value=sc.difficulty, allow_blank=False, id="difficulty",
+                        )
                 with Vertical(id="timer-box"):
                     yield Label(_("Turn timer"), classes="option-label")
                     choices: list[float] = list(TIMER_CHOICES)
@@ -104,6 +103,31 @@ class BriefingScreen(AppScreen[None]):
                 yield Static(Content.styled(_("Mode and timer are set by the workshop."), "italic $foreground 70%"))
             yield Button(_("Start the conversation"), id="start", variant="primary")
         yield Footer()
+
+    @staticmethod
+    def _patience(c: Customer) -> Content:
+        return Content.assemble(
+            (_("Patience:") + " ", "bold"),
+            ngettext("leaves after {n} bad reply", "leaves after {n} bad replies", c.patience).format(n=c.patience),
+            "   ",
+            (_("Mood now:") + " ", "bold"),
+            mood_bar(c.mood), f" {c.mood} ", mood_word(c.mood),
+        )
+
+    def difficulty(self) -> str | None:
+        """The difficulty chosen (None: the scenario offers only its own)."""
+        found = self.query("#difficulty")
+        if not found:
+            return None
+        value = found.first(Select).value
+        return value if isinstance(value, str) else None
+
+    @on(Select.Changed, "#difficulty")
+    def _difficulty_changed(self) -> None:
+        sc = self.ctx.library.scenario(self.scenario_id)
+        with contextlib.suppress(ValueError):
+            played, _reaction = sc.played_at(self.difficulty())
+            self.query_one("#patience", Static).update(self._patience(played.customer))
 
     def on_mount(self) -> None:
         self.query_one("#start", Button).focus(scroll_visible=False)
@@ -197,7 +221,9 @@ class BriefingScreen(AppScreen[None]):
     def _start_now(self) -> None:
         self._starting = True
         try:
-            play = self.ctx.start(self.scenario_id, self.mode(), self.time_limit())
+            play = self.ctx.start(
+                self.scenario_id, self.mode(), self.time_limit(), difficulty=self.difficulty()
+            )
         except (EngineError, OSError, RuntimeError) as exc:
             self._starting = False
             self.query_one("#start", Button).label = _("Start the conversation")

@@ -72,6 +72,7 @@ class DebriefScreen(AppScreen[None]):
                 yield Static(Content.assemble((_("Score") + " ", "bold"), (f"{d.score}", f"bold {style}"), "/100"),
                              id="total")
             yield Static(self._formula(), id="score-formula")
+            yield Static(self._assessment(), id="assessment")
             if d.ending_text:
                 yield Static(d.ending_text.strip(), id="ending-text")
             if d.last_straw is not None:
@@ -133,6 +134,44 @@ class DebriefScreen(AppScreen[None]):
                 (f"({labels.outcome(t.outcome)})", "$foreground 70%"),
             )
         return Content.assemble(body, ("  " + _("F1 explains"), "italic $foreground 60%"))
+
+    def _assessment(self) -> Content:
+        """Passed or not against the pass mark, the level and the difficulty; then each
+        critical rule that fired: which reply, and why."""
+        d = self.debrief
+        if d.passed:
+            head = Content.assemble(
+                ("✓ " + _("Passed"), "bold $success"),
+                " " + _("(pass mark {mark})").format(mark=d.pass_mark),
+                (("  " + _("Level: {level}").format(level=d.level)) if d.level else "", "bold"),
+            )
+        elif d.failed_critical:
+            head = Content.assemble(
+                ("✗ " + _("Not passed: a critical rule fired"), "bold $error"),
+            )
+        elif d.outcome == "unfinished":
+            head = Content.assemble(
+                ("· " + _("Not passed: the conversation did not end"), "bold"),
+                " " + _("(pass mark {mark})").format(mark=d.pass_mark),
+            )
+        else:
+            head = Content.assemble(
+                ("✗ " + _("Not passed"), "bold $error"),
+                " " + _("(pass mark {mark})").format(mark=d.pass_mark),
+            )
+        parts = [
+            Content.assemble(head, ("  " + _("Difficulty: {level}").format(
+                level=labels.difficulty(d.difficulty)) if d.difficulty else "", "$foreground 70%"))
+        ]
+        for c in d.critical:
+            parts.append(
+                Content.assemble(
+                    ("▲ ", "bold $error"),
+                    (_("Reply {n}, critical:").format(n=c.turn), "bold"),
+                    " ", (f"“{c.quote}”", "italic $warning"), f" {c.message}",
+                )
+            )
+        return Content("\n").join(parts)
 
     def _last_straw(self, n: int) -> Content:
         row = next((t for t in self.debrief.turns if t["index"] == n), None)
