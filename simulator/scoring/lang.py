@@ -149,7 +149,7 @@ _EN = Language(
     condition=re.compile(
         r"\b(?:if (?:you|u)|once (?:you|u)|as soon as (?:you|u|we (?:receive|get|have))|"
         r"provided(?: that)?|providing(?: that)? (?:you|we)|on condition that|"
-        r"as long as you|assuming you|after you|only if|unless you|"
+        r"as long as you|assuming you|after you|only if|unless you|before (?:we|i) can|"
         r"(?:once|when|if|after) we (?:receive|get|have received|hear back|see)|"
         r"when you (?:send|return|bring|provide|upload|give|share|complete|fill|confirm|reply|dm|email)|"
         r"subject to (?:you|your|receipt|approval|verification))(?!\w)"
