@@ -171,6 +171,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="earlier replies of the conversation, one per paragraph: the reply is scored after them",
     )
+    p.add_argument(
+        "--explain",
+        action="store_true",
+        help="show why each rule fired or nearly fired: the words, the phrase, the clause, "
+        "and the negation, condition or exception that cancelled it",
+    )
     p.add_argument("reply", nargs="?", help="the reply (default: read standard input)")
     _fmt(p, "json")
 

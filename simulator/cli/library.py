@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +52,8 @@ def cmd_list(args: argparse.Namespace) -> int:
         )
     broken = lib.broken
     if args.format == "json":
+        for notice in lib.notices:  # (the JSON stays the list of scenarios)
+            print(f"notice: {notice}", file=sys.stderr)
         print_json(rows)
         return EXIT_OK
     if not rows:
@@ -66,6 +69,10 @@ def cmd_list(args: argparse.Namespace) -> int:
                 f"{r['id']:<{w_id}}  {r['language']:<4}  {title:<{w_title}}  {r['difficulty']:<10}  "
                 f"{offered:<16}  {r['source']}"
             )
+    if lib.notices:
+        print()
+        for notice in lib.notices:
+            print(f"notice: {notice}")
     if broken:
         print(f"\n{len(broken)} file(s) with errors (run 'simulator validate'):")
         for f in broken:
@@ -92,17 +99,21 @@ def cmd_validate(args: argparse.Namespace) -> int:
     selected = selected_files(args)
     if selected is None:
         return EXIT_USAGE
-    files = selected[1]
+    lib, files = selected
     problems = [p for f in files for p in f.problems]
+    notices = shadow_notices(lib, files)
     if args.format == "json":
         print_json(
             {
                 "ok": not problems,
                 "files": [_file_json(f) for f in files],
                 "problems": [p.to_dict() for p in problems],
+                "notices": notices,
             }
         )
         return EXIT_FAIL if problems else EXIT_OK
+    for notice in notices:
+        print(f"notice: {notice}")
     for p in problems:
         print(p)
     scenarios = sum(1 for f in files if f.kind == "scenario")
@@ -113,6 +124,16 @@ def cmd_validate(args: argparse.Namespace) -> int:
         return EXIT_FAIL
     print(f"{len(files)} file(s) valid: {scenarios} scenario(s), {packs} rule pack(s).")
     return EXIT_OK
+
+
+def shadow_notices(lib: Library, files: list[SourceFile]) -> list[str]:
+    """The library's notices of built-in packs replaced, for those the files concern."""
+    chosen = {id(f) for f in files}
+    return [
+        notice
+        for (builtin, mine), notice in zip(lib.shadowed, lib.notices, strict=True)
+        if id(builtin) in chosen or id(mine) in chosen
+    ]
 
 
 def _yaml_under(p: Path) -> list[Path]:
@@ -146,8 +167,14 @@ def cmd_schema(args: argparse.Namespace) -> int:
     for name, text in files.items():
         (out / name).write_text(text, encoding="utf-8")
         print(out / name)
-    print(f"\nWrote {len(files)} schema files to {out.resolve()}"
-          + ("" if args.output else " (a 'schema' folder in the current folder; -o DIR writes elsewhere)"))
+    print(
+        f"\nWrote {len(files)} schema files to {out.resolve()}"
+        + (
+            ""
+            if args.output
+            else " (a 'schema' folder in the current folder; -o DIR writes elsewhere)"
+        )
+    )
     print(
         "\nStart a scenario file with\n"
         f"  # yaml-language-server: $schema={(out / 'scenario.schema.json').as_posix()}\n"

@@ -60,10 +60,12 @@ def cmd_score(args: argparse.Namespace) -> int:
         except UnknownScenario as exc:
             error(str(exc))
             return EXIT_USAGE
-        scorer = scorer_for(scenario, lib.packs_for(scenario))
+        packs = lib.packs_for(scenario)
+        scorer = scorer_for(scenario, packs)
     else:
         lang = args.lang or "en"
-        scorer = scorer_for(None, lib.packs_for_language(lang), lang)
+        packs = lib.packs_for_language(lang)
+        scorer = scorer_for(None, packs, lang)
     context = EMPTY
     if args.after:
         from simulator.service.headless import split_script
@@ -77,7 +79,14 @@ def cmd_score(args: argparse.Namespace) -> int:
             return EXIT_USAGE
         for before in earlier:
             context = context.then(scorer.score(before, context))
-    verdict = scorer.score(reply, context)
+    explanation = None
+    if args.explain:
+        from simulator.scoring.explain import explain
+
+        explanation = explain(scorer, reply, context, packs=packs, scenario=scenario)
+        verdict = explanation.verdict
+    else:
+        verdict = scorer.score(reply, context)
     step = None
     if scenario is not None:
         from simulator.engine import flow
@@ -106,9 +115,16 @@ def cmd_score(args: argparse.Namespace) -> int:
             data["context"] = context.to_dict()
         if step is not None:
             data["next"] = step.goto
+        if explanation is not None:
+            trace = explanation.to_dict()
+            data["explain"] = {"normalised": trace["normalised"], "rules": trace["rules"]}
         print_json(data)
     else:
         print(verdict_text(verdict, use_color(), next_step=step.goto if step else None))
+        if explanation is not None:
+            from simulator.report.explain import explanation_lines
+
+            print("\nWhy:\n" + "\n".join(explanation_lines(explanation)))
     return EXIT_OK
 
 
@@ -283,9 +299,7 @@ def _label_table(counts: dict[str, Confusion]) -> dict[str, dict[str, Any]]:
     return {label: c.metrics() for label, c in counts.items() if c.n}
 
 
-def evaluate(
-    rows: list[dict[str, Any]], lib: Library, by: str | None = None
-) -> dict[str, Any]:
+def evaluate(rows: list[dict[str, Any]], lib: Library, by: str | None = None) -> dict[str, Any]:
     """Per label: precision, recall, F1, Cohen's kappa and the confusion counts of the
     packs' verdicts against the rows' labels; the misclassified replies; and with ``by``,
     the same figures for each value of that field."""

@@ -69,6 +69,17 @@ class Library:
     scenarios: dict[str, Scenario] = field(default_factory=dict)
     packs: dict[str, RulePack] = field(default_factory=dict)
     origin_of: dict[str, SourceFile] = field(default_factory=dict)
+    # A trainer's pack with a built-in pack's id replaces it: (built-in, trainer's file)
+    shadowed: list[tuple[SourceFile, SourceFile]] = field(default_factory=list)
+
+    @property
+    def notices(self) -> list[str]:
+        """One line per built-in rule pack a trainer's pack replaces."""
+        return [
+            f"{mine.display}: rule pack '{mine.ident}' replaces the built-in one "
+            f"({builtin.display}) in this library"
+            for builtin, mine in self.shadowed
+        ]
 
     @property
     def broken(self) -> list[SourceFile]:
@@ -206,6 +217,16 @@ def _link(lib: Library) -> None:
             continue
         key = (src.kind, src.ident)
         first = owners.get(key)
+        if (
+            first is not None
+            and src.kind == "rule_pack"
+            and first.origin == "built-in"
+            and src.origin != "built-in"
+        ):
+            # A local copy of a built-in pack shadows it (to preview a change to it).
+            lib.shadowed.append((first, src))
+            owners[key] = src
+            continue
         if first is not None:
             src.problem(
                 ["id"],

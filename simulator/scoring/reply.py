@@ -184,15 +184,17 @@ class Reply:
         key = (start, end)
         cached = self._negated.get(key)
         if cached is None:
-            cached = self._negated[key] = self._negated_uncached(start, end)
+            cached = self._negated[key] = self.negation_cue(start, end) is not None
         return cached
 
-    def _negated_uncached(self, start: int, end: int) -> bool:
+    def negation_cue(self, start: int, end: int) -> tuple[int, int] | None:
+        """The negation cue (folded offsets) that cancels the match [start, end), as
+        ``negated`` decides it; None when there is none."""
         text = self.text
         if not self.may_negate and (start == 0 or not wordchar(text[start - 1])):
             # No cue anywhere (the language's cue_hint says so), and none can end at
             # ``start`` only because the window stops there (see Language.cue_hint).
-            return False
+            return None
         lo = max(0, start - _LOOKBACK)
         lang = self.language
         # Only cues in the match's own clause count, so none before its sentence: when
@@ -213,7 +215,7 @@ class Reply:
             sentence_start = self.sentences[sentence][0] if sentence >= 0 else 0
         cue = lang.negation.search(text, first, start)
         if cue is None:  # the usual answer: no need for an iterator
-            return False
+            return None
         cues = [cue.span(), *(m.span() for m in lang.negation.finditer(text, cue.end(), start))]
         breaks = [m.end() for m in lang.clause_break.finditer(text, first, start)]
         clause_start = max([lo, *breaks, sentence_start])
@@ -227,8 +229,8 @@ class Reply:
                 window = (max(0, lo - 40), min(len(text), end + 40))
                 blocked = [m.span() for m in lang.not_negation.finditer(text, *window)]
             if not any(bs <= cs < be for bs, be in blocked):
-                return True
-        return False
+                return cs, ce
+        return None
 
     def negated_inside(self, start: int, end: int, own_words: frozenset[str]) -> bool:
         """Is there a negation among words inserted into a match ("you were *not* lucky")?

@@ -29,7 +29,7 @@ from simulator.paths import builtin_scenarios_dir, cache_dir, scenarios_dir
 if TYPE_CHECKING:
     from simulator.model.library import Library
 
-FORMAT = 1
+FORMAT = 2
 Signature = list[list[Any]]
 
 
@@ -55,6 +55,8 @@ class BrokenFile:
 class Index:
     entries: list[Entry] = field(default_factory=list)
     broken: list[BrokenFile] = field(default_factory=list)
+    # built-in rule packs a trainer's pack replaces (Library.notices)
+    notices: list[str] = field(default_factory=list)
 
 
 def roots(extra: list[Path], builtin: bool, user: bool) -> list[Path]:
@@ -107,7 +109,7 @@ def from_library(lib: Library) -> Index:
         for sc in lib.scenarios.values()
     ]
     broken = [BrokenFile(f.display, tuple(str(p) for p in f.problems)) for f in lib.broken]
-    return Index(entries, broken)
+    return Index(entries, broken, list(lib.notices))
 
 
 def cache_path() -> Path:
@@ -163,7 +165,11 @@ def read(folders: list[Path], sig: Signature | None = None) -> Index | None:
     try:
         if not isinstance(entry, dict) or entry.get("signature") != (sig or signature(folders)):
             return None
-        return Index([_entry(e) for e in entry["entries"]], [_broken(b) for b in entry["broken"]])
+        return Index(
+            [_entry(e) for e in entry["entries"]],
+            [_broken(b) for b in entry["broken"]],
+            list(_strings(entry["notices"])),
+        )
     except (KeyError, TypeError):  # written by hand, or by another program: not ours
         return None
 
@@ -178,6 +184,7 @@ def write(folders: list[Path], sig: Signature, index: Index) -> None:
             "signature": sig,
             "entries": [asdict(e) for e in index.entries],
             "broken": [asdict(b) for b in index.broken],
+            "notices": index.notices,
         }
         while len(indexes) > 8:  # a few folder combinations; drop the oldest
             indexes.pop(next(iter(indexes)))

@@ -802,3 +802,42 @@ def test_a_too_small_terminal_gets_a_clear_message_until_it_grows() -> None:
             assert app.screen.id == "library"
 
     run(go())
+
+
+def test_f4_explains_the_last_reply_and_esc_goes_back() -> None:
+    from simulator.tui.screens.explain import ExplainScreen
+    from simulator.tui.screens.play import PlayScreen
+
+    async def go() -> None:
+        app = make_app(scenario="snap-soup-en")
+        async with app.run_test(size=(100, 30)) as pilot:
+            await _start(pilot)
+            await send_reply(pilot, "If you wait an hour I'll bring you a fresh soup.")
+            await settle(pilot)
+            await pilot.press("f4")
+            await settle(pilot)
+            assert isinstance(app.screen, ExplainScreen)
+            text = str(app.screen.query_one("#explain-text").render())
+            assert "fix (cooccur" in text and "depends on a condition" in text
+            assert "If you wait an hour" in text
+            await pilot.press("escape")
+            await pilot.pause()
+            assert isinstance(app.screen, PlayScreen)
+
+    run(go())
+
+
+def test_f4_explains_nothing_in_assessment() -> None:
+    from simulator.tui.screens.play import PlayScreen
+
+    async def go() -> None:
+        app = make_app(scenario="snap-soup-en", mode="assessment")
+        async with app.run_test(size=(100, 30)) as pilot:
+            await _start(pilot)
+            await send_reply(pilot, "If you wait an hour I'll bring you a fresh soup.")
+            await settle(pilot)
+            await pilot.press("f4")
+            await settle(pilot)
+            assert isinstance(app.screen, PlayScreen)
+
+    run(go())

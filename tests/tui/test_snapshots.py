@@ -108,6 +108,22 @@ def test_play_with_feedback(snap_compare: Any, size: tuple[int, int], fixed_cloc
 
 
 @pytest.mark.parametrize("size", SIZES)
+def test_explain_last_reply(snap_compare: Any, size: tuple[int, int], fixed_clock: None) -> None:
+    """F4 after a reply: the rules that fired, and the fix a condition cancelled."""
+
+    async def run_before(pilot: Any) -> None:
+        await _open_play(pilot)
+        _steady(pilot)
+        await send_reply(pilot, "You're lucky it's warm. If you wait an hour I'll bring you a fresh soup.")
+        await settle(pilot)
+        await pilot.press("f4")
+        await settle(pilot)
+
+    app = make_app(scenario="snap-soup-en")
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES)
 def test_play_ended(snap_compare: Any, size: tuple[int, int], fixed_clock: None) -> None:
     """The ending reached: no editor, the keys that still matter."""
 

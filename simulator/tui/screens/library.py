@@ -251,11 +251,12 @@ class LibraryScreen(AppScreen[None]):
     def _show_broken(self) -> None:
         box = self.query_one("#broken", Vertical)
         broken = self.ctx.index().broken
+        notices = self.ctx.index().notices
         missing = self.ctx.missing_workshop_scenarios()
-        box.display = bool(broken or missing)
-        if not (broken or missing):
+        box.display = bool(broken or missing or notices)
+        if not (broken or missing or notices):
             return
-        lines: list[Content] = []
+        lines: list[Content] = [Content.assemble(("ℹ ", "bold $accent"), n) for n in notices]
         if broken:
             lines.append(Content.styled(
                 ngettext(
@@ -277,7 +278,7 @@ class LibraryScreen(AppScreen[None]):
             lines.append(Content.assemble(("✗ ", "bold $error"),
                          _("The workshop's scenario '{id}' is not in the library.").format(id=sid)))
         self.query_one("#broken-list", Static).update(Content("\n").join(lines))
-        box.border_title = _("Problems")
+        box.border_title = _("Problems") if broken or missing else _("Notices")
 
     # ------------------------------------------------------------------ events
     @on(DataTable.RowHighlighted, "#scenarios")

@@ -40,6 +40,8 @@ class PlayScreen(AppScreen[None]):
         Binding("f2", "hint", N_("Hint")),
         Binding("ctrl+g", "hint", N_("Hint"), show=False),
         Binding("f3", "retry", N_("Retry")),
+        Binding("f4", "explain", N_("Why each rule of your last reply fired or nearly fired"),
+                show=False),
         Binding("ctrl+r", "retry", N_("Retry"), show=False),
         Binding("escape", "leave", N_("Leave")),
         Binding("escape", "debrief", N_("Debrief"), show=False),
@@ -272,6 +274,8 @@ class PlayScreen(AppScreen[None]):
         ended = self.session.ended
         if action == "hint":
             return practice and not ended
+        if action == "explain":
+            return practice and bool(self.session.turns)
         if action == "retry":
             return practice  # always offered in practice (says so when nothing to take back)
         if action in ("send", "leave"):
@@ -343,6 +347,21 @@ class PlayScreen(AppScreen[None]):
         chat.mount(note_row(Content.assemble(("★ " + _("Hint:") + " ", "bold $accent"), text), kind="hint"))
         chat.scroll_end(animate=False)
         self._refresh_status()
+
+    def action_explain(self) -> None:
+        """The explanation of the last reply: the rules that fired or nearly fired."""
+        from simulator.scoring.context import Context
+        from simulator.scoring.explain import explain
+        from simulator.tui.screens.explain import ExplainScreen
+
+        s = self.session
+        turns = s.turns
+        if not turns:
+            return
+        last = turns[-1]
+        before = Context.after(t.verdict for t in turns[:-1])
+        why = explain(s.scorer, last.reply, before, packs=s.packs, scenario=s.scenario)
+        self.app.push_screen(ExplainScreen(why, turn=last.index))
 
     def action_retry(self) -> None:
         try:

@@ -170,6 +170,7 @@ class FeedbackCard(Vertical):
         self.over_time = over_time
         self.no_color = no_color
         self.border_title = _("Feedback on reply {n}").format(n=turn)
+        self.border_subtitle = _("F4: why (last reply)")
 
     def compose(self) -> ComposeResult:
         v = self.verdict
