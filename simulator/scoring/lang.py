@@ -201,7 +201,10 @@ _FR = Language(
         r"\b(?:si (?:vous|tu)|d[eè]s que (?:vous|tu|nous aurons)|une fois que (?:vous|tu|nous aurons)|"
         r"d[eè]s (?:r[eé]ception|que nous recevrons)|[aà] (?:la )?r[eé]ception de|apr[eè]s r[eé]ception|"
         r"[aà] condition (?:que|de|d')|pourvu que|sous r[eé]serve|tant que vous|"
-        r"(?:quand|lorsque) vous (?:nous )?(?:aurez|enverrez|renverrez|rapporterez|ferez))(?!\w)"
+        r"(?:quand|lorsque) vous (?:nous )?(?:aurez|enverrez|renverrez|rapporterez|ferez)|"
+        # a remedy owed only if a check comes out right: « si le débit est confirmé »
+        r"s'il s'av[eè]re|si (?:\w+'?\w* ){1,4}(?:est|sont|a [eé]t[eé]|ont [eé]t[eé]) "
+        r"(?:confirm|av[eé]r|v[eé]rifi|prouv|[eé]tabli)\w*)(?!\w)"
     ),
     not_condition=re.compile(
         r"\bsi (?:vous|tu) (?:le )?(?:souhaitez|souhaites|voulez|veux|pr[eé]f[eé]rez|pr[eé]f[eè]res|"
