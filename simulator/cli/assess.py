@@ -17,11 +17,11 @@ from simulator.cli.common import (
     scenario_titles,
     table,
     workshop_code,
+    write_file,
 )
 
 
 def cmd_certificate(args: argparse.Namespace) -> int:
-    from simulator.files import UnsafeTarget, write_text
     from simulator.report.certificate import render_certificate
     from simulator.store.store import NotPassed, StoreError
 
@@ -56,14 +56,9 @@ def cmd_certificate(args: argparse.Namespace) -> int:
         error(str(exc))
         return EXIT_USAGE
     html = render_certificate(cert, scenario_titles(args, ws.scenarios))
-    try:
-        write_text(path, html)
-    except UnsafeTarget as exc:
-        error(f"{exc}: nothing was written")
-        return EXIT_USAGE
-    except OSError as exc:
-        error(f"{path}: cannot write: {exc.strerror}")
-        return EXIT_FAIL
+    failed = write_file(path, html)
+    if failed is not None:
+        return failed
     if args.format == "json":
         print_json({**cert, "file": str(path)})
         return EXIT_OK

@@ -109,6 +109,22 @@ def read_text_file(path: str) -> str | None:
         return None
 
 
+def write_file(path: Path, text: str) -> int | None:
+    """Write ``text`` to ``path`` safely; None when written, else the exit code after a
+    clear error (an unsafe target is a usage error, a failed write a failure)."""
+    from simulator.files import UnsafeTarget, write_text
+
+    try:
+        write_text(path, text)
+    except UnsafeTarget as exc:
+        error(f"{exc}: nothing was written")
+        return EXIT_USAGE
+    except OSError as exc:
+        error(f"{path}: cannot write: {exc.strerror}")
+        return EXIT_FAIL
+    return None
+
+
 def read_replies(args: argparse.Namespace) -> list[str] | None:
     """The replies of --script FILE or --stdin, one per paragraph (None after an error)."""
     from simulator.service.headless import split_script

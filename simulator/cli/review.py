@@ -22,6 +22,7 @@ from simulator.cli.common import (
     open_store,
     print_json,
     short,
+    write_file,
 )
 from simulator.service import ServiceError
 from simulator.service import review as rv
@@ -131,7 +132,6 @@ def cmd_review(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace, found: list[dict[str, Any]]) -> int:
-    from simulator.files import UnsafeTarget, write_text
 
     text = rv.labelled_jsonl(found)
     count = text.count("\n")
@@ -139,14 +139,9 @@ def _export(args: argparse.Namespace, found: list[dict[str, Any]]) -> int:
         sys.stdout.write(text)
         return EXIT_OK
     path = Path(args.export_labelled)
-    try:
-        write_text(path, text)
-    except UnsafeTarget as exc:
-        error(f"{exc}: nothing was written")
-        return EXIT_USAGE
-    except OSError as exc:
-        error(f"{path}: cannot write: {exc.strerror}")
-        return EXIT_FAIL
+    failed = write_file(path, text)
+    if failed is not None:
+        return failed
     if args.format == "json":
         print_json({"file": str(path), "replies": count})
     else:

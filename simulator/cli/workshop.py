@@ -39,6 +39,7 @@ from simulator.cli.common import (
     table,
     use_color,
     workshop_code,
+    write_file,
 )
 
 if TYPE_CHECKING:
@@ -206,17 +207,11 @@ def cmd_export(args: argparse.Namespace) -> int:
     if not args.output or args.output == "-":
         sys.stdout.write(text)
         return EXIT_OK
-    from simulator.files import UnsafeTarget, write_text
 
     path = Path(args.output)
-    try:
-        write_text(path, text)
-    except UnsafeTarget as exc:
-        error(f"{exc}: nothing was written")
-        return EXIT_USAGE
-    except OSError as exc:
-        error(f"{path}: cannot write: {exc.strerror}")
-        return EXIT_FAIL
+    failed = write_file(path, text)
+    if failed is not None:
+        return failed
     print(f"Wrote {path} ({args.format}, {len(data['attempts'])} attempts)", file=sys.stderr)
     return EXIT_OK
 
