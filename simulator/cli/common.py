@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from simulator.model.library import Library, UnknownScenario
+from simulator.report.text import short as short  # the one helper that cuts text to a line
 from simulator.service.library import open_library
 
 if TYPE_CHECKING:
@@ -63,12 +64,6 @@ def cmd_app(args: argparse.Namespace, scenario: str | None = None) -> int:
         )
         return EXIT_USAGE
     raise OpenScreen("app", args, scenario=scenario)
-
-
-def short(text: str, limit: int) -> str:
-    """One line of at most ``limit`` characters, cut with an ellipsis."""
-    text = " ".join(str(text).split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def print_json(data: Any) -> None:

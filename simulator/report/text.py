@@ -62,9 +62,10 @@ def md(value: Any) -> str:
     return _MD_SPECIAL.sub(r"\\\1", text)
 
 
-def short(text: str, limit: int = 160) -> str:
-    """Text on one line, cut to ``limit`` characters with an ellipsis."""
-    text = " ".join(text.split())
+def short(text: object, limit: int = 160) -> str:
+    """Text on one line, cut to ``limit`` characters with an ellipsis (the one helper the
+    exports, the command line and the screens cut text with)."""
+    text = " ".join(str(text).split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

@@ -22,6 +22,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.widgets import DataTable, Footer, Header, Static
 
 from simulator.report.model import reviewed_statement
+from simulator.report.text import short
 
 if TYPE_CHECKING:
     from simulator.store.store import Store
@@ -159,7 +160,7 @@ class LeaderboardApp(App[int]):
         )
         table = self.query_one("#board", DataTable)
         columns = ["#", "Trainee", "Total"]
-        columns += [_short(self.titles.get(s, s), 18) for s in scenarios]
+        columns += [short(self.titles.get(s, s), 18) for s in scenarios]
         columns += ["Tries", "Kept", "Esc.", "Lost", "Now"]
         if columns != self._columns:
             table.clear(columns=True)
@@ -178,7 +179,7 @@ class LeaderboardApp(App[int]):
             playing += bool(r.get("playing"))
             table.add_row(
                 str(r["rank"]),
-                _short(str(r["name"]), 30),
+                short(str(r["name"]), 30),
                 f"{r['total']}{' ▲' if rose else ''}",
                 *(str(r["per_scenario"].get(s, "—")) for s in scenarios),
                 str(r["attempts"]),
@@ -192,11 +193,6 @@ class LeaderboardApp(App[int]):
             f"Updated {stamp} · {len(rows)} trainees, {playing} playing now · "
             f"refreshing every {self.interval:g} s · total = best finished score per scenario"
         )
-
-
-def _short(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def store_loader(store: Store, code: str) -> Callable[[], Snapshot]:

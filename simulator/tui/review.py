@@ -26,6 +26,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Checkbox, DataTable, Footer, Input, SelectionList, Static
 from textual.widgets.selection_list import Selection
 
+from simulator.report.text import short
 from simulator.service import ServiceError
 from simulator.service import review as rv
 
@@ -75,11 +76,6 @@ class ReviewSource:
             reviewer=self.reviewer,
             replace=True,
         )
-
-
-def _short(text: str, limit: int) -> str:
-    text = " ".join(str(text).split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def highlighted(reply: str, highlights: list[dict[str, Any]]) -> Content:
@@ -199,7 +195,7 @@ class ReviewScreen(Screen[None]):
         mark = "fixed" if corrected else ("noted" if it["override"] is not None else "")
         return [
             str(it["turn"]),
-            _short(it["trainee"], 10),
+            short(it["trainee"], 10),
             str(it["score"]),
             Content.styled(flags, "$warning" if corrected else ""),
             mark,
@@ -218,7 +214,7 @@ class ReviewScreen(Screen[None]):
             f"{it['score']}/100 as recorded"
         )
         self.query_one("#customer", Static).update(
-            Content.assemble(("Customer: ", "bold"), _short(it["customer"], 400))
+            Content.assemble(("Customer: ", "bold"), short(it["customer"], 400))
         )
         self.query_one("#reply-text", Static).update(highlighted(it["reply"], it["highlights"]))
         with self.prevent(Checkbox.Changed):

@@ -14,6 +14,7 @@ from textual.widgets import Button, DataTable, Footer, Static
 
 from simulator.engine.debrief import Debrief
 from simulator.engine.session import EngineError
+from simulator.report.text import short
 from simulator.scoring.verdict import STEPS
 from simulator.tui import labels
 from simulator.tui.context import Play
@@ -22,11 +23,6 @@ from simulator.tui.screens.base import STYLES, AppScreen
 from simulator.tui.widgets.charts import BarChart
 
 OUTCOME_STYLE = {"kept": "$success", "lost": "$error", "escalated": "$warning", "unfinished": "$foreground"}
-
-
-def _short(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def step_bar(done: int, of: int, width: int = 10) -> Content:
@@ -175,7 +171,7 @@ class DebriefScreen(AppScreen[None]):
 
     def _last_straw(self, n: int) -> Content:
         row = next((t for t in self.debrief.turns if t["index"] == n), None)
-        quote = _short(row["reply"], 90) if row else ""
+        quote = short(row["reply"], 90) if row else ""
         return Content.assemble(
             ("▲ ", "bold $error"),
             (_("Reply {n} cost the customer's last point of patience, and they left:").format(n=n), "bold"),
@@ -214,7 +210,7 @@ class DebriefScreen(AppScreen[None]):
         for n in notes:
             lines.append(Content.assemble(
                 (_("Reply {n}").format(n=n["number"]) + ": ", "bold"),
-                (f"“{_short(n['reply'], 70)}”", "italic"),
+                (f"“{short(n['reply'], 70)}”", "italic"),
             ))
             if n["note"]:
                 lines.append(Content.assemble("   ", (_("Your trainer's note:") + " ", "bold $success"),
@@ -236,7 +232,7 @@ class DebriefScreen(AppScreen[None]):
                 Content.styled(f"{row['score']:>3}", "$success" if row["score"] >= 60 else
                                ("$warning" if row["score"] >= 40 else "$error")),
                 f"{row['mood']:>3}",
-                _short(row["reply"], width) + flag,
+                short(row["reply"], width) + flag,
             )
         self.query_one("#debrief-body", VerticalScroll).focus()  # arrows and PageDown scroll
 
