@@ -8,6 +8,8 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
+import shlex
 import socket
 import subprocess
 import sys
@@ -319,3 +321,72 @@ def test_an_lrs_that_is_not_there(cli: Any, workshop: str, tmp_path: Path) -> No
     assert code == 2
     assert "cannot reach the LRS" in err and "connection refused" in err
     assert f"written to {out_file}" in err and len(json.loads(out_file.read_text())) == 6
+
+
+# ---------------------------------------------------------------------------- the README
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+VERIFICATION = re.compile(r"\b[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}\b")
+
+
+def _readme_assessment() -> tuple[list[tuple[str, str]], list[str]]:
+    text = README.read_text(encoding="utf-8")
+    section = text[text.index("**5. An assessment, end to end.**") : text.index("## Command line")]
+    files = re.findall(r"(?i)saved as\s+`([^`]+)`[^\n]*:\n\n```\w*\n(.*?)```", section, re.S)
+    blocks = re.findall(r"```sh\n(.*?)```", section, re.S)
+    return files, [line for b in blocks for line in b.splitlines() if line.strip()]
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("lrs_env")
+def test_the_readme_assessment_runs_as_it_says(
+    cli: Any, lrs: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files, commands = _readme_assessment()
+    assert sorted(name for name, _ in files) == ["ann.txt", "sam.txt"]
+    for name, body in files:
+        (tmp_path / name).write_text(body, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    variables: dict[str, str] = {}
+    verification = ""
+    said: dict[str, str] = {}
+    for command in commands:
+        line, _, comment = command.partition("#")
+        status = int(m.group(1)) if (m := re.search(r"exit (\d+)", comment)) else 0
+        target = None
+        if m := re.fullmatch(r"\s*(\w+)=\$\((.*)\)\s*", line):
+            target, line = m.groups()
+        for name, value in variables.items():
+            line = line.replace(f"${name}", value)
+        argv = shlex.split(line)
+        assert argv[0] == "simulator", command
+        argv = argv[1:]
+        if argv[0] == "verify":
+            argv[1] = verification  # the code the certificate printed
+        if "--lrs" in argv:
+            argv[argv.index("--lrs") + 1] = lrs  # the LRS started here
+        code, out, err = cli(*argv)
+        assert code == status, f"{command}: {err}"
+        if target:
+            variables[target] = out.strip()
+        if argv[0] == "certificate" and (found := VERIFICATION.search(out)):
+            verification = found.group(0)
+        said[" ".join(argv)] = out + err
+
+    join = variables["CODE"]
+    sam = said[f"play --workshop {join} --name Sam Martin --script sam.txt"]
+    ann = said[f"play --workshop {join} --name Ann Lee --script ann.txt"]
+    assert "98/100" in sam and "passed (mark 75), gold" in sam
+    assert "86/100" in ann and "a critical rule fired" in ann and "Reply 1: “Calm down”" in ann
+    board = said[f"leaderboard {join}"]
+    assert re.search(r"Sam Martin\s+98\s+98\s+yes", board), board
+    assert re.search(r"Ann Lee\s+86\s+86\s+no", board), board
+    assert (tmp_path / "sam-certificate.html").exists()
+    assert not (tmp_path / "ann-certificate.html").exists()
+    assert verification and verification in said[f"verify {verification}"]
+    statements = json.loads((tmp_path / "front-desk.xapi.json").read_text())
+    assert len(statements) == 4 + 5 + 2
+    stored = {s["id"]: s for s in _stored(lrs)}
+    assert all(s["id"] in stored for s in statements)
+    verbs = [stored[s["id"]]["verb"]["id"].removeprefix(ADL) for s in statements]
+    assert verbs.count("passed") == 1 and verbs.count("failed") == 1
