@@ -29,7 +29,7 @@ commands:
   workshop      create, list or close a scored team session
   serve         serve the app to browsers for a workshop
   leaderboard   rank the trainees of a workshop (live with --live)
-  export        export a workshop's results (csv, json, md, html)
+  export        export a workshop's results (csv, json, md, html, xapi; --lrs posts xapi)
   review        review recorded replies, override verdicts with a note, export them labelled
   progress      your past attempts and personal bests
 
@@ -255,11 +255,50 @@ def build_parser() -> argparse.ArgumentParser:
     _shared(p, "--db")
     _fmt(p, "json", "csv")
 
+    from simulator.report.text import WORKSHOP_FORMATS
+
     p = sub.add_parser("export", parents=[common], help="export a workshop's results")
     p.add_argument("code")
-    p.add_argument("--format", choices=("csv", "json", "md", "html"), default="html")
+    p.add_argument(
+        "--format",
+        choices=WORKSHOP_FORMATS,
+        default="html",
+        help="html (default), md, json, csv, or xapi: xAPI 1.0.3 statements for a learning platform",
+    )
     p.add_argument(
         "-o", "--output", metavar="FILE", help="file to write (default: standard output)"
+    )
+    x = p.add_argument_group("xapi")
+    x.add_argument(
+        "--include-text",
+        action="store_true",
+        help="put the trainees' names and their replies in the statements (default: "
+        "a pseudonym per trainee, no reply text)",
+    )
+    x.add_argument(
+        "--home-page",
+        metavar="URL",
+        help="your organisation's address: the trainees' accounts and the activities' "
+        "ids live under it (default: https://simulator.invalid)",
+    )
+    x.add_argument(
+        "--lrs",
+        metavar="URL",
+        help="post the statements to this learning record store (its xAPI address, "
+        "e.g. https://lrs.example.org/xAPI/)",
+    )
+    x.add_argument("--lrs-user", metavar="USER", help="the LRS's user (or SIMULATOR_LRS_USER)")
+    x.add_argument(
+        "--lrs-password",
+        metavar="PASSWORD",
+        help="the LRS's password (better: SIMULATOR_LRS_PASSWORD, which no process list shows)",
+    )
+    x.add_argument(
+        "--lrs-batch",
+        metavar="N",
+        type=int,
+        default=100,
+        help="statements per request (default: 100)",
     )
     _shared(p, "--db")
 

@@ -1,4 +1,5 @@
-"""Exports of a trainee's session and of a whole workshop: Markdown, HTML, JSON, CSV.
+"""Exports of a trainee's session and of a whole workshop: Markdown, HTML, JSON, CSV
+(and, for a workshop, xAPI statements: ``xapi.py``).
 
 Two entry points, both pure functions from plain dicts to text (no database, no UI):
 
@@ -6,8 +7,8 @@ Two entry points, both pure functions from plain dicts to text (no database, no 
     One conversation. ``debrief`` is ``Debrief.to_dict()``, ``turns`` are
     ``Turn.to_dict()`` items (the standing replies, in order).
 
-``render_workshop(data, fmt)``
-    A workshop's results. ``data`` is what ``Store.workshop_data`` builds::
+``render_workshop(data, fmt, xapi=None)``
+    A workshop's results (``xapi``: the options of the xapi format). ``data`` is what ``Store.workshop_data`` builds::
 
         {"workshop": {"code", "name", "scenarios", "mode", "time_limit", "created_at",
                       "closed_at", "closed"},
@@ -39,6 +40,7 @@ from simulator.report.render import render
 from simulator.report.summary import summarise
 from simulator.report.text import (
     FORMATS,
+    WORKSHOP_FORMATS,
     ExportError,
     check_format,
     csv_safe,
@@ -48,11 +50,14 @@ from simulator.report.text import (
     md,
     when,
 )
+from simulator.report.xapi import XapiOptions, xapi_statements
 from simulator.scoring.verdict import last_word_phrases, phrase_key
 
 __all__ = [
     "FORMATS",
+    "WORKSHOP_FORMATS",
     "ExportError",
+    "XapiOptions",
     "csv_safe",
     "h",
     "last_word_phrases",
@@ -62,6 +67,7 @@ __all__ = [
     "render_workshop",
     "summarise",
     "when",
+    "xapi_statements",
 ]
 
 _csv = csv_text  # the name the workshop command imports
@@ -114,9 +120,12 @@ def _session_csv(debrief: dict[str, Any], turns: list[dict[str, Any]]) -> str:
 # ---------------------------------------------------------------------------- a workshop
 
 
-def render_workshop(data: dict[str, Any], fmt: str) -> str:
-    """A workshop's results as md, html, json or csv (one row per reply)."""
-    check_format(fmt)
+def render_workshop(data: dict[str, Any], fmt: str, xapi: XapiOptions | None = None) -> str:
+    """A workshop's results as md, html, json, csv (one row per reply) or xapi (a JSON
+    array of statements; ``data`` needs the turns)."""
+    check_format(fmt, WORKSHOP_FORMATS)
+    if fmt == "xapi":
+        return json_text(xapi_statements(data, xapi))
     if fmt == "csv":
         return _workshop_csv(data)
     summary = summarise(data)

@@ -17,15 +17,17 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 FORMATS: tuple[str, ...] = ("md", "html", "json", "csv")
+# A workshop's results also go to learning platforms, as xAPI statements (``xapi.py``).
+WORKSHOP_FORMATS: tuple[str, ...] = (*FORMATS, "xapi")
 
 
 class ExportError(ValueError):
     """An unknown format or unusable data; the message says which."""
 
 
-def check_format(fmt: str) -> None:
-    if fmt not in FORMATS:
-        raise ExportError(f"unknown export format '{fmt}' (use one of: {', '.join(FORMATS)})")
+def check_format(fmt: str, formats: tuple[str, ...] = FORMATS) -> None:
+    if fmt not in formats:
+        raise ExportError(f"unknown export format '{fmt}' (use one of: {', '.join(formats)})")
 
 
 # Characters a spreadsheet reads as the start of a formula (OWASP "CSV injection"), with
