@@ -279,7 +279,7 @@ def test_bench_splits_real_replies_by_source_and_skips_absent_sets(
     monkeypatch.setattr(
         bench,
         "SETS",
-        {"real-train": Path(BY_SOURCE), "heldout-5 (sealed, fresh)": tmp_path / "absent.jsonl"},
+        {"real-train": Path(BY_SOURCE), "heldout-6 (sealed, fresh)": tmp_path / "absent.jsonl"},
     )
     assert bench.main() == 0
     out = capsys.readouterr().out

@@ -1,8 +1,9 @@
 """Feedback that fits the story: no "Better:" line of one story speaks of another's.
 
-Every example reply of a built-in scenario and of the packs it uses is scored with that
-scenario's rules; each suggestion a trainee would read must fit the scenario's setting
-(a shared pack's generic suggestion, or the scenario's own in ``scoring.suggestions``).
+Every example reply of a built-in scenario and of the packs it uses, and every model
+reply of its nodes, is scored with that scenario's rules; each suggestion a trainee would
+read must fit the scenario's setting (a shared pack's generic suggestion, or the
+scenario's own in ``scoring.suggestions``), and so must each model reply itself.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ def _story(scenario_id: str) -> str:
 
 def _replies(scenario, packs) -> list[str]:
     replies = [ex.reply for ex in scenario.examples]
+    replies += [r for node in scenario.nodes for r in node.model_replies]
     for pack in packs:
         for rule in pack.rules:
             replies += [*rule.examples.fires, *rule.examples.passes]
@@ -42,16 +44,20 @@ def _replies(scenario, packs) -> list[str]:
     return replies
 
 
+def _patterns(scenario) -> list[re.Pattern[str]]:
+    lists = FORBIDDEN.get(_story(scenario.id), ())
+    words = [w for lexicon in lists for w in lexicon[scenario.language]]
+    return [re.compile(rf"(?<!\w){re.escape(w)}(?!\w)", re.I) for w in words]
+
+
 def offending(library) -> list[str]:
     from simulator.scoring import scorer_for
 
     out: list[str] = []
     for sid, scenario in sorted(library.scenarios.items()):
-        lists = FORBIDDEN.get(_story(sid))
-        if lists is None:
+        if _story(sid) not in FORBIDDEN:
             continue
-        words = [w for lexicon in lists for w in lexicon[scenario.language]]
-        patterns = [re.compile(rf"(?<!\w){re.escape(w)}(?!\w)", re.I) for w in words]
+        patterns = _patterns(scenario)
         packs = library.packs_for(scenario)
         scorer = scorer_for(scenario, packs)
         seen: set[tuple[str, str]] = set()
@@ -76,6 +82,22 @@ def test_every_built_in_story_is_checked(library) -> None:
 
 def test_better_lines_fit_the_story(library) -> None:
     assert offending(library) == []
+
+
+def test_model_replies_fit_the_story(library) -> None:
+    out = []
+    for sid, scenario in sorted(library.scenarios.items()):
+        assert _story(sid) in FORBIDDEN, sid
+        patterns = _patterns(scenario)
+        for node in scenario.nodes:
+            assert node.model_replies, f"{sid}:{node.id} has no model reply"
+            for reply in node.model_replies:
+                out += [
+                    f"{sid}:{node.id}: {p.pattern!r} in {reply!r}"
+                    for p in patterns
+                    if p.search(reply)
+                ]
+    assert out == []
 
 
 def test_a_scenario_suggestion_replaces_the_packs(library) -> None:

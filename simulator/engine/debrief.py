@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from simulator.engine import flow
 from simulator.engine.turn import Turn
 from simulator.model.schema import Ending, Scenario
 from simulator.scoring.verdict import BASE, STEPS, Hit, Verdict
@@ -77,6 +78,51 @@ class Change:
         }
 
 
+# A reply under this score (or a bad one: last-word phrasing, under 40, over time) is
+# weak: the node's model replies are shown after it.
+WEAK_SCORE = 60
+
+
+def is_weak(turn: Turn) -> bool:
+    return flow.is_bad(turn.verdict, turn.over_time) or turn.verdict.score < WEAK_SCORE
+
+
+def model_reply_for(scenario: Scenario, turn: Turn) -> str | None:
+    """A model reply of the node the turn answered, when the reply was weak (None when
+    it was not, or the node has none). Several: one per turn, in turn order."""
+    node = scenario.node(turn.node)
+    if node is None or not node.model_replies or not is_weak(turn):
+        return None
+    return node.model_replies[(turn.index - 1) % len(node.model_replies)]
+
+
+@dataclass(frozen=True)
+class ModelReply:
+    """For the reply that cost most: a reply that would have worked at its node."""
+
+    turn: int
+    node: str
+    quote: str  # the trainee's reply
+    reply: str  # the model reply
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"turn": self.turn, "node": self.node, "quote": self.quote, "reply": self.reply}
+
+
+def costliest_model_reply(scenario: Scenario, turns: Sequence[Turn]) -> ModelReply | None:
+    """The weak reply with the lowest score (the first of equals) whose node has model
+    replies, with one of them."""
+    best: tuple[int, Turn, str] | None = None
+    for t in turns:
+        text = model_reply_for(scenario, t)
+        if text is not None and (best is None or t.verdict.score < best[0]):
+            best = (t.verdict.score, t, text)
+    if best is None:
+        return None
+    _, turn, text = best
+    return ModelReply(turn.index, turn.node, _short(turn.reply), text)
+
+
 @dataclass(frozen=True)
 class Debrief:
     scenario: str
@@ -104,6 +150,8 @@ class Debrief:
     difficulty: str | None = None
     critical: list[CriticalHit] = field(default_factory=list)
     mode: str = "practice"
+    # For the reply that cost most: a reply that would have worked at its node.
+    model_reply: ModelReply | None = None
 
     @property
     def failed_critical(self) -> bool:
@@ -136,6 +184,7 @@ class Debrief:
             "passed": self.passed,
             "level": self.level,
             "critical": [c.to_dict() for c in self.critical],
+            "model_reply": self.model_reply.to_dict() if self.model_reply else None,
         }
 
 
@@ -379,4 +428,5 @@ def build(session: Conversation) -> Debrief:
         difficulty=session.difficulty,
         critical=critical,
         mode=session.mode,
+        model_reply=costliest_model_reply(session.scenario, turns),
     )

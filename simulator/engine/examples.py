@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from simulator.engine import flow
-from simulator.model.schema import Example, RulePack, Scenario
+from simulator.model.schema import Example, Node, RulePack, Scenario
 from simulator.scoring import Scorer, Verdict, scorer_for
 from simulator.scoring.context import EMPTY, Context
 
@@ -105,6 +105,54 @@ def run_scenario(scenario: Scenario, packs: Sequence[RulePack]) -> list[ExampleR
                     f"(score {verdict.score}, mood {mood}, fired: {_fired(verdict)})"
                 )
         results.append(res)
+    results += check_model_replies(scenario, scorer)
+    return results
+
+
+# A model reply scores at least this much, as the first reply at its node.
+MODEL_MIN_SCORE = 60
+
+
+def expects_fix(node: Node, scorer: Scorer) -> bool:
+    """Whether a transition of the node asks for a concrete fix (the category, or a rule
+    of it, in `fired` or `all_fired`)."""
+    fix_rules = {m.id for m in scorer.matchers if m.category == "concrete_fix"}
+    names = {n for t in node.transitions for n in (*t.when.fired, *t.when.all_fired)}
+    return "concrete_fix" in names or bool(names & fix_rules)
+
+
+def check_model_replies(scenario: Scenario, scorer: Scorer) -> list[ExampleResult]:
+    """Each node's model replies, judged as the first reply at their node: no last-word
+    phrasing, not a bad reply, a score of at least MODEL_MIN_SCORE, and a concrete fix
+    where the node's transitions expect one."""
+    results: list[ExampleResult] = []
+    for i, node in enumerate(scenario.nodes):
+        fix = expects_fix(node, scorer)
+        for j, reply in enumerate(node.model_replies):
+            res = ExampleResult(
+                scenario.id,
+                ["nodes", i, "model_replies", j],
+                f"{scenario.id}::nodes[{node.id}].model_replies[{j}]",
+                reply,
+            )
+            verdict = scorer.score(reply)
+            if verdict.fired("last_word"):
+                spans = [s.text for h in verdict.hits if h.category == "last_word" for s in h.spans]
+                words = f" on {', '.join(repr(s) for s in spans)}" if spans else ""
+                res.failures.append(
+                    f"a model reply must not use last-word phrasing; it fired{words}"
+                )
+            if fix and not verdict.fired("concrete_fix"):
+                res.failures.append(
+                    f"node '{node.id}' expects a concrete fix; the model reply has none "
+                    f"(fired: {_fired(verdict)})"
+                )
+            if verdict.score < MODEL_MIN_SCORE:
+                res.failures.append(
+                    f"a model reply must score at least {MODEL_MIN_SCORE}; got {verdict.score} "
+                    f"(fired: {_fired(verdict)})"
+                )
+            results.append(res)
     return results
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from simulator.engine import flow
-from simulator.engine.debrief import Debrief, build
+from simulator.engine.debrief import Debrief, build, is_weak
 from simulator.engine.transcript import TranscriptWriter
 from simulator.engine.turn import Outcome, Turn
 from simulator.model.schema import Ending, RulePack, Scenario
@@ -303,6 +303,17 @@ class Session:
         self.hints_used += 1
         self.log.write({"type": "hint", "turn": self.turn_number, "node": self.node, "text": text})
         return text
+
+    def hint_example(self) -> str | None:
+        """With the hint, after a weak reply: a model reply of the node the customer is
+        at now (None when the last reply was not weak, or the node has none)."""
+        node = self.scenario.node(self._state.node)
+        turns = self.turns
+        if self.ended or node is None or not node.model_replies or not turns:
+            return None
+        if not is_weak(turns[-1]):
+            return None
+        return node.model_replies[self.hints_used % len(node.model_replies)]
 
     def retry(self) -> Turn:
         """Take back the last reply (practice only); returns the turn taken back."""

@@ -542,6 +542,16 @@ class Node(Strict):
     hint: str | None = Field(
         default=None, max_length=2000, description="Shown when the trainee asks for a hint."
     )
+    model_replies: list[Annotated[str, Field(min_length=1, max_length=1000)]] = Field(
+        default_factory=list,
+        max_length=3,
+        description=(
+            "One to three strong replies for this moment, as a good trainer would sign "
+            "them (an acknowledgement, a concrete fix with an owner and a time, no "
+            "last-word phrasing): shown after a weak reply here and in the debrief. "
+            "`simulator test` checks that each one scores well."
+        ),
+    )
     transitions: list[Transition] = Field(
         min_length=1,
         description=(

@@ -124,6 +124,9 @@ def assessment_lines(d: Any, color: bool = False) -> list[str]:
     return lines
 
 
+MODEL_REPLY_LABEL = "A reply that would have worked here:"
+
+
 def debrief_text(debrief: Any, color: bool) -> str:
     d = debrief
     lines = [
@@ -150,6 +153,10 @@ def debrief_text(debrief: Any, color: bool) -> str:
         for i, c in enumerate(d.changes, 1):
             lines.append(f"  {i}. Turn {c.turn}: you wrote “{c.quote}” — {c.why}")
             lines.append(f"     Better: {c.better}")
+    model = getattr(d, "model_reply", None)
+    if model is not None:
+        lines += ["", f"Turn {model.turn}: you wrote “{model.quote}”."]
+        lines.append(f"  {MODEL_REPLY_LABEL} {model.reply}")
     if d.tips:
         lines += ["", "Tips:"]
         lines += [f"  - {tip}" for tip in d.tips]

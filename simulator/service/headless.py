@@ -15,7 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from simulator.report.console import debrief_text, verdict_text
+from simulator.engine.debrief import model_reply_for
+from simulator.report.console import MODEL_REPLY_LABEL, debrief_text, verdict_text
 from simulator.service import sessions
 
 if TYPE_CHECKING:
@@ -74,6 +75,9 @@ def run_script(
         used += 1
         if practice:
             say(_indent(verdict_text(result.turn.verdict, color)) + "\n")
+            model = model_reply_for(session.scenario, result.turn)
+            if model is not None:
+                say(_indent(f"{MODEL_REPLY_LABEL} {model}") + "\n")
         elif result.turn.verdict.notices:
             say(_indent("\n".join(result.turn.verdict.notices)) + "\n")
     if session.ended:
@@ -89,7 +93,13 @@ def run_script(
         "outcome": session.outcome,
         "ending": debrief.ending,
         "score": debrief.score,
-        "turns": [t.to_dict() for t in session.turns],
+        "turns": [
+            {
+                **t.to_dict(),
+                "model_reply": model_reply_for(session.scenario, t) if practice else None,
+            }
+            for t in session.turns
+        ],
         "unused_replies": len(replies) - used,
         "difficulty": debrief.difficulty,
         "pass_mark": debrief.pass_mark,

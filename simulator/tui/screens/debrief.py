@@ -197,6 +197,12 @@ class DebriefScreen(AppScreen[None]):
             ))
             rows.append(Content.assemble("   ", c.why))
             rows.append(Content.assemble("   ", (_("Better:") + " ", "bold $success"), c.better))
+        model = self.debrief.model_reply
+        if model is not None:
+            rows.append(Content.assemble(
+                (_("Reply {n}:").format(n=model.turn) + " ", "bold"),
+                (_("A reply that would have worked here:") + " ", "bold $success"), model.reply,
+            ))
         return Content("\n").join(rows)
 
     def _trainer_notes(self) -> Content | None:

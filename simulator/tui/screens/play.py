@@ -18,6 +18,7 @@ from textual.content import Content
 from textual.widget import Widget
 from textual.widgets import Button, Footer, Static, TextArea
 
+from simulator.engine.debrief import model_reply_for
 from simulator.engine.session import EngineError, Turn, TurnResult
 from simulator.tui import labels
 from simulator.tui.context import Play
@@ -117,7 +118,8 @@ class PlayScreen(AppScreen[None]):
         children: list[Widget] = [trainee_row(self._you, turn.reply)]
         if self.session.mode == "practice":
             children.append(FeedbackCard(turn.verdict, turn=turn.index, over_time=turn.over_time,
-                                         no_color=self.app.no_color))
+                                         no_color=self.app.no_color,
+                                         model_reply=model_reply_for(self.session.scenario, turn)))
         elif turn.verdict.notices or turn.over_time:
             children.append(NoticeCard(turn.verdict, over_time=turn.over_time))
         if next_line:
@@ -344,6 +346,9 @@ class PlayScreen(AppScreen[None]):
             self.notify(str(exc), severity="warning")
             return
         chat = self.query_one("#chat", VerticalScroll)
+        example = self.session.hint_example()
+        if example:
+            text = Content.assemble(text, "\n", (_("For example:") + " ", "bold $success"), example)
         chat.mount(note_row(Content.assemble(("★ " + _("Hint:") + " ", "bold $accent"), text), kind="hint"))
         chat.scroll_end(animate=False)
         self._refresh_status()

@@ -163,10 +163,17 @@ class FeedbackCard(Vertical):
     """The verdict on one reply (practice mode)."""
 
     def __init__(
-        self, verdict: Verdict, *, turn: int, over_time: bool = False, no_color: bool = False
+        self,
+        verdict: Verdict,
+        *,
+        turn: int,
+        over_time: bool = False,
+        no_color: bool = False,
+        model_reply: str | None = None,
     ) -> None:
         super().__init__(classes="feedback", id=f"feedback-{turn}")
         self.verdict = verdict
+        self.model_reply = model_reply
         self.over_time = over_time
         self.no_color = no_color
         self.border_title = _("Feedback on reply {n}").format(n=turn)
@@ -188,6 +195,14 @@ class FeedbackCard(Vertical):
                 yield Static(pts, classes="fb-points")
                 yield Static(text, classes="fb-text")
         yield Static(steps_line(v.steps), classes="fb-steps")
+        if self.model_reply:
+            yield Static(
+                Content.assemble(
+                    (_("A reply that would have worked here:") + " ", "bold $success"),
+                    self.model_reply,
+                ),
+                classes="fb-model",
+            )
 
 
 class NoticeCard(Static):
