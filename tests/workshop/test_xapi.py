@@ -129,6 +129,50 @@ def test_xapi_options_need_the_xapi_format(cli: Any, workshop: str) -> None:
     assert code == 2 and "xAPI address" in err
 
 
+def _one_attempt(**attempt: Any) -> dict[str, Any]:
+    base = {
+        "id": 7,
+        "trainee": "Sam Martin",
+        "scenario_id": "mini-en",
+        "language": "en",
+        "mode": "assessment",
+        "started_at": "2026-11-23T10:00:00.000+00:00",
+        "finished_at": None,
+        "outcome": None,
+        "score": None,
+        "passed": None,
+        "turns": [],
+    }
+    return {"workshop": {"code": "K7QMPX", "name": "Front desk"}, "attempts": [{**base, **attempt}]}
+
+
+def test_an_open_attempt_is_attempted_and_gets_its_own_id_once_finished() -> None:
+    from simulator.report.xapi import xapi_statements
+
+    (open_,) = xapi_statements(_one_attempt())
+    assert open_["verb"]["id"] == ADL + "attempted"
+    assert open_["result"] == {"completion": False}
+    (done,) = xapi_statements(
+        _one_attempt(
+            finished_at="2026-11-23T10:01:34.200+00:00", outcome="kept", score=88, passed=True
+        )
+    )
+    assert done["verb"]["id"] == ADL + "passed" and done["result"]["duration"] == "PT94.2S"
+    assert done["id"] != open_["id"]
+    assert done["context"]["registration"] == open_["context"]["registration"]
+    _validate([open_, done])
+
+
+def test_a_finished_attempt_not_judged_is_completed() -> None:
+    from simulator.report.xapi import xapi_statements
+
+    (done,) = xapi_statements(
+        _one_attempt(finished_at="2026-11-23T10:01:00+00:00", outcome="kept", score=60)
+    )
+    assert done["verb"]["id"] == ADL + "completed" and "success" not in done["result"]
+    _validate([done])
+
+
 # ---------------------------------------------------------------------------- a real LRS
 
 USER, PASSWORD = "facilitator", "s3cret-Pa55"
