@@ -24,8 +24,19 @@ take 0.6-1.4 s to compile here). Each run is a fresh
 process (headless, 80x24, the built-in library, a fresh data folder), so nothing
 compiled by an earlier run helps; medians are reported.
 
+A playing trainee's peak memory: ``simulator play --scenario ID --stdin --no-record``
+(headless) plays ``hotel-ac-en`` and ``supermarket-return-fr`` to their end with the
+generic replies, each in a fresh process; its peak resident memory (ru_maxrss, from
+wait4) is reported (goal: under 80 MB), with the app's own peak once its first turn is
+on screen (the first-turn runs above). Compiling a scenario's scorer: in a fresh
+process that has loaded the library, ``scorer_for`` of the scenario, timed (wall and
+CPU) with the growth of peak memory it causes (goals: under 0.2 s and 20 MB). Medians of
+``--play-runs`` runs.
+
 The last line is JSON: {"start_ratio": .., "memory_ratio": .., "turn_p50_ms": ..,
-"first_turn_ms": .., "first_turn_quick_ms": ..}.
+"first_turn_ms": .., "first_turn_quick_ms": .., "app_playing_peak_mb": ..,
+"headless_peak_mb": {ID: ..}, "compile_s": {ID: ..}, "compile_cpu_s": {ID: ..},
+"compile_mb": {ID: ..}}.
 """
 
 from __future__ import annotations
@@ -278,8 +289,93 @@ async def _first_turn(read: float, rest: float = 0.0) -> float:
     return elapsed
 
 
+# --------------------------------------------------------------------------- memory
+PLAYED = ("hotel-ac-en", "supermarket-return-fr")
+MIB = 1024 * 1024
+
+
+def _rss_now_kib() -> int:
+    """This process's resident memory now (KiB), from /proc (0 where there is none)."""
+    try:
+        pages = int(Path("/proc/self/statm").read_text().split()[1])
+    except (OSError, IndexError, ValueError):
+        return 0
+    return pages * os.sysconf("SC_PAGE_SIZE") // 1024
+
+
+def _compile_child(scenario_id: str) -> str:
+    """In this fresh process: the library loaded, compile one scenario's scorer."""
+    import gc
+    import resource
+
+    from simulator.model.library import load_library
+    from simulator.scoring import scorer_for
+
+    lib = load_library(user=False)
+    sc = lib.scenario(scenario_id)
+    packs = lib.packs_for(sc)
+    gc.collect()
+    before = max(_rss_now_kib(), 0)
+    peak_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    wall, cpu = time.perf_counter(), time.process_time()
+    scorer_for(sc, packs)
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    # the growth of the peak: from the memory in use before (or the peak, if no /proc)
+    grown = peak - (before or peak_before)
+    return f"{wall} {cpu} {max(0, grown)}"
+
+
+def measure_compile(runs: int) -> dict[str, Any]:
+    out: dict[str, dict[str, float]] = {"compile_s": {}, "compile_cpu_s": {}, "compile_mb": {}}
+    for sid in PLAYED:
+        walls, cpus, mems = [], [], []
+        for _ in range(runs):
+            done = subprocess.run(
+                [sys.executable, __file__, "--compile-child", sid],
+                capture_output=True, text=True, check=True, timeout=300,
+            )
+            wall, cpu, kib = done.stdout.strip().splitlines()[-1].split()
+            walls.append(float(wall))
+            cpus.append(float(cpu))
+            mems.append(int(kib) * 1024 / MIB)
+        out["compile_s"][sid] = round(statistics.median(walls), 3)
+        out["compile_cpu_s"][sid] = round(statistics.median(cpus), 3)
+        out["compile_mb"][sid] = round(statistics.median(mems), 1)
+    return out
+
+
+def measure_headless(runs: int) -> dict[str, float]:
+    """Peak memory (MB) of ``simulator play --stdin`` playing each scenario to its end."""
+    peaks: dict[str, float] = {}
+    for sid in PLAYED:
+        lang = sid.rsplit("-", 1)[-1]
+        script = "\n\n".join(REPLIES[lang] * 6) + "\n"
+        got = []
+        for _ in range(runs):
+            with tempfile.TemporaryDirectory() as home:
+                env = {**os.environ, "SIMULATOR_HOME": home}
+                proc = subprocess.Popen(
+                    [sys.executable, "-m", "simulator", "--name", "Bench", "play", "--scenario", sid,
+                     "--stdin", "--no-record"],
+                    stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env,
+                )
+                assert proc.stdin is not None and proc.stderr is not None
+                proc.stdin.write(script.encode())
+                proc.stdin.close()
+                err = proc.stderr.read()
+                _, status, usage = os.wait4(proc.pid, 0)
+                proc.returncode = os.waitstatus_to_exitcode(status)
+                if proc.returncode not in (0, 1):
+                    raise RuntimeError(f"play {sid} exited {proc.returncode}: {err[-800:]!r}")
+                got.append(usage.ru_maxrss * 1024 / MIB)
+        peaks[sid] = round(statistics.median(got), 1)
+    return peaks
+
+
 def measure_first_turn(runs: int, read: float, rest: float = 0.0) -> dict[str, Any]:
-    samples = []
+    samples: list[float] = []
+    peaks: list[float] = []
     for _ in range(runs):
         with tempfile.TemporaryDirectory() as home:
             (Path(home) / "profile.json").write_text('{"name": "Bench", "ui_lang": "en"}')
@@ -288,8 +384,14 @@ def measure_first_turn(runs: int, read: float, rest: float = 0.0) -> dict[str, A
                 [sys.executable, __file__, "--first-turn-child", str(read), str(rest)],
                 env=env, capture_output=True, text=True, check=True, timeout=120,
             )
-            samples.append(float(out.stdout.strip().splitlines()[-1]))
-    return {"first_turn_ms": statistics.median(samples), "first_turn_max_ms": max(samples)}
+            ms, peak = out.stdout.strip().splitlines()[-1].split()
+            samples.append(float(ms))
+            peaks.append(int(peak) * 1024 / MIB)
+    return {
+        "first_turn_ms": statistics.median(samples),
+        "first_turn_max_ms": max(samples),
+        "playing_peak_mb": statistics.median(peaks),
+    }
 
 
 def measure_turns(wanted: int) -> dict[str, Any]:
@@ -313,10 +415,34 @@ def main() -> int:
                         help="first turns timed, each in a fresh process (default 5)")
     parser.add_argument("--read", type=float, default=3.0,
                         help="seconds spent on the briefing before ctrl+s (default 3)")
+    parser.add_argument("--play-runs", type=int, default=3,
+                        help="fresh processes for each headless play and compile (default 3)")
+    parser.add_argument("--only-memory", action="store_true",
+                        help="only the playing trainee's peak memory and the compile figures")
     parser.add_argument("--first-turn-child", type=float, nargs=2, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--compile-child", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.first_turn_child is not None:
-        print(f"{asyncio.run(_first_turn(*args.first_turn_child)):.1f}")
+        import resource
+
+        ms = asyncio.run(_first_turn(*args.first_turn_child))
+        print(f"{ms:.1f} {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}")
+        return 0
+    if args.compile_child is not None:
+        print(_compile_child(args.compile_child))
+        return 0
+    headless = measure_headless(args.play_runs)
+    compiled = measure_compile(args.play_runs)
+    print(f"a playing trainee, headless (median of {args.play_runs} fresh processes; goal < 80 MB):")
+    for sid in PLAYED:
+        print(f"  {sid:<24} peak {headless[sid]:6.1f} MiB")
+    print(f"compiling a scenario's scorer (median of {args.play_runs}; goals < 0.2 s, < 20 MB):")
+    for sid in PLAYED:
+        print(f"  {sid:<24} {compiled['compile_s'][sid] * 1000:6.0f} ms  (CPU "
+              f"{compiled['compile_cpu_s'][sid] * 1000:.0f} ms)  +{compiled['compile_mb'][sid]:.1f} MiB")
+    memory = {"headless_peak_mb": headless, **compiled}
+    if args.only_memory:
+        print(json.dumps(memory))
         return 0
     start = measure_start(args.runs)
     print(f"start-up to ready, median of {args.runs}:")
@@ -342,6 +468,7 @@ def main() -> int:
           f"   max {first['first_turn_max_ms']:.0f} ms   (goal: < 300 ms)")
     print(f"  {QUICK_REST:g} s on its row, {QUICK_READ:g} s on the briefing: median {quick['first_turn_ms']:.0f} ms"
           f"   max {quick['first_turn_max_ms']:.0f} ms")
+    print(f"  the app's peak memory once its first turn is on screen: {first['playing_peak_mb']:.1f} MiB")
     print(json.dumps({
         "start_ratio": round(start_ratio, 3),
         "memory_ratio": round(memory_ratio, 3),
@@ -349,6 +476,8 @@ def main() -> int:
         "turn_p50_ms": round(turns["turn_p50_ms"], 1),
         "first_turn_ms": round(first["first_turn_ms"], 1),
         "first_turn_quick_ms": round(quick["first_turn_ms"], 1),
+        "app_playing_peak_mb": round(first["playing_peak_mb"], 1),
+        **memory,
     }))
     return 0
 

@@ -56,6 +56,7 @@ def _accent_classes() -> dict[str, str]:
     return {b: "[" + "".join(sorted(v)) + "]" for b, v in groups.items()}
 
 
+@cache
 def _base(ch: str) -> str:
     return unicodedata.normalize("NFD", ch)[0]
 
@@ -90,6 +91,29 @@ def unaccent(text: str) -> str | None:
     return data.translate(_unaccent_table()).decode("latin-1")
 
 
+@cache
+@cache
+def _squash_table() -> dict[int, str]:
+    """For str.translate: each letter of an accent class -> its base letter."""
+    return {
+        ord(ch): base for base, members in _accent_classes().items() for ch in members.strip("[]")
+    }
+
+
+def squash(text: str) -> str:
+    """``text`` with each letter of an accent class as its base letter, character for
+    character, whatever the script (``unaccent`` gives up beyond Latin-1). An anchor
+    (``anchor``) is looked for in text so written."""
+    if text.isascii():
+        return text
+    try:
+        data = text.encode("latin-1")
+    except UnicodeEncodeError:
+        return text.translate(_squash_table())
+    return data.translate(_unaccent_table()).decode("latin-1")
+
+
+@cache
 def _literal(token: str, d: Dialect, accents: bool, unaccented: bool = False) -> str:
     out: list[str] = []
     classes = _accent_classes() if accents else {}
@@ -126,9 +150,10 @@ def _expand_en(tokens: list[str]) -> list[str]:
     return out
 
 
-def _units_en(tokens: list[str], d: Dialect, accents: bool) -> list[tuple[str, bool]]:
-    """Regex units for English tokens, pairing words that may be contracted."""
-    units: list[tuple[str, bool]] = []
+def _units_en(tokens: list[str], d: Dialect, accents: bool) -> list[tuple[str, bool, str | None]]:
+    """Regex units for English tokens, pairing words that may be contracted (with the
+    token of each unpaired word, which the text must then hold: see ``_unit``)."""
+    units: list[tuple[str, bool, str | None]] = []
     i = 0
     while i < len(tokens):
         tok = tokens[i]
@@ -138,22 +163,23 @@ def _units_en(tokens: list[str], d: Dialect, accents: bool) -> list[tuple[str, b
             forms = [f"{re.escape(short)}'?t", f"{re.escape(tok)}{d.space}not"]
             if tok == "can":
                 forms.append("cannot")
-            units.append(("(?:" + "|".join(forms) + ")", True))
+            units.append(("(?:" + "|".join(forms) + ")", True, None))
             i += 2
             continue
         after = tokens[i + 2] if i + 2 < len(tokens) else None
         if nxt in EN_CONTRACTIONS and tok in EN_SUBJECTS and not (after == "not" and nxt in EN_NOT):
             short = EN_CONTRACTIONS[nxt]
             units.append(
-                (f"{_literal(tok, d, accents)}(?:'?{short}|{d.space}{re.escape(nxt)})", True)
+                (f"{_literal(tok, d, accents)}(?:'?{short}|{d.space}{re.escape(nxt)})", True, None)
             )
             i += 2
             continue
-        units.append(_unit(tok, d, accents))
+        units.append((*_unit(tok, d, accents), tok))
         i += 1
     return units
 
 
+@cache
 def _unit(tok: str, d: Dialect, accents: bool, unaccented: bool = False) -> tuple[str, bool]:
     if tok == "*":
         return d.word, True
@@ -163,6 +189,12 @@ def _unit(tok: str, d: Dialect, accents: bool, unaccented: bool = False) -> tupl
 # A group of alternatives inside a phrase: "(policy|terms|rules)"; an empty alternative
 # makes the group optional ("(the|)"). Lexicon references are expanded into groups.
 _GROUP = re.compile(r"\(([^()]*)\)")
+
+
+# What a phrase's text must hold wherever its prefilter entry matches: for each of these
+# (one or two) groups, one of its strings, as ``squash`` writes them (None: no such
+# test). See ``anchor``.
+Anchor = tuple[tuple[str, ...], ...] | None
 
 
 def body(
@@ -183,32 +215,49 @@ def body(
     A group ``(a|b)`` is one unit, an alternation of its alternatives' own patterns
     (each a phrase without groups): still a finite set of literals with bounded gaps.
     """
+    return _body(phrase, language, d, max_gap, accents, unaccented)[0]
+
+
+@cache
+def _body(
+    phrase: str, language: str, d: Dialect, max_gap: int, accents: bool, unaccented: bool
+) -> tuple[str, Anchor]:
+    """``body``, and the phrase's anchor (cached: lexicon groups recur in many phrases)."""
     if language == "en" and unaccented:
         raise ValueError("no unaccented patterns for English")
     folded = fold(phrase)
     units: list[tuple[str, bool, bool]] = []  # (pattern, is a word, optional)
+    # each one the text must hold (one of its strings): for the prefilter's dialect only
+    anchors: list[tuple[str, ...]] | None = [] if d is RE2 else None
     pos = 0
     after_group = False
     for m in _GROUP.finditer(folded):
         units += _plain_units(
-            folded[pos : m.start()], language, d, accents, unaccented, after_group
+            folded[pos : m.start()], language, d, accents, unaccented, after_group, anchors
         )
         alts = [a.strip() for a in m.group(1).split("|")]
         words = [a for a in alts if a]
         if not words:
             raise ValueError(f"empty group in phrase {phrase!r}")
-        bodies = sorted(
-            {body(a, language, d, accents=accents, unaccented=unaccented) for a in words},
-            key=len,
-            reverse=True,
-        )
+        parts = [_body(a, language, d, 0, accents, unaccented) for a in words]
+        bodies = sorted({b for b, _ in parts}, key=len, reverse=True)
         unit = "(?:" + "|".join(bodies) + ")"
         if language == "en" and after_group and not folded[pos : m.start()].strip():
             unit = _glued_group(unit, words, language, d, accents)
-        units.append((unit, True, len(words) < len(alts)))
+        optional = len(words) < len(alts)
+        # a required group holds one of its alternatives' anchors (not a glued one:
+        # "we'll" holds no "will")
+        if (
+            anchors is not None
+            and not optional
+            and not unit.startswith(_GLUED)
+            and all(a for _, a in parts)
+        ):
+            anchors.append(tuple(sorted({s for _, a in parts if a for s in a[0]})))
+        units.append((unit, True, optional))
         pos = m.end()
         after_group = True
-    units += _plain_units(folded[pos:], language, d, accents, unaccented, after_group)
+    units += _plain_units(folded[pos:], language, d, accents, unaccented, after_group, anchors)
     if not units:
         raise ValueError(f"empty phrase {phrase!r}")
     if all(optional for *_, optional in units):
@@ -231,7 +280,21 @@ def body(
             glue, unit = "", unit[len(_GLUED) :]
         out += f"(?:{glue}{unit})?" if optional else glue + unit
         prev_word = word
-    return out
+    # the two rarest-looking anchors: the longest shortest string, then the fewest strings
+    ranked = sorted(set(anchors or ()), key=lambda a: (-min(map(len, a)), len(a), a))
+    return out, tuple(ranked[:2]) or None
+
+
+@cache
+def _token_anchor(tok: str, accents: bool) -> tuple[str, ...]:
+    """What the text holds wherever a word's unit (``_literal``) matches: its longest
+    run of characters between an apostrophe or hyphen (each optional in the pattern),
+    accent-class letters as their base letter, put through ``squash`` as the text is."""
+    piece = max(re.split(r"['-]", tok), key=len)
+    if accents:
+        classes = _accent_classes()
+        piece = "".join(_base(ch) if _base(ch) in classes else ch for ch in piece)
+    return (squash(piece),)
 
 
 _GLUED = "\x00"  # marks a unit that carries its own separator
@@ -268,13 +331,16 @@ def _plain_units(
     accents: bool,
     unaccented: bool,
     after_group: bool = False,
+    anchors: list[tuple[str, ...]] | None = None,
 ) -> list[tuple[str, bool, bool]]:
+    """The units of a phrase's text between groups; each word written as it is (not an
+    English pair such as "can not") adds its anchor to ``anchors``."""
     tokens = _TOKEN.findall(text)
     if not tokens:
         return []
     if language == "en":
         tokens = _expand_en(tokens)
-        glued: list[tuple[str, bool]] = []
+        glued: list[tuple[str, bool, str | None]] = []
         # "{agent} will" after a group of subjects: "we will" and "we'll" alike
         if after_group and tokens[0] in EN_CONTRACTIONS:
             nxt = tokens[1] if len(tokens) > 1 else None
@@ -284,13 +350,16 @@ def _plain_units(
                     (
                         f"{_GLUED}(?:{_apostrophe(short)}{short}|{d.space}{re.escape(tokens[0])})",
                         True,
+                        None,
                     )
                 ]
                 tokens = tokens[1:]
         pairs = glued + (_units_en(tokens, d, accents) if tokens else [])
     else:
-        pairs = [_unit(t, d, accents, unaccented) for t in tokens]
-    return [(u, w, False) for u, w in pairs]
+        pairs = [(*_unit(t, d, accents, unaccented), t) for t in tokens]
+    if anchors is not None:
+        anchors.extend(_token_anchor(t, accents) for *_, t in pairs if t is not None and t != "*")
+    return [(u, w, False) for u, w, _ in pairs]
 
 
 @cache
@@ -314,6 +383,42 @@ def compile_phrase(
     )
 
 
+def anchor(phrase: str, language: str, *, max_gap: int = 0, accents: bool = False) -> Anchor:
+    """One or two groups of strings: wherever the phrase's prefilter entry matches the
+    reply's text (folded, put through ``squash``), the text holds one string of each
+    group. None when the phrase has no such word (only groups with an empty or glued
+    alternative, or wildcards).
+
+    Each required word of the phrase gives a group of one: its longest run between an
+    apostrophe or hyphen (those are optional in the pattern), accented letters as their
+    base letter; a required group of alternatives gives its alternatives' first groups,
+    when each has one. The two rarest-looking (longest) are kept. A scorer tests these
+    plain strings first and runs a phrase's entry only when its anchor is there
+    (``scorer._Gate``).
+    """
+    return _body(phrase, language, RE2, max_gap, accents, False)[1]
+
+
+def compile_entry(
+    phrase: str, language: str, *, max_gap: int = 0, accents: bool = False
+) -> tuple[str, str]:
+    """``compile_phrase`` without the unaccented form (``unaccented_form``), which is
+    needed only once the phrase is found in a reply."""
+    return (
+        body(phrase, language, RE2, max_gap=max_gap, accents=accents),
+        body(phrase, language, PY, max_gap=max_gap, accents=accents),
+    )
+
+
+def unaccented_form(
+    phrase: str, language: str, *, max_gap: int = 0, accents: bool = False
+) -> str | None:
+    """``compile_phrase``'s third pattern: the exact one for unaccented text, or None."""
+    if not accents or language == "en":
+        return None
+    return body(phrase, language, PY, max_gap=max_gap, accents=True, unaccented=True)
+
+
 def bounded(re2_body: str, py_body: str) -> str:
     """A phrase's RE2 prefilter entry with RE2's ``\\b`` where ``find_words`` is sure to
     want a word boundary: before a phrase whose exact pattern starts with an ASCII letter
@@ -323,7 +428,11 @@ def bounded(re2_body: str, py_body: str) -> str:
     one case where the entry does not match every exact span: RE2's ``\\s`` is ASCII).
     """
     out = re2_body
-    if _ascii_word(py_body[0]) and py_body[1:2] not in ("?", "*", "+", "{") and re2_body[0] == py_body[0]:
+    if (
+        _ascii_word(py_body[0])
+        and py_body[1:2] not in ("?", "*", "+", "{")
+        and re2_body[0] == py_body[0]
+    ):
         out = "\\b" + out
     if _ascii_word(py_body[-1]) and py_body[-2:-1] != "\\" and re2_body[-1] == py_body[-1]:
         out = out + "\\b"

@@ -7,6 +7,7 @@ their exact spans. Nothing is compiled on the hot path.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 import threading
@@ -15,9 +16,11 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import re2
+from re2 import _re2
 
 from simulator.model import limits, safe_regex
 from simulator.model.schema import RulePack, Scenario, expand_lexicons
+from simulator.scoring import phrases
 from simulator.scoring.context import EMPTY, Context
 from simulator.scoring.lang import language as language_of
 from simulator.scoring.reply import Reply
@@ -74,11 +77,15 @@ class Scorer:
         # fails only where Python's \s matches and RE2's does not: in folded text, the
         # separators \x1c-\x1f. One more slot spots them, and such a reply is matched
         # again with the entries as they are, unbounded, which find what they always did.
-        self._set = _compile_set(
-            [*(p for m in self.matchers for p in m.bounded_prefilter()), cue_hint, _PY_ONLY_SPACE]
+        # (Two gates of one set of anchors: ``_Gate`` finds the slots without compiling
+        # the thousands of entries into one RE2 set, which cost seconds and tens of MB.)
+        anchors = [m.anchors.get(k) for m in self.matchers for k in range(len(m.prefilter))]
+        self._set = _Gate(
+            [*(p for m in self.matchers for p in m.bounded_prefilter()), cue_hint, _PY_ONLY_SPACE],
+            [*anchors, None, None],
         )
         self._py_only_space_slot = self._cue_slot + 1
-        self._unbounded_set = _compile_set(
+        self._unbounded_set = self._set.with_entries(
             [*(p for m in self.matchers for p in m.prefilter), cue_hint]
         )
         cased = [(i, m.cased_prefilter) for i, m in enumerate(self.matchers) if m.cased_prefilter]
@@ -434,6 +441,88 @@ _CHUNK_CHARS = 300_000
 def _one_set(items: list[str]) -> Any:
     s = re2.Set.SearchSet(safe_regex.options(max_mem=64 << 20))  # (a set of many patterns)
     for p in items:
+        s.Add(p)
+    s.Compile()
+    return s
+
+
+class _Gate:
+    """Which of many RE2 patterns (``entries``) occur in a text: the slots an RE2 set of
+    them all would report, in no particular order (``Match``), without that set.
+
+    Compiling a scenario's entries into one set took most of its start-up time and
+    memory. Instead, each phrase's entry has an anchor (``phrases.anchor``): strings
+    one of which the text holds wherever the entry matches. One small set of the
+    anchors (plain strings) finds those in the text; only the entries whose anchor is
+    there, and those without one, are searched, each compiled on its first search
+    (``_entry``, shared by every scorer). The slots found are the same: an entry is
+    reported when it matches, as the set does. (An anchor of two groups needs a string
+    of each: ``phrases.anchor``.)
+    """
+
+    def __init__(self, entries: list[str], anchors: list[phrases.Anchor]) -> None:
+        self.entries = entries
+        index: dict[str, int] = {}
+        always: list[int] = []
+        # each anchor's first group: its strings -> (the slot, its second group or None)
+        first: dict[int, list[tuple[int, frozenset[int] | None]]] = {}
+        for k, anchor in enumerate(anchors):
+            if anchor is None:
+                always.append(k)
+                continue
+            groups = [frozenset(index.setdefault(a, len(index)) for a in g) for g in anchor]
+            second = groups[1] if len(groups) > 1 else None
+            for i in groups[0]:
+                first.setdefault(i, []).append((k, second))
+        self._always = always
+        self._slots_of = first
+        self._anchors = _literal_set(list(index)) if index else None
+
+    def with_entries(self, entries: list[str]) -> _Gate:
+        """The same anchors for other entries, each matching where its own does (lazily
+        compiled: one set of anchors for both)."""
+        other = object.__new__(_Gate)
+        other.__dict__.update(self.__dict__)
+        other.entries = entries
+        # (fewer slots: those dropped have no anchor)
+        other._always = [k for k in self._always if k < len(entries)]
+        return other
+
+    def Match(self, text: str) -> list[int]:  # (RE2's name, as a set has it)
+        maybe: set[int] = set(self._always)
+        if self._anchors is not None:
+            present = set(self._anchors.Match(phrases.squash(text)) or ())
+            slots_of = self._slots_of
+            for i in present:
+                for k, second in slots_of.get(i, ()):
+                    if second is None or not second.isdisjoint(present):
+                        maybe.add(k)
+        data = text.encode("utf-8")
+        size = len(data)
+        entries = self.entries
+        return [k for k in maybe if _entry(entries[k])(_UNANCHORED, data, 0, size)[0][0] >= 0]
+
+
+_UNANCHORED = _re2.RE2.Anchor.UNANCHORED
+
+
+@functools.cache
+def _entry(pattern: str) -> Any:
+    """The compiled prefilter entry's Match (RE2, on UTF-8 bytes), within the budget a
+    set of many had when an entry needs it."""
+    for budget in (8 << 20, 64 << 20):
+        compiled = _re2.RE2(pattern.encode("utf-8"), safe_regex.options(max_mem=budget))
+        if compiled.ok():
+            return compiled.Match
+    raise re2.error(f"prefilter entry refused by RE2: {compiled.error()}")
+
+
+def _literal_set(strings: list[str]) -> Any:
+    """One RE2 set of plain strings: which of them the text holds."""
+    opts = safe_regex.options(max_mem=64 << 20)
+    opts.literal = True
+    s = re2.Set.SearchSet(opts)
+    for p in strings:
         s.Add(p)
     s.Compile()
     return s

@@ -34,13 +34,16 @@ class Matcher:
         self.accents: bool = bool(rule.accent_insensitive)
         self.prefilter: list[str] = []  # RE2 text, one per slot
         self.exact: list[str] = []  # the exact pattern (text) of each slot
-        self.unaccented: list[str | None] = []  # its form for unaccented text, if any
+        # its form for unaccented text, if any (written on first use: most never are)
+        self.unaccented: _Unaccented = _Unaccented(language, self.accents)
         # A case-sensitive rule is prefiltered on the original text instead (one pattern).
         self.cased_prefilter: str | None = None
         # The exception phrases are the last slots: from this index on (none: never).
         self._exceptions_from: int = 1 << 30
         # The slots of phrases (found by ``phrases.find_words``), as opposed to patterns.
         self._phrase_slots: list[int] = []
+        # The anchor of each phrase's slot (``phrases.anchor``): the prefilter tests it first.
+        self.anchors: dict[int, phrases.Anchor] = {}
 
     def add_exceptions(self) -> None:
         """Register the rule's exceptions in the prefilter too (call after the phrases):
@@ -57,13 +60,16 @@ class Matcher:
             self.exact.append("")
             self.unaccented.append(None)
         for item in items:
-            re2_text, exact, unaccented = phrases.compile_phrase(
+            re2_text, exact = phrases.compile_entry(
                 item, self.language, max_gap=max_gap, accents=self.accents
             )
             self._phrase_slots.append(len(self.prefilter))
+            self.anchors[len(self.prefilter)] = phrases.anchor(
+                item, self.language, max_gap=max_gap, accents=self.accents
+            )
             self.prefilter.append(re2_text)
             self.exact.append(exact)
-            self.unaccented.append(unaccented)
+            self.unaccented.append((item, max_gap))
         return range(first, len(self.prefilter))
 
     def bounded_prefilter(self) -> list[str]:
@@ -119,6 +125,26 @@ class Matcher:
         if not blocked:
             return spans
         return [(s, e) for s, e in spans if not any(bs < e and s < be for bs, be in blocked)]
+
+
+class _Unaccented(list):  # type: ignore[type-arg]
+    """The unaccented exact pattern of each slot (``phrases.unaccented_form``), written
+    the first time it is read: an item is a phrase and its gap until then, or None."""
+
+    def __init__(self, language: str, accents: bool) -> None:
+        super().__init__()
+        self.language = language
+        self.accents = accents
+
+    def __getitem__(self, i: Any) -> Any:
+        item = list.__getitem__(self, i)
+        if type(item) is tuple:
+            phrase, max_gap = item
+            item = phrases.unaccented_form(
+                phrase, self.language, max_gap=max_gap, accents=self.accents
+            )
+            list.__setitem__(self, i, item)
+        return item
 
 
 def _by_start_longest(span: Span) -> tuple[int, int]:
