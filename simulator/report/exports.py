@@ -34,7 +34,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from simulator.report.model import session_report, workshop_report
+from simulator.report.model import rule_settings_statement, session_report, workshop_report
 from simulator.report.render import render
 from simulator.report.summary import summarise
 from simulator.report.text import (
@@ -121,7 +121,9 @@ def render_workshop(data: dict[str, Any], fmt: str) -> str:
         return _workshop_csv(data)
     summary = summarise(data)
     if fmt == "json":
-        return json_text({**data, "summary": summary})
+        settings = rule_settings_statement(data.get("workshop") or {})
+        extra = {"rule_settings": settings} if settings else {}
+        return json_text({**data, **extra, "summary": summary})
     return render("workshop", fmt, workshop_report(data, summary))
 
 
@@ -130,7 +132,7 @@ _WORKSHOP_CSV_HEADER = (
     "outcome", "attempt_score", "turn", "node", "customer", "reply", "score", "mood_after",
     "elapsed", "over_time", "fired_rules", "last_word_phrases", "sent_at",
     "trainer_labels", "trainer_misfired", "trainer_note",
-    "difficulty", "pass_mark", "passed", "level",
+    "difficulty", "pass_mark", "passed", "level", "rule_settings",
 )
 
 
@@ -146,6 +148,7 @@ def _review_cells(t: dict[str, Any]) -> tuple[Any, Any, Any]:
 
 def _workshop_csv(data: dict[str, Any]) -> str:
     code = (data.get("workshop") or {}).get("code")
+    settings = rule_settings_statement(data.get("workshop") or {}) or None
     rows = []
     for a in data.get("attempts") or []:
         base = (
@@ -153,7 +156,9 @@ def _workshop_csv(data: dict[str, Any]) -> str:
             a.get("started_at"), a.get("finished_at"), a.get("outcome") or "unfinished",
             a.get("score"),
         )
-        judged = (a.get("difficulty"), a.get("pass_mark"), a.get("passed"), a.get("level"))
+        judged = (
+            a.get("difficulty"), a.get("pass_mark"), a.get("passed"), a.get("level"), settings,
+        )
         ts = a.get("turns") or []
         if not ts:
             rows.append((*base, *([None] * 14), *judged))

@@ -269,6 +269,7 @@ class Context:
                 self.library, scenario_id, mode=mode, seed=seed, time_limit=time_limit,
                 trainee=self.trainee, workshop=self.workshop.code if self.workshop else None,
                 pass_mark=self.workshop.pass_mark if self.workshop else None,
+                rules=self.workshop.rule_settings if self.workshop else None,
                 difficulty=difficulty,
                 **self._recording(),
             )
