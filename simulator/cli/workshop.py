@@ -96,10 +96,7 @@ def _rule_settings(
             continue
         close = difflib.get_close_matches(rid, list(known), n=5, cutoff=0.5)
         hint = f"; close ids: {', '.join(close)}" if close else ""
-        error(
-            f"unknown rule '{rid}': the scenarios {', '.join(ids)} score with no rule of that "
-            f"id{hint} (see 'simulator score --explain')"
-        )
+        error(f"unknown rule '{rid}': no scenario of this workshop ({', '.join(ids)}) has it{hint}")
         bad += 1
     both = [rid for rid in dict.fromkeys(disabled) if rid in weights]
     if both:

@@ -10,7 +10,8 @@ Two entry points, both pure functions from plain dicts to text (no database, no 
     A workshop's results. ``data`` is what ``Store.workshop_data`` builds::
 
         {"workshop": {"code", "name", "scenarios", "mode", "time_limit", "created_at",
-                      "closed_at", "closed"},
+                      "closed_at", "closed", "pass_mark", "disabled_rules",
+                      "rule_weights"},
          "generated_at": "2026-11-23T10:00:00.000+00:00",
          "titles": {scenario_id: title},                      # optional
          "leaderboard": [{"rank", "name", "total", "attempts", "finished",
@@ -20,6 +21,10 @@ Two entry points, both pure functions from plain dicts to text (no database, no 
                        "turns": [{"turn", "node", "customer", "reply", "score",
                                   "verdict": {...}, "mood_after", "elapsed",
                                   "over_time", "created_at"}]}]}
+
+A workshop with rule settings (rules disabled, re-weighted) says so in every format:
+``model.rule_settings_statement``'s line at the top of HTML and Markdown, the
+``rule_settings`` column of the CSV and key of the JSON.
 
 HTML and Markdown are templates (``templates/``, see ``render.py``) laid over one report
 model (``model.py``) built once per export; JSON and CSV are written here.

@@ -168,3 +168,35 @@ def test_a_v4_database_is_upgraded_with_workshops_without_settings(db_url: str) 
             "disable": [],
             "weights": {"dismissal": 2},
         }
+
+
+def test_the_app_plays_a_workshop_with_its_settings(cli: Any) -> None:
+    """The app (and so each browser that `serve` joins) starts its sessions with them."""
+    from workshop_helpers import TEST_SCENARIOS
+
+    from simulator.tui.context import AppConfig, Context
+
+    code = _create(cli, "--disable", "favour-framing", "--weight", "dismissal=-5")
+    cfg = AppConfig(
+        extra_dirs=[TEST_SCENARIOS],
+        user_scenarios=False,
+        ui_lang="en",
+        name="Ada",
+        db=cli.url,
+        workshop=code,
+        save_profile=False,
+        offer_resume=False,
+    )
+    ctx = Context(cfg)
+    ctx.open_workshop()
+    play = ctx.start("mini-en", "assessment", None)
+    try:
+        turn = play.reply(RUDE).turn
+    finally:
+        play.stop()
+    hits = {h.rule: h.points for h in turn.verdict.hits}
+    assert "favour-framing" not in hits and hits["dismissal"] == -5
+    with Store.open(cli.url) as s:
+        (attempt,) = s.attempts(workshop=code)
+        stored = s.turns(attempt["id"])[0]
+    assert stored["score"] == turn.verdict.score
