@@ -200,3 +200,30 @@ def test_the_app_plays_a_workshop_with_its_settings(cli: Any) -> None:
         (attempt,) = s.attempts(workshop=code)
         stored = s.turns(attempt["id"])[0]
     assert stored["score"] == turn.verdict.score
+
+
+def test_the_app_compiles_ahead_the_scorer_its_workshop_sessions_use(cli: Any) -> None:
+    from workshop_helpers import TEST_SCENARIOS
+
+    from simulator.scoring import scorer
+    from simulator.tui.context import AppConfig, Context
+
+    code = _create(cli, "--disable", "favour-framing")
+    cfg = AppConfig(
+        extra_dirs=[TEST_SCENARIOS],
+        user_scenarios=False,
+        ui_lang="en",
+        name="Ada",
+        db=cli.url,
+        workshop=code,
+        save_profile=False,
+        offer_resume=False,
+    )
+    ctx = Context(cfg)
+    ctx.open_workshop()
+    ctx.warm_up("mini-en")
+    warmed = set(scorer._CACHE)
+    play = ctx.start("mini-en", "assessment", None)
+    play.stop()
+    assert any(v is play.session.scorer for v in scorer._CACHE.values())
+    assert set(scorer._CACHE) == warmed  # nothing compiled at the start
