@@ -26,7 +26,7 @@ commands:
                 or compare two label sets (--against)
   schema        write JSON Schema files for editors
   new           scaffold a new scenario
-  workshop      create, list or close a scored team session
+  workshop      create, show, list or close a scored team session
   serve         serve the app to browsers for a workshop
   leaderboard   rank the trainees of a workshop (live with --live)
   export        export a workshop's results (csv, json, md, html, xapi; --lrs posts xapi)
@@ -232,7 +232,25 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="total score (0-100) an attempt needs to pass (default: each scenario's, 70)",
     )
+    w.add_argument(
+        "--disable",
+        action="append",
+        default=[],
+        metavar="RULE_ID",
+        help="leave this rule out of every verdict of the workshop (repeatable)",
+    )
+    w.add_argument(
+        "--weight",
+        action="append",
+        default=[],
+        metavar="RULE_ID=N",
+        help="score this rule with N points (-100 to 100) in the workshop (repeatable)",
+    )
     w.add_argument("-q", "--quiet", action="store_true", help="print the join code only")
+    _shared(w, "--db")
+    _fmt(w, "json")
+    w = wsub.add_parser("show", help="show a workshop: its scenarios, pass mark and rule settings")
+    w.add_argument("code")
     _shared(w, "--db")
     _fmt(w, "json")
     w = wsub.add_parser("close", help="close a workshop to new attempts")

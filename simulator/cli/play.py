@@ -167,7 +167,14 @@ def cmd_replay(args: argparse.Namespace) -> int:
         return EXIT_OK
     for w in report["warnings"]:
         print(f"warning: {w}", file=sys.stderr)
-    print(f"Replay of {path.name} ({report['scenario']}) with today's rule packs\n")
+    print(f"Replay of {path.name} ({report['scenario']}) with today's rule packs")
+    if report.get("rules"):
+        from simulator.report.model import rule_settings_statement
+
+        rules = report["rules"]
+        settings = {"disabled_rules": rules["disable"], "rule_weights": rules["weights"]}
+        print(f"and its workshop's rule settings ({rule_settings_statement(settings)})")
+    print()
     for t in report["turns"]:
         change = "same" if not t["score_change"] else f"{t['score_change']:+d}"
         new = "—" if t["new_score"] is None else str(t["new_score"])

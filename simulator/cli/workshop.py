@@ -43,6 +43,7 @@ from simulator.cli.common import (
 )
 
 if TYPE_CHECKING:
+    from simulator.model.library import Library
     from simulator.store.store import Store, Workshop
 
 # ---------------------------------------------------------------------------- workshop
@@ -51,9 +52,57 @@ if TYPE_CHECKING:
 def cmd_workshop(args: argparse.Namespace) -> int:
     if args.action == "create":
         return _create(args)
+    if args.action == "show":
+        return _show(args)
     if args.action == "close":
         return _close(args)
     return _list(args)
+
+
+def _rule_settings(
+    args: argparse.Namespace, lib: Library, ids: list[str]
+) -> tuple[list[str], dict[str, float]] | None:
+    """The workshop's ``--disable`` and ``--weight`` options, each rule id checked
+    against the rules its scenarios score with; None (after saying why) if refused."""
+    import difflib
+
+    known: dict[str, None] = {}
+    for sid in ids:
+        sc = lib.scenario(sid)
+        for pack in lib.packs_for(sc):
+            known.update(dict.fromkeys(r.id for r in pack.rules))
+        known.update(dict.fromkeys(r.id for r in sc.scoring.rules))
+    disabled = [str(r).strip() for r in getattr(args, "disable", None) or []]
+    weights: dict[str, float] = {}
+    bad = 0
+    for item in getattr(args, "weight", None) or []:
+        rid, sep, value = str(item).partition("=")
+        rid = rid.strip()
+        try:
+            points = float(value)
+        except ValueError:
+            points = float("nan")
+        if not sep or not rid or not -100 <= points <= 100:
+            error(f"--weight {item}: give RULE_ID=N, N the points from -100 to 100 (e.g. --weight "
+                  f"{rid or 'RULE_ID'}=-10)")
+            bad += 1
+            continue
+        if rid in weights:
+            error(f"--weight {rid} is given twice")
+            bad += 1
+        weights[rid] = points
+    for rid in dict.fromkeys([*disabled, *weights]):
+        if rid in known:
+            continue
+        close = difflib.get_close_matches(rid, list(known), n=5, cutoff=0.5)
+        hint = f"; close ids: {', '.join(close)}" if close else ""
+        error(f"unknown rule '{rid}': no scenario of this workshop ({', '.join(ids)}) has it{hint}")
+        bad += 1
+    both = [rid for rid in dict.fromkeys(disabled) if rid in weights]
+    if both:
+        error(f"{', '.join(both)}: a rule is either disabled or re-weighted, not both")
+        bad += 1
+    return None if bad else (list(dict.fromkeys(disabled)), weights)
 
 
 def _create(args: argparse.Namespace) -> int:
@@ -81,13 +130,17 @@ def _create(args: argparse.Namespace) -> int:
     if pass_mark is not None and not 0 <= pass_mark <= 100:
         error("--pass-mark must be a total score between 0 and 100")
         return EXIT_USAGE
+    settings = _rule_settings(args, lib, ids)
+    if settings is None:
+        return EXIT_USAGE
     store = open_store(args)
     if store is None:
         return EXIT_FAIL
     try:
         with store:
             ws = store.create_workshop(
-                args.name, ids, mode=args.mode, time_limit=args.time_limit, pass_mark=pass_mark
+                args.name, ids, mode=args.mode, time_limit=args.time_limit, pass_mark=pass_mark,
+                disabled_rules=settings[0], rule_weights=settings[1],
             )
     except StoreError as exc:
         error(str(exc))
@@ -103,12 +156,60 @@ def _create(args: argparse.Namespace) -> int:
             sc = lib.scenarios[sid]
             mark = ws.pass_mark if ws.pass_mark is not None else sc.pass_mark
             print(f"  - {sid}: {sc.title} (pass mark {mark})")
+        from simulator.report.model import rule_settings_statement
+
+        statement = rule_settings_statement(ws.to_dict())
+        if statement:
+            print(statement)
         print(f"\nJoin code: {ws.code}\n")
         print("Trainees join in a terminal with:")
         print(f"  simulator play --workshop {ws.code} --name 'Their Name'")
         print("or in a browser, once you serve it:")
         print(f"  simulator serve --workshop {ws.code} --host 0.0.0.0")
         print(f"Follow the scores with: simulator leaderboard {ws.code} --live")
+    return EXIT_OK
+
+
+def _show(args: argparse.Namespace) -> int:
+    from simulator.report.model import NO_RULE_SETTINGS, rule_settings_statement
+    from simulator.store.store import StoreError
+
+    code = workshop_code(args.code)
+    if code is None:
+        return EXIT_USAGE
+    store = open_store(args)
+    if store is None:
+        return EXIT_FAIL
+    try:
+        with store:
+            ws = store.workshop(code)
+            attempts = store.attempts(workshop=code)
+    except StoreError as exc:
+        error(str(exc))
+        return EXIT_USAGE
+    statement = rule_settings_statement(ws.to_dict()) or NO_RULE_SETTINGS
+    item = {
+        **ws.to_dict(),
+        "rule_settings": statement,
+        "attempts": len(attempts),
+        "trainees": len({a["trainee"].casefold() for a in attempts}),
+    }
+    if args.format == "json":
+        print_json(item)
+        return EXIT_OK
+    titles = scenario_titles(args, ws.scenarios)
+    status = f"closed since {ws.closed_at}" if ws.closed else "open"
+    limit = f", {ws.time_limit:g} s per reply" if ws.time_limit else ""
+    print(f"Workshop “{ws.name}” ({ws.code}): {ws.mode}{limit}, {status}")
+    print(f"Created {ws.created_at[:16].replace('T', ' ')} UTC")
+    print("Scenarios:")
+    for sid in ws.scenarios:
+        title = f": {titles[sid]}" if sid in titles else ""
+        print(f"  - {sid}{title}")
+    mark = ws.pass_mark if ws.pass_mark is not None else "each scenario's own"
+    print(f"Pass mark: {mark}")
+    print(statement)
+    print(f"Trainees: {item['trainees']}, attempts: {item['attempts']}")
     return EXIT_OK
 
 

@@ -72,12 +72,17 @@ class Session:
         meta: dict[str, Any] | None = None,
         difficulty: str | None = None,
         pass_mark: int | None = None,
+        rules: dict[str, Any] | None = None,
         _resume: bool = False,
     ) -> None:
         try:
             scenario, self.mood_reaction = scenario.played_at(difficulty)
         except ValueError as exc:
             raise EngineError(str(exc)) from None
+        # A workshop's rule settings (rules disabled, re-weighted): part of the rules the
+        # verdicts are a function of, so they are recorded in the header for replay.
+        self.rules: dict[str, Any] | None = _rule_settings(rules)
+        scenario = scenario.with_rule_settings(self.rules)
         if pass_mark is not None and not 0 <= pass_mark <= 100:
             raise EngineError("the pass mark must be between 0 and 100")
         self.scenario = scenario
@@ -127,6 +132,7 @@ class Session:
             "trainee": self.trainee,
             "difficulty": self.difficulty,
             "pass_mark": self.pass_mark,
+            **({"rules": self.rules} if self.rules else {}),
             **({"meta": self.meta} if self.meta else {}),
         }
 
@@ -341,6 +347,21 @@ class Session:
         return variants[rng.randrange(len(variants))]
 
 
+def _rule_settings(rules: Any) -> dict[str, Any] | None:
+    """A workshop's rule settings in the form a header records, or None if it has none;
+    EngineError if they are malformed (a damaged transcript header)."""
+    if not rules:
+        return None
+    try:
+        disable = [str(r) for r in rules.get("disable") or []]
+        weights = {str(k): float(v) for k, v in (rules.get("weights") or {}).items()}
+    except (AttributeError, TypeError, ValueError):
+        raise EngineError(f"malformed rule settings: {rules!r}") from None
+    if not disable and not weights:
+        return None
+    return {"disable": disable, "weights": weights}
+
+
 def critical_rules(scenario: Scenario, packs: Sequence[RulePack]) -> frozenset[str]:
     """The ids of the critical rules the scenario scores with (its own and its packs',
     less those it disables)."""
@@ -388,6 +409,7 @@ def resume(path: Path, scenario: Scenario, packs: Sequence[RulePack]) -> Session
         meta=header.get("meta"),
         difficulty=header.get("difficulty"),
         pass_mark=header.get("pass_mark"),
+        rules=header.get("rules") if isinstance(header.get("rules"), dict) else None,
         _resume=True,
     )
     pending: dict[str, Any] | None = None

@@ -8,7 +8,8 @@ and ``docs/scenario-format.md`` documents the same fields.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -794,6 +795,25 @@ class Scenario(Strict):
         ]
         played = self.model_copy(update={"customer": customer, "nodes": nodes, "difficulty": difficulty})
         return played, variant.mood_reaction
+
+    def with_rule_settings(self, settings: Mapping[str, Any] | None) -> Scenario:
+        """The scenario as a workshop scores it: ``settings`` (``{"disable": [rule ids],
+        "weights": {rule id: points}}``) added to its own ``scoring`` (the workshop's
+        weight wins). Ids of rules the scenario does not score with are ignored: a
+        workshop's settings name rules of all its scenarios."""
+        if not settings:
+            return self
+        disable = [str(r) for r in settings.get("disable") or []]
+        weights = {str(k): float(v) for k, v in (settings.get("weights") or {}).items()}
+        if not disable and not weights:
+            return self
+        scoring = self.scoring.model_copy(
+            update={
+                "disable": list(dict.fromkeys([*self.scoring.disable, *disable])),
+                "weights": {**self.scoring.weights, **weights},
+            }
+        )
+        return self.model_copy(update={"scoring": scoring})
 
     @field_validator("tags")
     @classmethod

@@ -11,7 +11,8 @@ Two entry points, both pure functions from plain dicts to text (no database, no 
     A workshop's results (``xapi``: the options of the xapi format). ``data`` is what ``Store.workshop_data`` builds::
 
         {"workshop": {"code", "name", "scenarios", "mode", "time_limit", "created_at",
-                      "closed_at", "closed"},
+                      "closed_at", "closed", "pass_mark", "disabled_rules",
+                      "rule_weights"},
          "generated_at": "2026-11-23T10:00:00.000+00:00",
          "titles": {scenario_id: title},                      # optional
          "leaderboard": [{"rank", "name", "total", "attempts", "finished",
@@ -21,6 +22,10 @@ Two entry points, both pure functions from plain dicts to text (no database, no 
                        "turns": [{"turn", "node", "customer", "reply", "score",
                                   "verdict": {...}, "mood_after", "elapsed",
                                   "over_time", "created_at"}]}]}
+
+A workshop with rule settings (rules disabled, re-weighted) says so in every format:
+``model.rule_settings_statement``'s line at the top of HTML and Markdown, the
+``rule_settings`` column of the CSV and key of the JSON.
 
 HTML and Markdown are templates (``templates/``, see ``render.py``) laid over one report
 model (``model.py``) built once per export; JSON and CSV are written here.
@@ -35,7 +40,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from simulator.report.model import session_report, workshop_report
+from simulator.report.model import rule_settings_statement, session_report, workshop_report
 from simulator.report.render import render
 from simulator.report.summary import summarise
 from simulator.report.text import (
@@ -130,7 +135,9 @@ def render_workshop(data: dict[str, Any], fmt: str, xapi: XapiOptions | None = N
         return _workshop_csv(data)
     summary = summarise(data)
     if fmt == "json":
-        return json_text({**data, "summary": summary})
+        settings = rule_settings_statement(data.get("workshop") or {})
+        extra = {"rule_settings": settings} if settings else {}
+        return json_text({**data, **extra, "summary": summary})
     return render("workshop", fmt, workshop_report(data, summary))
 
 
@@ -139,7 +146,7 @@ _WORKSHOP_CSV_HEADER = (
     "outcome", "attempt_score", "turn", "node", "customer", "reply", "score", "mood_after",
     "elapsed", "over_time", "fired_rules", "last_word_phrases", "sent_at",
     "trainer_labels", "trainer_misfired", "trainer_note",
-    "difficulty", "pass_mark", "passed", "level",
+    "difficulty", "pass_mark", "passed", "level", "rule_settings",
 )
 
 
@@ -155,6 +162,7 @@ def _review_cells(t: dict[str, Any]) -> tuple[Any, Any, Any]:
 
 def _workshop_csv(data: dict[str, Any]) -> str:
     code = (data.get("workshop") or {}).get("code")
+    settings = rule_settings_statement(data.get("workshop") or {}) or None
     rows = []
     for a in data.get("attempts") or []:
         base = (
@@ -162,7 +170,9 @@ def _workshop_csv(data: dict[str, Any]) -> str:
             a.get("started_at"), a.get("finished_at"), a.get("outcome") or "unfinished",
             a.get("score"),
         )
-        judged = (a.get("difficulty"), a.get("pass_mark"), a.get("passed"), a.get("level"))
+        judged = (
+            a.get("difficulty"), a.get("pass_mark"), a.get("passed"), a.get("level"), settings,
+        )
         ts = a.get("turns") or []
         if not ts:
             rows.append((*base, *([None] * 14), *judged))

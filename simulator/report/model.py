@@ -282,6 +282,21 @@ def scoring_statement(data: Mapping[str, Any]) -> str:
     return reviewed_statement(int((data.get("scoring") or {}).get("reviewed") or 0))
 
 
+NO_RULE_SETTINGS = "Rules disabled: none; re-weighted: none"
+
+
+def rule_settings_statement(ws: Mapping[str, Any]) -> str:
+    """A workshop's own rule settings in one line ("Rules disabled: a, b; re-weighted:
+    c=5"), from its ``to_dict()``; empty when it scores with its scenarios' rules as
+    they are."""
+    disabled = [str(r) for r in ws.get("disabled_rules") or []]
+    weights = dict(ws.get("rule_weights") or {})
+    if not disabled and not weights:
+        return ""
+    weighted = ", ".join(f"{k}={float(v):g}" for k, v in weights.items())
+    return f"Rules disabled: {', '.join(disabled) or 'none'}; re-weighted: {weighted or 'none'}"
+
+
 @dataclass(frozen=True)
 class WorkshopReport:
     name: Any
@@ -297,6 +312,7 @@ class WorkshopReport:
     quote_sections: list[QuoteSection] = field(default_factory=list)
     reviews: list[ReviewView] = field(default_factory=list)
     scoring: str = ""
+    rule_settings: str = ""  # the workshop's rules disabled and re-weighted, if any
 
     @property
     def title(self) -> str:
@@ -377,4 +393,5 @@ def workshop_report(data: Mapping[str, Any], summary: Mapping[str, Any]) -> Work
         quote_sections=sections,
         reviews=[review_view(r) for r in data.get("reviews") or []],
         scoring=scoring_statement(data),
+        rule_settings=rule_settings_statement(ws),
     )

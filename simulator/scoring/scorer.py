@@ -582,7 +582,12 @@ def rule_set(
                 rule = rule.model_copy(update={"suggestion": suggestions[rule.id]})
             rules.append((with_lexicons(rule, lexicons), weights.get(rule.id, rule.weight)))
     if scenario:
-        rules.extend((with_lexicons(rule, lexicons), rule.weight) for rule in scenario.scoring.rules)
+        # (a scenario's own rules are disabled or re-weighted only by a workshop's settings)
+        rules.extend(
+            (with_lexicons(rule, lexicons), weights.get(rule.id, rule.weight))
+            for rule in scenario.scoring.rules
+            if rule.id not in disabled
+        )
     return rules, cats
 
 

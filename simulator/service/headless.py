@@ -167,6 +167,7 @@ def run_workshop(
                 library, sid, mode=ws.mode, seed=seed, time_limit=ws.time_limit,
                 trainee=trainee, store=store, workshop=ws.code, required=True,
                 pass_mark=ws.pass_mark, difficulty=_offered(library, sid, difficulty),
+                rules=ws.rule_settings,
             )
         except StoreError as exc:
             raise AttemptRefused(str(exc)) from exc

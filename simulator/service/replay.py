@@ -13,7 +13,8 @@ if TYPE_CHECKING:
 
 
 def replay(library: Library, path: Path) -> dict[str, Any]:
-    """The same replies played again from the start with today's rule packs.
+    """The same replies played again from the start with today's rule packs (and the
+    rule settings of its workshop, as its header recorded them).
 
     Returns the report ``simulator replay --format json`` prints. Raises
     :class:`ServiceError` (naming the path) for a missing file, a file that is not a
@@ -54,6 +55,8 @@ def replay(library: Library, path: Path) -> dict[str, Any]:
         seed=header.get("seed", 0),
         difficulty=difficulty if difficulty in scenario.difficulties else None,
         pass_mark=header.get("pass_mark") if isinstance(header.get("pass_mark"), int) else None,
+        # a workshop's session is scored again with that workshop's rule settings
+        rules=header.get("rules") if isinstance(header.get("rules"), dict) else None,
     )
     turns: list[dict[str, Any]] = []
     diverged_at: int | None = None
@@ -86,6 +89,7 @@ def replay(library: Library, path: Path) -> dict[str, Any]:
             "score": new_debrief.score,
         },
         "diverged_at": diverged_at,
+        "rules": session.rules,  # the workshop's rule settings it was scored with, if any
     }
     report["changed"] = (
         any(t["score_change"] or t["added"] or t["removed"] for t in turns)

@@ -128,6 +128,7 @@ def start(
     required: bool = False,
     difficulty: str | None = None,
     pass_mark: int | None = None,
+    rules: dict[str, Any] | None = None,
 ) -> Play:
     """A new conversation with its transcript (``transcript``, else a new file in the
     data folder), recorded in ``store`` under ``trainee`` when both are given.
@@ -137,7 +138,8 @@ def start(
     unrecorded (``Play.record_error`` says why), or with ``required`` the error is
     raised. A transcript path that cannot be written raises :class:`ServiceError`, as
     does a ``difficulty`` the scenario does not offer. ``pass_mark`` (a workshop's)
-    overrides the scenario's own.
+    overrides the scenario's own; ``rules`` (a workshop's ``rule_settings``: rules
+    disabled and re-weighted) applies to every verdict.
     """
     from simulator.engine.session import Session
 
@@ -165,6 +167,7 @@ def start(
             meta=meta or None,
             difficulty=difficulty,
             pass_mark=pass_mark,
+            rules=rules,
         )
     except OSError as exc:
         raise ServiceError(f"{path}: cannot write the transcript: {exc.strerror}") from None

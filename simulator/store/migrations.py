@@ -20,6 +20,9 @@ Versions:
    ``certificates``: the verification codes issued, each for a trainee's passed
    attempts in a workshop. Finished attempts are backfilled as judged by the default
    pass mark of 70 (no scenario had another before).
+5. ``workshops.disabled_rules`` and ``workshops.rule_weights``: a workshop's own rule
+   settings (JSON: a list of rule ids left out, an object of rule id to weight), applied
+   to every verdict of its attempts. Older workshops have none (NULL).
 """
 
 from __future__ import annotations
@@ -330,6 +333,11 @@ def _v4(conn: Connection) -> None:
     certificates.create(conn)
 
 
+def _v5(conn: Connection) -> None:
+    conn.exec_driver_sql("ALTER TABLE workshops ADD COLUMN disabled_rules TEXT")
+    conn.exec_driver_sql("ALTER TABLE workshops ADD COLUMN rule_weights TEXT")
+
+
 # Append new steps here; never edit a released one.
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3, _v4]
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3, _v4, _v5]
 SCHEMA_VERSION = len(MIGRATIONS)

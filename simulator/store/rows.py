@@ -4,7 +4,7 @@ dataclasses, so callers read them as before and JSON exports dump them as they a
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypedDict
 
 
@@ -19,10 +19,20 @@ class Workshop:
     created_at: str
     closed_at: str | None
     pass_mark: int | None = None  # the workshop's own; None: each scenario's
+    disabled_rules: list[str] = field(default_factory=list)  # rules left out of its verdicts
+    rule_weights: dict[str, float] = field(default_factory=dict)  # its own weights, by rule id
 
     @property
     def closed(self) -> bool:
         return self.closed_at is not None
+
+    @property
+    def rule_settings(self) -> dict[str, Any] | None:
+        """What the sessions of this workshop score with besides their rules
+        (``{"disable": [...], "weights": {...}}``), or None when it has no settings."""
+        if not self.disabled_rules and not self.rule_weights:
+            return None
+        return {"disable": list(self.disabled_rules), "weights": dict(self.rule_weights)}
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -35,6 +45,8 @@ class Workshop:
             "closed_at": self.closed_at,
             "closed": self.closed,
             "pass_mark": self.pass_mark,
+            "disabled_rules": list(self.disabled_rules),
+            "rule_weights": dict(self.rule_weights),
         }
 
     @classmethod
@@ -50,6 +62,8 @@ class Workshop:
             created_at=m["created_at"],
             closed_at=m["closed_at"],
             pass_mark=m.get("pass_mark"),
+            disabled_rules=json.loads(m.get("disabled_rules") or "[]"),
+            rule_weights=json.loads(m.get("rule_weights") or "{}"),
         )
 
 

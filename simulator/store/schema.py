@@ -60,6 +60,8 @@ meta = Table(
 trainees = _trainees(metadata)
 workshops = _workshops(metadata)
 workshops.append_column(Column("pass_mark", Integer, nullable=True))  # v4: its own pass mark
+workshops.append_column(Column("disabled_rules", Text, nullable=True))  # v5: JSON list of ids
+workshops.append_column(Column("rule_weights", Text, nullable=True))  # v5: JSON {id: weight}
 attempts = Table(
     "attempts",
     metadata,

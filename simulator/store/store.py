@@ -14,6 +14,7 @@ no outcome. Leaderboards and personal bests count finished attempts only.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Connection
@@ -90,10 +91,17 @@ class Store(Database):
         mode: str = "assessment",
         time_limit: float | None = None,
         pass_mark: int | None = None,
+        disabled_rules: Sequence[str] = (),
+        rule_weights: Mapping[str, float] | None = None,
     ) -> Workshop:
-        """A new workshop; ``pass_mark`` (0-100) overrides its scenarios' own."""
+        """A new workshop; ``pass_mark`` (0-100) overrides its scenarios' own;
+        ``disabled_rules`` are left out of its verdicts and ``rule_weights`` (rule id to
+        points, -100 to 100) replace those rules' weights in them."""
         return self.workshop(
-            writes.create_workshop(self, name, scenarios, mode, time_limit, now, pass_mark)
+            writes.create_workshop(
+                self, name, scenarios, mode, time_limit, now, pass_mark,
+                disabled_rules, rule_weights,
+            )
         )
 
     def workshop(self, code: str) -> Workshop:

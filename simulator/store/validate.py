@@ -6,11 +6,14 @@ nothing and its message says what to change.
 
 from __future__ import annotations
 
+import re
 import secrets
 import unicodedata
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 
 from simulator.engine.outcomes import FINISHED_OUTCOMES, OUTCOMES
+from simulator.model.schema import ID_PATTERN
 
 __all__ = ["FINISHED_OUTCOMES", "OUTCOMES"]
 
@@ -92,6 +95,27 @@ def workshop_fields(
     if time_limit is not None and not time_limit > 0:
         raise StoreError("the time limit must be a positive number of seconds")
     return name, ids
+
+
+def rule_settings_fields(
+    disabled: Sequence[str], weights: Mapping[str, float]
+) -> tuple[list[str], dict[str, float]]:
+    """A workshop's rule settings as stored: rule ids (each once, in order) left out, and
+    weights by rule id (each between -100 and 100), or StoreError. A rule cannot be both.
+    Whether each id names a rule of the workshop's scenarios is the caller's to check."""
+    ids = list(dict.fromkeys(disabled))
+    for rid in [*ids, *weights]:
+        if not isinstance(rid, str) or not re.fullmatch(ID_PATTERN, rid):
+            raise StoreError(f"'{clean_text(str(rid))[:80]}' is not a rule id")
+    out: dict[str, float] = {}
+    for rid, w in weights.items():
+        if isinstance(w, bool) or not isinstance(w, int | float) or not -100 <= w <= 100:
+            raise StoreError(f"the weight of {rid} must be a number between -100 and 100")
+        out[rid] = float(w)
+    both = [rid for rid in ids if rid in out]
+    if both:
+        raise StoreError(f"{', '.join(both)}: a rule cannot be both disabled and re-weighted")
+    return ids, out
 
 
 def workshop_code(code: str) -> str:

@@ -10,7 +10,7 @@ transaction starts: the transaction only writes.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, CursorResult, and_, func, select, update
@@ -26,6 +26,7 @@ from simulator.store.validate import (
     clean_text,
     new_code,
     now,
+    rule_settings_fields,
     trainee_name,
     valid_code,
     workshop_fields,
@@ -64,11 +65,14 @@ def create_workshop(
     time_limit: float | None,
     clock: Clock = now,
     pass_mark: int | None = None,
+    disabled_rules: Sequence[str] = (),
+    rule_weights: Mapping[str, float] | None = None,
 ) -> str:
     """A new workshop; returns its join code."""
     name, ids = workshop_fields(name, scenarios, mode, time_limit)
     if pass_mark is not None and not 0 <= pass_mark <= 100:
         raise StoreError("the pass mark must be between 0 and 100")
+    disabled, weights = rule_settings_fields(disabled_rules, rule_weights or {})
     for _ in range(20):
         code = new_code()
         try:
@@ -82,6 +86,8 @@ def create_workshop(
                         time_limit=time_limit,
                         created_at=clock(),
                         pass_mark=pass_mark,
+                        disabled_rules=json.dumps(disabled) if disabled else None,
+                        rule_weights=json.dumps(weights) if weights else None,
                     )
                 )
             return code

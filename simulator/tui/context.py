@@ -157,7 +157,9 @@ class Context:
         lib = self.library
         sc = lib.scenarios.get(scenario_id)
         if sc is not None:
-            scorer_for(sc, lib.packs_for(sc))
+            # a workshop's sessions score with its rule settings: compile that scorer
+            settings = self.workshop.rule_settings if self.workshop is not None else None
+            scorer_for(sc.with_rule_settings(settings), lib.packs_for(sc))
 
     def scenarios(self) -> list[Scenario]:
         """The scenarios the trainee may play (a workshop's only, in its order)."""
@@ -269,6 +271,7 @@ class Context:
                 self.library, scenario_id, mode=mode, seed=seed, time_limit=time_limit,
                 trainee=self.trainee, workshop=self.workshop.code if self.workshop else None,
                 pass_mark=self.workshop.pass_mark if self.workshop else None,
+                rules=self.workshop.rule_settings if self.workshop else None,
                 difficulty=difficulty,
                 **self._recording(),
             )
