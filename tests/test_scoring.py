@@ -570,6 +570,8 @@ def test_replies_once_caught_by_a_single_phrase_are_caught_by_concepts(library) 
     files = {
         "tests/data/labelled/heldout.jsonl": root / "tests/data/labelled/heldout.jsonl",
         "bench/data/heldout-2.jsonl": root / "bench/data/heldout-2.jsonl",
+        "bench/data/heldout-3.jsonl": root / "bench/data/heldout-3.jsonl",
+        "bench/data/heldout-4.jsonl": root / "bench/data/heldout-4.jsonl",
         "shared/eval/replies.jsonl": root.parent / "shared/eval/replies.jsonl",
     }
     rows = {}
