@@ -420,6 +420,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--timeout", type=float, default=60.0, help="seconds any one step may take")
     p.add_argument("--min-free-mb", type=float, default=3000,
                    help="stop rising when the machine would have less memory free than this")
+    p.add_argument("--no-warm-pool", action="store_true",
+                   help="serve each browser's app cold (serve --no-warm-pool): the before")
     args = p.parse_args(argv)
     sizes = [int(x) for x in args.sizes.split(",") if x.strip()]
     lang = args.scenario.rsplit("-", 1)[-1]
@@ -439,7 +441,8 @@ def main(argv: list[str] | None = None) -> int:
     ).stdout.strip()
     port = _free_port()
     log = (home / "serve.log").open("w")
-    serve = subprocess.Popen([*cli, "serve", "--workshop", code, "--port", str(port)],
+    cold = ["--no-warm-pool"] if args.no_warm_pool else []
+    serve = subprocess.Popen([*cli, "serve", "--workshop", code, "--port", str(port), *cold],
                              env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
                              start_new_session=True)
     url = f"http://127.0.0.1:{port}"
@@ -454,6 +457,13 @@ def main(argv: list[str] | None = None) -> int:
             with socket.socket() as s:
                 if s.connect_ex(("127.0.0.1", port)) == 0:
                     break
+            time.sleep(0.2)
+        # serve's warm pool (simulator.tui.pool) says when browsers' apps start warm
+        while time.monotonic() < deadline + 120 and not args.no_warm_pool:
+            if serve.poll() is not None:
+                raise SystemExit("serve exited:\n" + (home / "serve.log").read_text())
+            if "Warm: " in (home / "serve.log").read_text(errors="replace"):
+                break
             time.sleep(0.2)
         poller.start()
         print(f"serve on {url}, workshop {code}, scenario {args.scenario}, think {args.think} s, "
