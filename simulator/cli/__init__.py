@@ -248,8 +248,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--public-url", metavar="URL", help="address browsers use, if not host:port")
     p.add_argument(
-        "--no-warm-pool", action="store_true",
-        help="start each browser's app cold, not forked from a warm process",
+        "--warm-pool", action="store_true",
+        help="fork each browser's app from a warm process (quicker joins; see README)",
     )
     _shared(p, "--db")
 

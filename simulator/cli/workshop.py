@@ -428,5 +428,5 @@ def cmd_serve(args: argparse.Namespace) -> int:
     raise OpenScreen(
         "serve", args, command=command, host=args.host, port=args.port,
         title=f"Simulator workshop {ws.code}", public_url=url, passcode=passcode,
-        pool_argv=None if getattr(args, "no_warm_pool", False) else app_argv(args, ws.code),
+        pool_argv=app_argv(args, ws.code) if getattr(args, "warm_pool", False) else None,
     )

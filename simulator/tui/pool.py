@@ -4,7 +4,7 @@ textual-serve runs a shell command for every browser that connects and talks to 
 its standard input and output. Started cold, that command imports Textual, the engine and
 the store, loads the library and compiles the scenario's scorer: with a room joining at
 once, the trainees' processes share two cores and each waits seconds for its first
-customer line. Instead ``serve`` starts this pool once: it imports all of that, loads the
+customer line. Instead ``serve --warm-pool`` starts this pool once: it imports all of that, loads the
 library and compiles the scorer of each of the workshop's scenarios, then listens on a
 Unix socket in the server's private folder. The command textual-serve runs is a small
 launcher (``LAUNCHER``, plain Python without the site packages): it hands its standard
@@ -148,6 +148,14 @@ def warm(argv: list[str]) -> None:
         __import__(f"simulator.tui.screens.{name}")
 
 
+def _reap(_signum: int, _frame: object) -> None:
+    """Collect the children that ended (waited for, so their CPU time counts as the
+    pool's children's, as a cold app's counts as serve's)."""
+    with contextlib.suppress(ChildProcessError):
+        while os.waitpid(-1, os.WNOHANG)[0] > 0:
+            pass
+
+
 def run(socket_path: str, argv: list[str]) -> int:
     """Warm up, then fork a child for each launcher that connects (until killed)."""
     started = time.monotonic()
@@ -158,7 +166,7 @@ def run(socket_path: str, argv: list[str]) -> int:
     gc.collect()
     gc.freeze()  # (the collector would otherwise touch, and so copy, every shared object)
     gc.disable()
-    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the children are reaped by the kernel
+    signal.signal(signal.SIGCHLD, _reap)
     tmp = f"{socket_path}.{os.getpid()}"
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     server.bind(tmp)
