@@ -16,8 +16,10 @@ Measured, for each N (rising; the bench stops at the first N that fails or when 
 machine runs short of memory):
 - reply -> verdict: from ctrl+s to the turn's row in the results store (polled every
   20 ms from this process), p50 and p95;
-- memory: the peak, over the round, of the summed RSS (and PSS) of the processes serve
-  started for the sessions, divided by N;
+- memory: the peak, over the round, of the summed PSS (and RSS) of the processes serve
+  started for the sessions (and its warm pool, whose pages the sessions' apps share),
+  divided by N: PSS counts a page shared by k processes as 1/k in each, so the sum is
+  what the machine holds; RSS counts it in full in each;
 - CPU: the CPU seconds the serve process tree used over the round (its children's times
   are collected when they exit), and the machine's busy share;
 - turns recorded versus sent (a recorded reply must be the one sent, byte for byte).
@@ -26,8 +28,8 @@ The join check (``--join 30``): thirty trainees connect over ten seconds; each m
 its customer's first line (in the terminal stream) within 2 s of pressing Enter on the
 briefing, and its name prompt within a few seconds of connecting (reported).
 
-The last line is JSON: ``{"max_sessions", "p95_ms_at_max", "mb_per_session",
-"lost_turns"}``, ``max_sessions`` being the largest N with p95 under 1 s and nothing
+The last line is JSON: ``{"max_sessions", "p95_ms_at_max", "mb_per_session" (PSS),
+"rss_mb_per_session", "lost_turns", "join_first_line_p95_ms"}``, ``max_sessions`` being the largest N with p95 under 1 s and nothing
 lost. All traffic goes to 127.0.0.1; every wait has a timeout; serve and its sessions are
 stopped at the end (their own process group).
 """
@@ -130,19 +132,52 @@ def _rss_pss_mb(pid: int) -> tuple[float, float]:
     return rss, pss
 
 
+def _pool_pid(serve_pid: int) -> int | None:
+    """serve's warm pool (simulator.tui.pool), which forks the sessions' apps, if any."""
+    for p in _direct_children(serve_pid):
+        try:
+            if b"simulator.tui.pool" in Path(f"/proc/{p}/cmdline").read_bytes():
+                return p
+        except OSError:
+            continue
+    return None
+
+
+def _direct_children(pid: int) -> list[int]:
+    out: list[int] = []
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return out
+    for t in tasks:
+        try:
+            out += [int(k) for k in Path(f"/proc/{pid}/task/{t}/children").read_text().split()]
+        except OSError:
+            continue
+    return out
+
+
+def _sessions(serve_pid: int) -> list[int]:
+    """The processes serving sessions: serve's descendants but its warm pool."""
+    pool = _pool_pid(serve_pid)
+    return [p for p in _children(serve_pid) if p != pool]
+
+
 def _tree_cpu_s(pid: int) -> float:
     """CPU seconds of serve, its live descendants and the children it has reaped."""
     tick = os.sysconf("SC_CLK_TCK")
     total = 0.0
-    for i, p in enumerate([pid, *_children(pid)]):
+    pool = _pool_pid(pid)
+    for p in [pid, *_children(pid)]:
         try:
             fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        # utime stime (own) and, for serve alone, cutime cstime (reaped children; the
-        # live ones' reaped children are counted when they exit, through their parent)
+        # utime stime (own) and, for serve and its warm pool (which outlive the
+        # sessions), cutime cstime (reaped children; the live ones' reaped children are
+        # counted when they exit, through their parent)
         total += (int(fields[11]) + int(fields[12])) / tick
-        if i == 0:
+        if p in (pid, pool):
             total += (int(fields[13]) + int(fields[14])) / tick
     return total
 
@@ -348,9 +383,9 @@ async def run_round(url: str, serve_pid: int, poller: StorePoller, n: int, tag: 
         while not done.is_set():
             kids = await asyncio.to_thread(_children, serve_pid)
             mems = [await asyncio.to_thread(_rss_pss_mb, k) for k in kids]
-            rss = sum(m[0] for m in mems)
-            if rss > peak["rss"]:
-                peak.update(rss=rss, pss=sum(m[1] for m in mems), procs=len(kids))
+            pss = sum(m[1] for m in mems)
+            if pss > peak["pss"]:
+                peak.update(rss=sum(m[0] for m in mems), pss=pss, procs=len(kids))
             await asyncio.sleep(0.5)
 
     cpu0 = _tree_cpu_s(serve_pid)
@@ -366,10 +401,12 @@ async def run_round(url: str, serve_pid: int, poller: StorePoller, n: int, tag: 
         await asyncio.gather(*(one(i, t) for i, t in enumerate(trainees)))
     done.set()
     await sampler
-    # wait for the sessions' processes to exit, so their CPU time is collected
-    deadline = time.monotonic() + 30
-    while _children(serve_pid) and time.monotonic() < deadline:
+    # wait for the sessions' processes to exit, so their CPU time is collected and the
+    # next round does not measure them (on a loaded machine an app takes a while to quit)
+    deadline = time.monotonic() + 120
+    while _sessions(serve_pid) and time.monotonic() < deadline:
         await asyncio.sleep(0.2)
+    left = len(_sessions(serve_pid))
     wall = time.monotonic() - started
     cpu = _tree_cpu_s(serve_pid) - cpu0
     busy1, all1 = _cpu_busy()
@@ -390,13 +427,14 @@ async def run_round(url: str, serve_pid: int, poller: StorePoller, n: int, tag: 
         "finished": sum(t.finished for t in trainees),
         "errors": errors,
         "peak_rss_mb": round(peak["rss"]),
-        "mb_per_session": round(peak["rss"] / n, 1),
-        "pss_mb_per_session": round(peak["pss"] / n, 1),
+        "mb_per_session": round(peak["pss"] / n, 1),
+        "rss_mb_per_session": round(peak["rss"] / n, 1),
         "processes_at_peak": peak["procs"],
         "cpu_s": round(cpu, 1),
         "cpu_s_per_session": round(cpu / n, 2),
         "machine_busy_pct": round(100 * (busy1 - busy0) / max(1e-9, all1 - all0)),
         "wall_s": round(wall, 1),
+        "processes_left_after": left,
         "first_line_p95_ms": _pct(first, 0.95),
         "first_line_max_ms": _pct(first, 1.0),
         "first_line_within_2s": sum(x < 2.0 for x in first),
@@ -420,6 +458,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--timeout", type=float, default=60.0, help="seconds any one step may take")
     p.add_argument("--min-free-mb", type=float, default=3000,
                    help="stop rising when the machine would have less memory free than this")
+    p.add_argument("--warm-pool", action="store_true",
+                   help="serve --warm-pool: each browser's app forked from a warm process")
     args = p.parse_args(argv)
     sizes = [int(x) for x in args.sizes.split(",") if x.strip()]
     lang = args.scenario.rsplit("-", 1)[-1]
@@ -439,7 +479,8 @@ def main(argv: list[str] | None = None) -> int:
     ).stdout.strip()
     port = _free_port()
     log = (home / "serve.log").open("w")
-    serve = subprocess.Popen([*cli, "serve", "--workshop", code, "--port", str(port)],
+    warm = ["--warm-pool"] if args.warm_pool else []
+    serve = subprocess.Popen([*cli, "serve", "--workshop", code, "--port", str(port), *warm],
                              env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
                              start_new_session=True)
     url = f"http://127.0.0.1:{port}"
@@ -454,6 +495,13 @@ def main(argv: list[str] | None = None) -> int:
             with socket.socket() as s:
                 if s.connect_ex(("127.0.0.1", port)) == 0:
                     break
+            time.sleep(0.2)
+        # serve's warm pool (simulator.tui.pool) says when browsers' apps start warm
+        while time.monotonic() < deadline + 120 and args.warm_pool:
+            if serve.poll() is not None:
+                raise SystemExit("serve exited:\n" + (home / "serve.log").read_text())
+            if "Warm: " in (home / "serve.log").read_text(errors="replace"):
+                break
             time.sleep(0.2)
         poller.start()
         print(f"serve on {url}, workshop {code}, scenario {args.scenario}, think {args.think} s, "
@@ -474,7 +522,7 @@ def main(argv: list[str] | None = None) -> int:
                   f"{r['prompt_p95_ms']} ms after connecting; errors {len(r['errors'])}",
                   flush=True)
         print(f"{'N':>4} {'p50 ms':>7} {'p95 ms':>7} {'max ms':>7} {'sent':>5} {'rec':>5} "
-              f"{'MB/sess':>8} {'PSS/s':>6} {'cpu s':>6} {'busy%':>6} {'1st p95':>8}", flush=True)
+              f"{'MB/sess':>8} {'RSS/s':>6} {'cpu s':>6} {'busy%':>6} {'1st p95':>8}", flush=True)
         for n in sizes:
             need = n * (results[-1]["mb_per_session"] if results else 200)
             if _mem_available_mb() - need < args.min_free_mb:
@@ -486,7 +534,7 @@ def main(argv: list[str] | None = None) -> int:
             results.append(r)
             print(f"{n:>4} {r['p50_ms']!s:>7} {r['p95_ms']!s:>7} {r['max_ms']!s:>7} "
                   f"{r['turns_sent']:>5} {r['turns_recorded']:>5} {r['mb_per_session']:>8} "
-                  f"{r['pss_mb_per_session']:>6} {r['cpu_s']:>6} {r['machine_busy_pct']:>6} "
+                  f"{r['rss_mb_per_session']:>6} {r['cpu_s']:>6} {r['machine_busy_pct']:>6} "
                   f"{r['first_line_p95_ms']!s:>8}", flush=True)
             for e in r["errors"][:5]:
                 print(f"     {e}", flush=True)
@@ -512,7 +560,8 @@ def main(argv: list[str] | None = None) -> int:
     print(json.dumps({
         "max_sessions": best["n"] if best else 0,
         "p95_ms_at_max": best["p95_ms"] if best else None,
-        "mb_per_session": best["mb_per_session"] if best else None,
+        "mb_per_session": best["mb_per_session"] if best else None,  # (PSS)
+        "rss_mb_per_session": best["rss_mb_per_session"] if best else None,
         "lost_turns": sum(r["lost_turns"] for r in results),
         "join_first_line_p95_ms": join["first_line_p95_ms"] if join else None,
     }))

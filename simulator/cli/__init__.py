@@ -265,6 +265,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--public-url", metavar="URL", help="address browsers use, if not host:port")
+    p.add_argument(
+        "--warm-pool", action="store_true",
+        help="fork each browser's app from a warm process (quicker joins; see README)",
+    )
     _shared(p, "--db")
 
     p = sub.add_parser("leaderboard", parents=[common], help="rank a workshop's trainees")

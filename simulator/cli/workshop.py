@@ -540,20 +540,24 @@ def public_url_for(host: str, port: int, public_url: str | None = None) -> str:
     return f"http://{shown}:{port}"
 
 
-def serve_command(args: argparse.Namespace, code: str) -> str:
-    """The shell command textual-serve runs for each browser: every part quoted."""
+def app_argv(args: argparse.Namespace, code: str) -> list[str]:
+    """The ``simulator`` arguments of each browser's app (a join code, folders, language)."""
     from simulator.store.store import valid_code
 
     if valid_code(code) != code:  # never let anything but a join code reach the shell
         raise ValueError(f"not a workshop code: {code!r}")
-    parts = [sys.executable, "-m", "simulator"]
+    parts: list[str] = []
     for d in getattr(args, "scenarios", None) or []:
         parts += ["--scenarios", str(Path(d).resolve())]
     ui_lang = getattr(args, "ui_lang", None)
     if ui_lang in ("en", "fr"):
         parts += ["--ui-lang", ui_lang]
-    parts += ["play", "--workshop", code]
-    return shlex.join(parts)
+    return [*parts, "play", "--workshop", code]
+
+
+def serve_command(args: argparse.Namespace, code: str) -> str:
+    """The shell command that starts a browser's app cold: every part quoted."""
+    return shlex.join([sys.executable, "-m", "simulator", *app_argv(args, code)])
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -607,4 +611,5 @@ def cmd_serve(args: argparse.Namespace) -> int:
     raise OpenScreen(
         "serve", args, command=command, host=args.host, port=args.port,
         title=f"Simulator workshop {ws.code}", public_url=url, passcode=passcode,
+        pool_argv=app_argv(args, ws.code) if getattr(args, "warm_pool", False) else None,
     )

@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from simulator.store import certificates, queries, reportdata, writes
+from simulator.store import certificates, claims, queries, reportdata, writes
 from simulator.store.certificates import NotPassed
 from simulator.store.connection import Database, normalise_url
 from simulator.store.rows import (
@@ -82,6 +82,11 @@ class Store(Database):
         trainee_name(name)  # refused before the write lock is taken
         with self.tx() as c:
             return writes.trainee(c, name, now)
+
+    def claim_name(self, code: str, name: str) -> claims.NameClaim | None:
+        """Hold ``name`` in workshop ``code`` for this process, across every host serving
+        it from this database; None when another process holds it (see ``claims.py``)."""
+        return claims.claim(self, code, name)
 
     # ------------------------------------------------------------------ workshops
     def create_workshop(

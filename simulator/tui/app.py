@@ -127,7 +127,9 @@ class SimulatorApp(App[int]):
             from simulator.tui.serve import claim_name
 
             def refuse(name: str) -> str | None:  # (served: one browser per name)
-                if claim_name(name):
+                ws = self.ctx.workshop
+                store = self.ctx.open_store() if ws is not None else None
+                if claim_name(name, store=store, workshop=ws.code if ws else None):
                     return None
                 return _(
                     "“{name}” is already playing in another browser. Type your own name, "

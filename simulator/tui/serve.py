@@ -11,7 +11,9 @@ Who may play:
 - A name (case-insensitive) plays in one browser at a time. Each browser's process holds
   a lock on its name in a folder of this server's (``claim_name``); the lock goes with
   the process, when the browser leaves. The server watches that folder and prints who
-  joined and who left.
+  joined and who left. On PostgreSQL the process also claims the name in the database
+  (``simulator.store.claims``), so that a name plays once across every host serving the
+  workshop from that database.
 """
 
 from __future__ import annotations
@@ -25,16 +27,25 @@ import hmac
 import html
 import json
 import os
+import shlex
 import shutil
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from simulator.store.claims import NameClaim
+    from simulator.store.store import Store
 
 CLAIMS_ENV = "SIMULATOR_SERVE_CLAIMS"
 COOKIE = "simulator_key"
 
 # The lock this process holds on its trainee's name (one per process: one browser).
 _held: tuple[str, int] | None = None
+# ... and its claim in the database (PostgreSQL: across every host of the workshop).
+_claimed: NameClaim | None = None
 
 
 def _key(name: str) -> str:
@@ -43,10 +54,15 @@ def _key(name: str) -> str:
     return hashlib.sha256(clean_name(name).casefold().encode("utf-8")).hexdigest()[:32]
 
 
-def claim_name(name: str, folder: str | None = None) -> bool:
+def claim_name(
+    name: str, folder: str | None = None, *, store: Store | None = None,
+    workshop: str | None = None,
+) -> bool:
     """Take ``name`` for this process: False when another process (browser) holds it.
 
-    Outside ``serve`` (no claims folder), every name is free.
+    With ``store`` and ``workshop``, the name is claimed in the database too (on
+    PostgreSQL it holds across every host serving the workshop; see
+    ``simulator.store.claims``). Outside ``serve`` (no claims folder), every name is free.
     """
     global _held
     folder = folder or os.environ.get(CLAIMS_ENV)
@@ -64,14 +80,33 @@ def claim_name(name: str, folder: str | None = None) -> bool:
     except OSError:
         os.close(fd)
         return False
+    if store is not None and workshop and not _claim_in(store, workshop, name):
+        os.close(fd)
+        return False
     os.ftruncate(fd, 0)
     os.write(fd, json.dumps({"name": name, "pid": os.getpid()}).encode("utf-8"))
     _held = (key, fd)
     return True
 
 
+def _claim_in(store: Store, workshop: str, name: str) -> bool:
+    """Claim the name in the database; False when another process (any host) holds it."""
+    global _claimed
+    try:
+        got = store.claim_name(workshop, name)
+    except Exception:  # the store is failing: the app says so where it records
+        return True
+    if got is None:
+        return False
+    _claimed = got
+    return True
+
+
 def release_name() -> None:
-    global _held
+    global _held, _claimed
+    if _claimed is not None:
+        _claimed.release()
+        _claimed = None
     if _held is not None:
         with contextlib.suppress(OSError):
             os.close(_held[1])  # (closing the file releases its lock)
@@ -126,13 +161,27 @@ def serve(
     title: str,
     public_url: str,
     passcode: str | None = None,
+    pool_argv: list[str] | None = None,
 ) -> int:
-    """Serve until Ctrl+C (or SIGTERM); returns the exit code."""
+    """Serve until Ctrl+C (or SIGTERM); returns the exit code.
+
+    With ``pool_argv`` (the app's ``simulator`` arguments), a warm process forks each
+    browser's app (``simulator.tui.pool``); ``command`` starts it cold when the pool is
+    not ready.
+    """
     from aiohttp import web
     from textual_serve.server import Server
 
     folder = tempfile.mkdtemp(prefix="simulator-serve-")
     os.environ[CLAIMS_ENV] = folder  # (each browser's process inherits it)
+    pool: subprocess.Popen[bytes] | None = None
+    if pool_argv is not None:
+        from simulator.tui.pool import launcher_command
+
+        sock = str(Path(folder) / "pool.sock")
+        pool = subprocess.Popen([sys.executable, "-m", "simulator.tui.pool", sock, *pool_argv],
+                                stdin=subprocess.DEVNULL)
+        command = shlex.join(launcher_command(sock, shlex.split(command)))
 
     class _Server(Server):  # type: ignore[misc]
         async def _make_app(self) -> web.Application:
@@ -176,5 +225,9 @@ def serve(
     try:
         _Server(command, host=host, port=port, title=title, public_url=public_url).serve()
     finally:
+        if pool is not None:
+            pool.terminate()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                pool.wait(timeout=5)
         shutil.rmtree(folder, ignore_errors=True)
     return 0
