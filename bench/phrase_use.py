@@ -1,20 +1,18 @@
-"""How many labelled replies each phrase of the built-in packs matches.
+"""How many tuning replies each phrase of the built-in packs catches.
 
-    python bench/phrase_use.py [--lang fr] [--list 0|1] [--pack ID]
+    python bench/phrase_use.py [--lang en] [--list 0|1] [--pack ID]
 
-A phrase that matches one labelled reply or none is a candidate to go: it was most
-likely written to catch one sentence, not to state its rule's concept. For each pack of
-the language this prints the number of phrases (the entries of `phrases` and of cooccur
-`parts`, as written, lexicons not counted) and how many of them match 0, 1, or 2 and
-more of the tuning replies: tests/data/labelled/heldout.jsonl, bench/data/heldout-2, -3
-and -4, and, when ../shared is present, the shared sample and the delta-2015 rows of
-the real replies. The sealed sets (heldout-5, heldout-6), the fresh settings and the
-amazon-2016 rows are not read: they measure the rules, they do not shape them.
+A phrase "catches" a reply when, scoring that reply, the phrase matched and nothing
+(a negation, an exception, a condition or a quotation) took that match away. The
+tuning replies are the project's regression set (tests/data/labelled/heldout.jsonl),
+bench/data/heldout-2, -3 and -4, and, when ../shared/eval is present, the shared sample
+and the delta-2015 rows of real-train.jsonl. The sealed set (heldout-5), the fresh
+settings and the amazon-2016 rows are not read: they measure transfer.
 
-A phrase "matches" a reply when its words appear there on word boundaries (lexicons
-written out, inserted words as its rule allows), whatever negations or exceptions then
-make of it. `--list 0` or `--list 1` also prints those phrases (rule and phrase, never
-a reply). The last line is JSON: {pack: {"phrases", "0", "1", "2+"}}.
+Prints, per pack: its phrases (in phrase rules and cooccur parts; lexicon entries and
+exceptions aside) and how many catch 0, 1, or 2 and more tuning replies. ``--list 0``
+or ``--list 1`` also prints those phrases, each with its rule and the ids it catches.
+The last line is JSON: {pack: {"phrases", "0", "1", "2+"}}.
 """
 
 from __future__ import annotations
@@ -22,102 +20,102 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Iterator
+from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from simulator.cli.scoring import read_labelled
 from simulator.model.library import load_library
-from simulator.model.schema import expand_lexicons
-from simulator.scoring import phrases as ph
-from simulator.scoring.reply import Reply
+from simulator.scoring.explain import explain
+from simulator.scoring.scorer import scorer_for
 
+SHARED = ROOT.parent / "shared" / "eval"
 TUNING = [
     ROOT / "tests" / "data" / "labelled" / "heldout.jsonl",
     ROOT / "bench" / "data" / "heldout-2.jsonl",
     ROOT / "bench" / "data" / "heldout-3.jsonl",
     ROOT / "bench" / "data" / "heldout-4.jsonl",
-    ROOT.parent / "shared" / "eval" / "replies.jsonl",
-    ROOT.parent / "shared" / "eval" / "real-train.jsonl",
+    SHARED / "replies.jsonl",
+    SHARED / "real-train.jsonl",
 ]
-# Of the real replies, only this source is tuning data (the other measures transfer).
-REAL_TUNING_SOURCE = "delta-2015"
+TUNING_SOURCES = {None, "delta-2015"}  # of real-train, only delta-2015 is tuning data
 
 
-def tuning_replies(lang: str) -> list[str]:
-    out: list[str] = []
+def tuning_rows(lang: str) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
     for path in TUNING:
         if not path.is_file():
             continue
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if not line.strip():
+        read = read_labelled(str(path))
+        assert read is not None
+        for row in read[0]:
+            if row["lang"] != lang:
                 continue
-            row = json.loads(line)
-            if row.get("lang") != lang:
+            if path.name == "real-train.jsonl" and row.get("source") not in TUNING_SOURCES:
                 continue
-            if path.name == "real-train.jsonl" and row.get("source") != REAL_TUNING_SOURCE:
-                continue
-            out.append(row["reply"])
+            row["_key"] = f"{path.name}:{row.get('id', row['_line'])}"
+            rows.append(row)
+    return rows
+
+
+def pack_phrases(pack: Any) -> list[tuple[str, str | None, str]]:
+    """(rule, part, phrase) for every phrase a pack's rules hold."""
+    out: list[tuple[str, str | None, str]] = []
+    for rule in pack.rules:
+        for phrase in getattr(rule, "phrases", None) or []:
+            out.append((rule.id, None, phrase))
+        for part in getattr(rule, "parts", None) or []:
+            for phrase in part.phrases:
+                out.append((rule.id, part.name, phrase))
     return out
 
 
-def rule_phrases(rule: Any) -> Iterator[tuple[str, int]]:
-    """Each phrase a rule holds (as written) and the inserted words it allows."""
-    for p in getattr(rule, "phrases", None) or []:
-        yield p, getattr(rule, "max_gap", 0) or 0
-    for part in getattr(rule, "parts", None) or []:
-        for p in part.phrases:
-            yield p, part.max_gap
-
-
-def main(argv: list[str] | None = None) -> int:
+def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--lang", default="fr", choices=["en", "fr"])
-    ap.add_argument("--list", choices=["0", "1"], help="also list the phrases with this count")
-    ap.add_argument("--pack", help="only this pack id")
-    args = ap.parse_args(argv)
+    ap.add_argument("--lang", default="en")
+    ap.add_argument("--list", choices=["0", "1"], help="print the phrases catching 0 or 1")
+    ap.add_argument("--pack", help="only this pack")
+    args = ap.parse_args()
 
     lib = load_library(user=False)
     packs = [p for p in lib.packs_for_language(args.lang) if not args.pack or p.id == args.pack]
-    lexicons: dict[str, list[str]] = {}
-    for pack in lib.packs_for_language(args.lang):
-        for name, words in pack.lexicons.items():
-            lexicons.setdefault(name, list(words))
-    replies = [Reply(text, args.lang) for text in tuning_replies(args.lang)]
-    print(f"{len(replies)} tuning replies ({args.lang})")
-    print(f"{'pack':<24}{'phrases':>8}{'0':>7}{'1':>7}{'2+':>7}")
+    caught: dict[tuple[str, str | None, str], set[str]] = defaultdict(set)
+    for row in tuning_rows(args.lang):
+        sid = row.get("scenario_id")
+        scenario = lib.scenarios.get(sid) if isinstance(sid, str) else None
+        if scenario is not None:
+            row_packs = lib.packs_for(scenario)
+            scorer = scorer_for(scenario, row_packs)
+        else:
+            row_packs = lib.packs_for_language(args.lang)
+            scorer = scorer_for(None, row_packs, args.lang)
+        ex = explain(scorer, row["reply"], packs=row_packs, scenario=scenario)
+        for trace in ex.rules:
+            for found in trace.found:
+                if found.cancelled is None:
+                    caught[(trace.rule, found.part, found.phrase)].add(row["_key"])
+
     summary: dict[str, dict[str, int]] = {}
     for pack in packs:
         counts = {"phrases": 0, "0": 0, "1": 0, "2+": 0}
-        listed: list[str] = []
-        for rule in pack.rules:
-            accents = bool(
-                rule.accent_insensitive
-                if rule.accent_insensitive is not None
-                else pack.accent_insensitive
-            )
-            for phrase, gap in rule_phrases(rule):
-                try:
-                    written = expand_lexicons(phrase, lexicons)
-                except KeyError:
-                    written = phrase
-                _, exact, unaccented = ph.compile_phrase(
-                    written, args.lang, max_gap=gap, accents=accents
-                )
-                n = sum(1 for r in replies if r.words(exact, unaccented))
-                key = "2+" if n >= 2 else str(n)
-                counts["phrases"] += 1
-                counts[key] += 1
-                if args.list == key:
-                    listed.append(f"  {rule.id}: {phrase}")
+        for key in pack_phrases(pack):
+            n = len(caught.get(key, ()))
+            counts["phrases"] += 1
+            bucket = "0" if n == 0 else "1" if n == 1 else "2+"
+            counts[bucket] += 1
+            if args.list == bucket:
+                rule, part, phrase = key
+                where = f"{rule}/{part}" if part else rule
+                ids = " ".join(sorted(caught.get(key, ())))
+                print(f"  {pack.id}\t{where}\t{phrase}\t{ids}")
         summary[pack.id] = counts
         print(
-            f"{pack.id:<24}{counts['phrases']:>8}{counts['0']:>7}{counts['1']:>7}{counts['2+']:>7}"
+            f"{pack.id}: {counts['phrases']} phrases; catching 0 tuning replies: "
+            f"{counts['0']}, 1: {counts['1']}, 2+: {counts['2+']}"
         )
-        for line in listed:
-            print(line)
     print(json.dumps(summary))
     return 0
 
