@@ -35,6 +35,7 @@ table{border-collapse:collapse;width:100%;margin:0 0 9mm;font:13px/1.35 system-u
 th,td{padding:5px 6px;border-bottom:1px solid #d9dee7;text-align:left;vertical-align:top}
 th{color:#5b6475;font-weight:600}
 .n{text-align:right;white-space:nowrap}
+.d{white-space:nowrap}
 .verify{border-top:1px solid #d9dee7;padding-top:6mm}
 .label{margin:0;font:600 12px system-ui,Arial,sans-serif;letter-spacing:.12em;
 text-transform:uppercase;color:#5b6475}
