@@ -19,7 +19,7 @@ def packs() -> dict:
 def test_mutated_builtin_files_fail_cleanly_or_score(packs: dict) -> None:
     rng = random.Random(3)
     refused = 0
-    for m in fz.mutants(16, seed=3):
+    for m in fz.mutants(16, seed=5):
         out = fz.check(m, packs, rng, replies=3, limit_s=20)
         assert not out.failures, f"{m.source} {m.mutations}:\n" + "\n".join(out.failures)
         refused += out.refused

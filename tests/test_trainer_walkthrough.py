@@ -28,7 +28,7 @@ SECTION = README.split("## For trainers: check and correct the verdicts", 1)[1].
 FILES = re.findall(r"(?i)saved as\s+`([^`]+)`[^\n]*:\n\n```\w*\n(.*?)```", SECTION, re.S)
 BLOCKS = re.findall(r"```sh\n(.*?)```(?:\s*```text\n(.*?)```)?", SECTION, re.S)
 
-PHRASE = "      - you should have\n"
+PHRASE = "      - you should've\n"
 ADDED = "      - that's what you get\n"
 EXAMPLE = "        - You booked the cheapest room, so that's what you get.\n"
 

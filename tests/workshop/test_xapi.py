@@ -375,7 +375,8 @@ VERIFICATION = re.compile(r"\b[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}\b")
 
 def _readme_assessment() -> tuple[list[tuple[str, str]], list[str]]:
     text = README.read_text(encoding="utf-8")
-    section = text[text.index("**5. An assessment, end to end.**") : text.index("## Command line")]
+    start = text.index("**5. An assessment, end to end.**")
+    section = text[start : text.index("\n#", start)]  # up to the next heading
     files = re.findall(r"(?i)saved as\s+`([^`]+)`[^\n]*:\n\n```\w*\n(.*?)```", section, re.S)
     blocks = re.findall(r"```sh\n(.*?)```", section, re.S)
     return files, [line for b in blocks for line in b.splitlines() if line.strip()]
