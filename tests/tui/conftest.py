@@ -193,3 +193,14 @@ def no_color_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("NO_COLOR", "1")
     yield
     os.environ.pop("NO_COLOR", None)
+
+
+@pytest.fixture(autouse=True)
+def _english_interface() -> Iterator[None]:
+    """Each test starts in English, whatever language an earlier test's app switched to
+    (the interface language is one per process, and the workers share theirs)."""
+    from simulator.tui import i18n
+
+    i18n.set_language("en")
+    yield
+    i18n.set_language("en")
