@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-from workshop_helpers import PG_ENV, TEST_SCENARIOS, WORKSHOP_SCENARIOS
+from workshop_helpers import PG_ENV, TEST_SCENARIOS, WORKSHOP_SCENARIOS, run_cli, scenario_args
 
 
 def pg_base_url() -> str | None:
@@ -76,3 +76,16 @@ def wlib() -> Any:
     from simulator.model.library import load_library
 
     return load_library([TEST_SCENARIOS, WORKSHOP_SCENARIOS], user=False)
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str], db_url: str) -> Any:
+    """`simulator` run in-process on the test scenarios and the database of ``db_url``
+    (SQLite, and PostgreSQL when configured): (exit code, stdout, stderr). A module
+    that needs other scenarios or only SQLite defines its own ``cli``."""
+
+    def run(*argv: str) -> tuple[int, str, str]:
+        return run_cli([*scenario_args(), "--db", db_url, *argv], capsys)
+
+    run.url = db_url  # type: ignore[attr-defined]
+    return run

@@ -12,22 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from workshop_helpers import run_cli, scenario_args
 
 from simulator.store import Store
 
 LUCKY = "You're lucky we serve soup at this hour."
 FIX = "I'm so sorry, I'll bring you a fresh soup right now, within five minutes."
 DONE = "I'll bring it within five minutes, and the soup is on the house."
-
-
-@pytest.fixture
-def cli(capsys: pytest.CaptureFixture[str], db_url: str) -> Any:
-    def run(*argv: str) -> tuple[int, str, str]:
-        return run_cli([*scenario_args(), "--db", db_url, *argv], capsys)
-
-    run.url = db_url  # type: ignore[attr-defined]
-    return run
 
 
 @pytest.fixture

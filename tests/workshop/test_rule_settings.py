@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 from sqlalchemy import create_engine
-from workshop_helpers import run_cli, scenario_args
 
 from simulator.store import Store, normalise_url
 from simulator.store import schema as sch
@@ -21,15 +20,6 @@ RUDE = "You're lucky we serve soup at this hour. Calm down."
 FIX = "I'm so sorry, I'll bring you a fresh soup right now, within five minutes."
 DONE = "I'll bring it within five minutes, and the soup is on the house."
 SETTINGS = "Rules disabled: favour-framing; re-weighted: dismissal=-5"
-
-
-@pytest.fixture
-def cli(capsys: pytest.CaptureFixture[str], db_url: str) -> Any:
-    def run(*argv: str) -> tuple[int, str, str]:
-        return run_cli([*scenario_args(), "--db", db_url, *argv], capsys)
-
-    run.url = db_url  # type: ignore[attr-defined]
-    return run
 
 
 def _create(cli: Any, *extra: str) -> str:
