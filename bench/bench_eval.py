@@ -7,13 +7,14 @@ project's labelled replies (tests/data/labelled, used as regression tests), the 
 written apart from the rules (bench/data) and the real support replies. Which of them
 measure generalisation is said in each heading:
 
-- heldout-2, heldout-3 and heldout-4 were each sealed once and scored before and after
-  one round of rule changes; since 2026-12-02 they are tuning data (a measure of fit).
-- heldout-5 was written blind before the rule changes of 2026-12-02 and scored before
-  and after them; its misses have never been read and it is not tuned on.
-- heldout-6 is the sealed set of the next round, written blind to the rules on
-  2026-12-02 and scored once before any rule of that round changed; it is scored, never
-  tuned on. A set that is absent is skipped, saying so.
+- heldout-2 to heldout-5 were each written blind, scored before and after one or two
+  rounds of rule changes, and then opened for tuning (heldout-5 from the third round of
+  2026-12-02): their figures are a measure of fit.
+- heldout-6 was written blind before the second round of 2026-12-02 and scored before
+  and after it and the third; its misses have never been read and it is not tuned on.
+- heldout-7 is the sealed set of the third round, written blind to the rules and scored
+  once before any rule of that round changed; it is scored, never tuned on. A set that
+  is absent is skipped, saying so.
 - ../shared/eval/real-train.jsonl comes from two brands (its `source` field). Since
   2026-12-02 the rules are changed from the misses of delta-2015 only: amazon-2016's
   misses are not read, so its figures measure transfer to a brand the changes did not
@@ -44,8 +45,9 @@ SETS = {
     "heldout-2 (tuning)": ROOT / "bench" / "data" / "heldout-2.jsonl",
     "heldout-3 (tuning)": ROOT / "bench" / "data" / "heldout-3.jsonl",
     "heldout-4 (tuning)": ROOT / "bench" / "data" / "heldout-4.jsonl",
-    "heldout-5 (not tuned on)": ROOT / "bench" / "data" / "heldout-5.jsonl",
-    "heldout-6 (sealed, fresh)": ROOT / "bench" / "data" / "heldout-6.jsonl",
+    "heldout-5 (tuning)": ROOT / "bench" / "data" / "heldout-5.jsonl",
+    "heldout-6 (not tuned on)": ROOT / "bench" / "data" / "heldout-6.jsonl",
+    "heldout-7 (sealed, fresh)": ROOT / "bench" / "data" / "heldout-7.jsonl",
     "real-train": ROOT.parent / "shared" / "eval" / "real-train.jsonl",
 }
 
