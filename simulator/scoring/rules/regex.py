@@ -21,12 +21,21 @@ class RegexMatcher(Matcher):
     def __init__(self, rule: Any, language: str, weight: float) -> None:
         super().__init__(rule, language, weight)
         self.case_sensitive: bool = rule.case_sensitive
-        self.compiled = safe_regex.compile_(wrap(rule.pattern, rule.words), self.case_sensitive)
+        self._pattern = wrap(rule.pattern, rule.words)
+        self._compiled: Any = None
         if self.case_sensitive:
-            self.cased_prefilter = wrap(rule.pattern, rule.words)
+            self.cased_prefilter = self._pattern
         else:
-            self.prefilter = ["(?i)" + wrap(rule.pattern, rule.words)]
+            self.prefilter.append("(?i)" + self._pattern)
         self.add_exceptions()
+
+    @property
+    def compiled(self) -> Any:
+        """The rule's pattern, compiled the first time the prefilter finds it (the
+        loader has checked that RE2 takes it)."""
+        if self._compiled is None:
+            self._compiled = safe_regex.compile_(self._pattern, self.case_sensitive)
+        return self._compiled
 
     def find(self, reply: Reply, slots: list[int], fired: set[str]) -> list[Span] | None:
         text = reply.cased if self.case_sensitive else reply.text
