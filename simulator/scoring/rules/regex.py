@@ -23,10 +23,15 @@ class RegexMatcher(Matcher):
         self.case_sensitive: bool = rule.case_sensitive
         self._pattern = wrap(rule.pattern, rule.words)
         self._compiled: Any = None
+        # The prefilter's entry leaves the word boundaries out: it matches wherever the
+        # rule's pattern does (and ``find`` confirms with the pattern), and RE2 compiles
+        # the Unicode classes of a boundary into thousands of instructions each (the
+        # built-in regex rules took 0.1 s to compile with them, 0.02 s without).
+        loose = wrap(rule.pattern, False)
         if self.case_sensitive:
-            self.cased_prefilter = self._pattern
+            self.cased_prefilter = loose
         else:
-            self.prefilter.append("(?i)" + self._pattern)
+            self.prefilter.append("(?i)" + loose)
         self.add_exceptions()
 
     @property
