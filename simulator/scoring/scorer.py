@@ -471,19 +471,36 @@ class _Gate:
 
     def __init__(self, entry: Callable[[int], str], anchors: list[phrases.Anchor]) -> None:
         self._write = entry
-        buckets: dict[str, list[int]] = {}
+        # each string's bucket: the strings of a few letters ("we", "the", "pas"), in
+        # nearly every reply, share one, so that a reply costs one search for them all
+        strings: dict[str, int] = {}
+        buckets: list[list[int]] = []
+        short = -1
         always: list[int] = []
         for k, anchor in enumerate(anchors):
             if anchor is None:
                 always.append(k)
                 continue
             for a in anchor[0]:
-                buckets.setdefault(a, []).append(k)
+                b = strings.get(a)
+                if b is None:
+                    if len(a) <= _SHORT:
+                        if short < 0:
+                            short = len(buckets)
+                            buckets.append([])
+                        b = short
+                    else:
+                        b = len(buckets)
+                        buckets.append([])
+                    strings[a] = b
+                if not buckets[b] or buckets[b][-1] != k:
+                    buckets[b].append(k)
         self._always = always
         self._always_set: Callable[[bytes], list[int]] | None = None
-        self._bucket_slots = list(buckets.values())
+        self._bucket_of = list(strings.values())  # (the literal set's index -> bucket)
+        self._bucket_slots = buckets
         self._buckets: list[Callable[[bytes], list[int]] | None] = [None] * len(buckets)
-        self._anchors = _literal_set(list(buckets)) if buckets else None
+        self._anchors = _literal_set(list(strings)) if strings else None
 
     def with_entries(self, entry: Callable[[int], str], size: int) -> _Gate:
         """The same anchors for other entries (the first ``size`` slots), each matching
@@ -518,7 +535,9 @@ class _Gate:
         if self._anchors is not None:
             buckets = self._buckets
             bucket_slots = self._bucket_slots
-            for j in self._anchors.Match(phrases.squash(text)) or ():
+            bucket_of = self._bucket_of
+            present = self._anchors.Match(phrases.squash(text)) or ()
+            for j in {bucket_of[i] for i in present} if present else ():
                 search = buckets[j]
                 if search is None:
                     search = buckets[j] = self._bucket(bucket_slots[j])
@@ -527,6 +546,9 @@ class _Gate:
                     slots = bucket_slots[j]
                     found.update([slots[i] for i in got])
         return list(found)
+
+
+_SHORT = 3  # letters: an anchor this short shares its bucket with every other one
 
 
 def _literal_set(strings: list[str]) -> Any:
