@@ -26,6 +26,7 @@ from simulator.model import limits
 from simulator.model.loader import SourceFile, load_text
 from simulator.scoring import Scorer, scorer_for
 from simulator.scoring import phrases as ph
+from simulator.scoring.reply import Reply
 from simulator.scoring.scorer import rule_set
 
 DATA = Path(__file__).parent / "data"
@@ -240,6 +241,67 @@ def _find_words_re(pattern: re.Pattern[str], text: str) -> list[tuple[int, int]]
         out.append((s, e))
         pos = e
     return out
+
+
+@settings(
+    max_examples=80,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(
+    phrase=st.lists(
+        st.sampled_from(
+            ["we", "will", "(i|we) will", "(we|)", "we'll", "can't", "not", "été", "x-y", "*", "%"]
+        ),
+        min_size=1,
+        max_size=4,
+    ).map(" ".join),
+    language=st.sampled_from(["en", "fr"]),
+    accents=st.booleans(),
+    text=st.lists(
+        st.sampled_from(
+            [
+                "we",
+                "will",
+                "we'll",
+                "i",
+                "i'll",
+                "can't",
+                "cannot",
+                "can not",
+                "not",
+                "ete",
+                "été",
+                "x y",
+                "x-y",
+                "xy",
+                "%",
+                ",",
+                "\x1c",
+                "b",
+            ]
+        ),
+        max_size=10,
+    ).map(" ".join),
+)
+def test_a_phrase_in_the_reply_fires_its_rule_though_only_phrases_whose_anchor_is_there_are_searched(
+    phrase: str, language: str, accents: bool, text: str
+) -> None:
+    """The scorer searches a phrase only when the reply holds its anchor (a word every
+    match holds), in a set of the phrases that share that word: it still fires on every
+    reply where the phrase's exact pattern finds words."""
+    try:
+        exact = ph.body(phrase, language, ph.PY, accents=accents)
+    except ValueError:
+        return  # (a phrase that can match nothing: the loader refuses it)
+    rule = phrase_rule([phrase]) | {"unless_negated": False, "accent_insensitive": accents}
+    src = load(pack_yaml([rule], language))
+    if not src.ok:
+        return
+    rules, cats = rule_set([src.model])
+    scorer = Scorer(rules, language, cats)
+    found = ph.find_words(exact, Reply(text, language).text)
+    assert ("r" in scorer.score(text).fired_rules) == bool(found), (phrase, text, found)
 
 
 # ---------------------------------------------------------------- item 3: big sets

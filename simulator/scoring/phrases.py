@@ -395,8 +395,111 @@ def anchor(phrase: str, language: str, *, max_gap: int = 0, accents: bool = Fals
     when each has one. The two rarest-looking (longest) are kept. A scorer tests these
     plain strings first and runs a phrase's entry only when its anchor is there
     (``scorer._Gate``).
+
+    Found from the phrase's words alone, the way ``body`` reads them, without writing
+    its patterns (a scorer needs every phrase's anchor at once, and the patterns of only
+    the few phrases whose anchors replies hold). ``max_gap`` changes no anchor.
     """
-    return _body(phrase, language, RE2, max_gap, accents, False)[1]
+    return _anchor(phrase, language, accents)
+
+
+@cache
+def _anchor(phrase: str, language: str, accents: bool) -> Anchor:
+    """``anchor``: ``_body``'s second value, and its refusals, read off the units."""
+    folded = fold(phrase)
+    anchors: list[tuple[str, ...]] = []
+    units = 0
+    required = 0
+    pos = 0
+    after_group = False
+    for m in _GROUP.finditer(folded):
+        n = _plain_anchors(folded[pos : m.start()], language, accents, after_group, anchors)
+        units += n
+        required += n
+        alts = [a.strip() for a in m.group(1).split("|")]
+        words = [a for a in alts if a]
+        if not words:
+            raise ValueError(f"empty group in phrase {phrase!r}")
+        parts = [_anchor(a, language, accents) for a in words]
+        glued = (
+            language == "en"
+            and after_group
+            and not folded[pos : m.start()].strip()
+            and _glues(words)
+        )
+        optional = len(words) < len(alts)
+        if not optional and not glued and all(parts):
+            anchors.append(tuple(sorted({s for a in parts if a for s in a[0]})))
+        units += 1
+        required += not optional
+        pos = m.end()
+        after_group = True
+    n = _plain_anchors(folded[pos:], language, accents, after_group, anchors)
+    units += n
+    required += n
+    if not units:
+        raise ValueError(f"empty phrase {phrase!r}")
+    if not required:
+        raise ValueError(f"phrase {phrase!r} can match nothing at all")
+    ranked = sorted(set(anchors), key=lambda a: (-min(map(len, a)), len(a), a))
+    return tuple(ranked[:2]) or None
+
+
+def _glues(words: list[str]) -> bool:
+    """Does ``_glued_group`` give these alternatives a contracted form?"""
+    for alt in words:
+        tokens = _expand_en(_TOKEN.findall(alt))
+        if not tokens or tokens[0] not in EN_CONTRACTIONS:
+            continue
+        if len(tokens) > 1 and tokens[1] == "not" and tokens[0] in EN_NOT:
+            continue
+        return True
+    return False
+
+
+def _plain_anchors(
+    text: str, language: str, accents: bool, after_group: bool, anchors: list[tuple[str, ...]]
+) -> int:
+    """``_plain_units`` without the patterns: adds the anchors of the words written as
+    they are to ``anchors``, and returns how many units the text makes."""
+    tokens = _TOKEN.findall(text)
+    if not tokens:
+        return 0
+    words: list[str | None]
+    if language == "en":
+        tokens = _expand_en(tokens)
+        words = []
+        if after_group and tokens[0] in EN_CONTRACTIONS:
+            nxt = tokens[1] if len(tokens) > 1 else None
+            if not (nxt == "not" and tokens[0] in EN_NOT):
+                words = [None]
+                tokens = tokens[1:]
+        words += _words_en(tokens)
+    else:
+        words = list(tokens)
+    anchors.extend(_token_anchor(t, accents) for t in words if t is not None and t != "*")
+    return len(words)
+
+
+def _words_en(tokens: list[str]) -> list[str | None]:
+    """``_units_en``'s tokens: None for a pair of words that may be contracted."""
+    out: list[str | None] = []
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+        if nxt == "not" and tok in EN_NOT:
+            out.append(None)
+            i += 2
+            continue
+        after = tokens[i + 2] if i + 2 < len(tokens) else None
+        if nxt in EN_CONTRACTIONS and tok in EN_SUBJECTS and not (after == "not" and nxt in EN_NOT):
+            out.append(None)
+            i += 2
+            continue
+        out.append(tok)
+        i += 1
+    return out
 
 
 def compile_entry(
@@ -483,11 +586,23 @@ def exact(pattern: str) -> Any:
     It is RE2's own object, searched on UTF-8 bytes by ``find_words``: the ``re2``
     module's str wrapper encodes the whole text and builds match objects on every
     search, which cost several times what the search does.
+
+    A big program (a phrase of long lexicons, such as every time expression) has big
+    automaton states: within the usual budget RE2 holds too few of them and searches
+    with its slower engine instead (a search of one such phrase took 150 us, not 8 us).
+    Such a phrase gets the budget a set of many has; what is not used is not taken.
     """
-    compiled = _re2.RE2(re2_text(pattern).encode("utf-8"), safe_regex.options())
+    text = re2_text(pattern).encode("utf-8")
+    budget = 64 << 20 if len(text) > _BIG_PATTERN else 8 << 20
+    compiled = _re2.RE2(text, safe_regex.options(max_mem=budget))
     if not compiled.ok():
         raise ValueError(f"phrase pattern refused by RE2: {compiled.error()}")
     return compiled
+
+
+# Characters of pattern past which a phrase gets the bigger budget: about 4,000 RE2
+# instructions (the largest built-in phrases have about 18,000; 2,300 do well in 8 MB).
+_BIG_PATTERN = 1500
 
 
 _UNANCHORED = _re2.RE2.Anchor.UNANCHORED

@@ -7,7 +7,6 @@ their exact spans. Nothing is compiled on the hot path.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import itertools
 import threading
@@ -16,7 +15,6 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import re2
-from re2 import _re2
 
 from simulator.model import limits, safe_regex
 from simulator.model.schema import RulePack, Scenario, expand_lexicons
@@ -69,7 +67,7 @@ class Scorer:
             self._local_of.extend(range(len(m.prefilter)))
         # One more pattern after the rules' slots: may the reply hold a negation at all?
         self._cue_slot = len(self._rule_of)
-        cue_hint = language_of(language).cue_hint
+        self._cue_hint = language_of(language).cue_hint
         # Phrases go in with the word boundaries find_words will want (where RE2's ASCII \b
         # can say them): a phrase inside a longer word ("refund" in "refunding") then
         # costs no exact search.
@@ -80,14 +78,9 @@ class Scorer:
         # (Two gates of one set of anchors: ``_Gate`` finds the slots without compiling
         # the thousands of entries into one RE2 set, which cost seconds and tens of MB.)
         anchors = [m.anchors.get(k) for m in self.matchers for k in range(len(m.prefilter))]
-        self._set = _Gate(
-            [*(p for m in self.matchers for p in m.bounded_prefilter()), cue_hint, _PY_ONLY_SPACE],
-            [*anchors, None, None],
-        )
+        self._set = _Gate(self._entry, [*anchors, None, None])
         self._py_only_space_slot = self._cue_slot + 1
-        self._unbounded_set = self._set.with_entries(
-            [*(p for m in self.matchers for p in m.prefilter), cue_hint]
-        )
+        self._unbounded_set = self._set.with_entries(self._unbounded_entry, self._cue_slot + 1)
         cased = [(i, m.cased_prefilter) for i, m in enumerate(self.matchers) if m.cased_prefilter]
         self._cased_set = _compile_set(p for _, p in cased)
         self._cased_of = [i for i, _ in cased]
@@ -123,6 +116,18 @@ class Scorer:
         # and adding 0.0 to the total changes nothing: only the fired ones need adding.
         self._unfired_add_nothing = all(none == 0.0 for *_, none in self._category_rows)
         self._hit_rows = [_HitRow(m) for m in self.matchers]
+
+    def _entry(self, k: int) -> str:
+        """Slot ``k``'s RE2 entry, with the word boundaries ``bounded_entry`` adds."""
+        if k < self._cue_slot:
+            return self.matchers[self._rule_of[k]].bounded_entry(self._local_of[k])
+        return self._cue_hint if k == self._cue_slot else _PY_ONLY_SPACE
+
+    def _unbounded_entry(self, k: int) -> str:
+        """Slot ``k``'s RE2 entry as it is (no boundaries; no slot after the cue's)."""
+        if k < self._cue_slot:
+            return str(self.matchers[self._rule_of[k]].prefilter[self._local_of[k]])
+        return self._cue_hint
 
     def score(self, text: str, context: Context = EMPTY) -> Verdict:
         """The verdict on one reply, after the conversation so far (``context``)."""
@@ -447,74 +452,103 @@ def _one_set(items: list[str]) -> Any:
 
 
 class _Gate:
-    """Which of many RE2 patterns (``entries``) occur in a text: the slots an RE2 set of
-    them all would report, in no particular order (``Match``), without that set.
+    """Which of many RE2 patterns (``entry(k)`` for each slot k) occur in a text: the
+    slots one RE2 set of them all would report, in no particular order (``Match``),
+    without that set.
 
     Compiling a scenario's entries into one set took most of its start-up time and
-    memory. Instead, each phrase's entry has an anchor (``phrases.anchor``): strings
-    one of which the text holds wherever the entry matches. One small set of the
-    anchors (plain strings) finds those in the text; only the entries whose anchor is
-    there, and those without one, are searched, each compiled on its first search
-    (``_entry``, shared by every scorer). The slots found are the same: an entry is
-    reported when it matches, as the set does. (An anchor of two groups needs a string
-    of each: ``phrases.anchor``.)
+    memory, and searching each entry that might match on its own took most of a
+    verdict's. Instead, each phrase's entry has an anchor (``phrases.anchor``): strings
+    one of which the text holds wherever the entry matches. One small set of those
+    strings (plain, ``_literal_set``) finds the ones the text holds; each string has a
+    bucket, one RE2 set of the entries it anchors, searched when the string is there;
+    the entries without an anchor make one more set, searched every time. A bucket is
+    compiled, its entries written, the first time its string is found: most never are.
+    The slots found are the same: an entry is reported when it matches, as the one set
+    does, and it can match only where its anchor's string is. (An entry whose anchor is
+    a group of alternatives is in the bucket of each.)
     """
 
-    def __init__(self, entries: list[str], anchors: list[phrases.Anchor]) -> None:
-        self.entries = entries
-        index: dict[str, int] = {}
+    def __init__(self, entry: Callable[[int], str], anchors: list[phrases.Anchor]) -> None:
+        self._write = entry
+        # each string's bucket: the strings of a few letters ("we", "the", "pas"), in
+        # nearly every reply, share one, so that a reply costs one search for them all
+        strings: dict[str, int] = {}
+        buckets: list[list[int]] = []
+        short = -1
         always: list[int] = []
-        # each anchor's first group: its strings -> (the slot, its second group or None)
-        first: dict[int, list[tuple[int, frozenset[int] | None]]] = {}
         for k, anchor in enumerate(anchors):
             if anchor is None:
                 always.append(k)
                 continue
-            groups = [frozenset(index.setdefault(a, len(index)) for a in g) for g in anchor]
-            second = groups[1] if len(groups) > 1 else None
-            for i in groups[0]:
-                first.setdefault(i, []).append((k, second))
+            for a in anchor[0]:
+                b = strings.get(a)
+                if b is None:
+                    if len(a) <= _SHORT:
+                        if short < 0:
+                            short = len(buckets)
+                            buckets.append([])
+                        b = short
+                    else:
+                        b = len(buckets)
+                        buckets.append([])
+                    strings[a] = b
+                if not buckets[b] or buckets[b][-1] != k:
+                    buckets[b].append(k)
         self._always = always
-        self._slots_of = first
-        self._anchors = _literal_set(list(index)) if index else None
+        self._always_set: Callable[[bytes], list[int]] | None = None
+        self._bucket_of = list(strings.values())  # (the literal set's index -> bucket)
+        self._bucket_slots = buckets
+        self._buckets: list[Callable[[bytes], list[int]] | None] = [None] * len(buckets)
+        self._anchors = _literal_set(list(strings)) if strings else None
 
-    def with_entries(self, entries: list[str]) -> _Gate:
-        """The same anchors for other entries, each matching where its own does (lazily
-        compiled: one set of anchors for both)."""
+    def with_entries(self, entry: Callable[[int], str], size: int) -> _Gate:
+        """The same anchors for other entries (the first ``size`` slots), each matching
+        where its own does: one set of strings for both, buckets of their own."""
         other = object.__new__(_Gate)
         other.__dict__.update(self.__dict__)
-        other.entries = entries
-        # (fewer slots: those dropped have no anchor)
-        other._always = [k for k in self._always if k < len(entries)]
+        other._write = entry
+        other._always = [k for k in self._always if k < size]  # (those dropped: no anchor)
+        other._always_set = None
+        other._buckets = [None] * len(self._bucket_slots)
         return other
 
+    def _bucket(self, slots: list[int]) -> Callable[[bytes], list[int]]:
+        """One compiled search of these slots' entries: the indexes (into ``slots``)
+        of those that match UTF-8 text."""
+        write = self._write
+        found = _compile_set([write(k) for k in slots])
+        if isinstance(found, re2.Set):
+            return found._set.Match  # type: ignore[no-any-return]  # (RE2's own: no wrapper)
+        match = found.Match
+        return lambda data: match(data) or []
+
     def Match(self, text: str) -> list[int]:  # (RE2's name, as a set has it)
-        maybe: set[int] = set(self._always)
-        if self._anchors is not None:
-            present = set(self._anchors.Match(phrases.squash(text)) or ())
-            slots_of = self._slots_of
-            for i in present:
-                for k, second in slots_of.get(i, ()):
-                    if second is None or not second.isdisjoint(present):
-                        maybe.add(k)
         data = text.encode("utf-8")
-        size = len(data)
-        entries = self.entries
-        return [k for k in maybe if _entry(entries[k])(_UNANCHORED, data, 0, size)[0][0] >= 0]
+        found: set[int] = set()
+        if self._always:
+            search = self._always_set
+            if search is None:
+                search = self._always_set = self._bucket(self._always)
+            always = self._always
+            found.update([always[i] for i in search(data)])
+        if self._anchors is not None:
+            buckets = self._buckets
+            bucket_slots = self._bucket_slots
+            bucket_of = self._bucket_of
+            present = self._anchors.Match(phrases.squash(text)) or ()
+            for j in {bucket_of[i] for i in present} if present else ():
+                search = buckets[j]
+                if search is None:
+                    search = buckets[j] = self._bucket(bucket_slots[j])
+                got = search(data)
+                if got:
+                    slots = bucket_slots[j]
+                    found.update([slots[i] for i in got])
+        return list(found)
 
 
-_UNANCHORED = _re2.RE2.Anchor.UNANCHORED
-
-
-@functools.cache
-def _entry(pattern: str) -> Any:
-    """The compiled prefilter entry's Match (RE2, on UTF-8 bytes), within the budget a
-    set of many had when an entry needs it."""
-    for budget in (8 << 20, 64 << 20):
-        compiled = _re2.RE2(pattern.encode("utf-8"), safe_regex.options(max_mem=budget))
-        if compiled.ok():
-            return compiled.Match
-    raise re2.error(f"prefilter entry refused by RE2: {compiled.error()}")
+_SHORT = 3  # letters: an anchor this short shares its bucket with every other one
 
 
 def _literal_set(strings: list[str]) -> Any:

@@ -32,8 +32,11 @@ class Matcher:
         self.weight = weight
         self.language = language
         self.accents: bool = bool(rule.accent_insensitive)
-        self.prefilter: list[str] = []  # RE2 text, one per slot
-        self.exact: list[str] = []  # the exact pattern (text) of each slot
+        # RE2 text, one per slot, and the exact pattern (text) of each slot, both
+        # written the first time they are read (``_Written``): a scorer needs the
+        # patterns of the few phrases replies come close to, not of every phrase.
+        self.prefilter: _Written = _Written(language, self.accents, _entry)
+        self.exact: _Written = _Written(language, self.accents, _exact)
         # its form for unaccented text, if any (written on first use: most never are)
         self.unaccented: _Unaccented = _Unaccented(language, self.accents)
         # A case-sensitive rule is prefiltered on the original text instead (one pattern).
@@ -60,25 +63,22 @@ class Matcher:
             self.exact.append("")
             self.unaccented.append(None)
         for item in items:
-            re2_text, exact = phrases.compile_entry(
-                item, self.language, max_gap=max_gap, accents=self.accents
-            )
             self._phrase_slots.append(len(self.prefilter))
+            # (the anchor now: it says whether the phrase's own patterns are ever needed)
             self.anchors[len(self.prefilter)] = phrases.anchor(
                 item, self.language, max_gap=max_gap, accents=self.accents
             )
-            self.prefilter.append(re2_text)
-            self.exact.append(exact)
+            self.prefilter.append((item, max_gap))
+            self.exact.append((item, max_gap))
             self.unaccented.append((item, max_gap))
         return range(first, len(self.prefilter))
 
-    def bounded_prefilter(self) -> list[str]:
-        """``prefilter`` with word boundaries on the phrases' entries where they are sure
-        (``phrases.bounded``): fewer slots match where no word-bounded span can be."""
-        out = list(self.prefilter)
-        for i in self._phrase_slots:
-            out[i] = phrases.bounded(out[i], self.exact[i])
-        return out
+    def bounded_entry(self, i: int) -> str:
+        """Slot ``i``'s prefilter entry, with word boundaries where they are sure for a
+        phrase (``phrases.bounded``): fewer slots match where no word-bounded span can be."""
+        if i in self.anchors:  # (a phrase's slot)
+            return phrases.bounded(self.prefilter[i], self.exact[i])
+        return str(self.prefilter[i])
 
     def spans(self, reply: Reply, slots: Sequence[int]) -> list[Span]:
         """Confirmed word-bounded matches of the given slots, longest first on overlap.
@@ -125,6 +125,36 @@ class Matcher:
         if not blocked:
             return spans
         return [(s, e) for s, e in spans if not any(bs < e and s < be for bs, be in blocked)]
+
+
+def _entry(phrase: str, language: str, max_gap: int, accents: bool) -> str:
+    return phrases.body(phrase, language, phrases.RE2, max_gap=max_gap, accents=accents)
+
+
+def _exact(phrase: str, language: str, max_gap: int, accents: bool) -> str:
+    return phrases.body(phrase, language, phrases.PY, max_gap=max_gap, accents=accents)
+
+
+class _Written(list[Any]):
+    """A pattern text for each slot, written the first time it is read: an item is a
+    phrase and its gap until then (or a pattern given as it is, for a rule's own)."""
+
+    def __init__(self, language: str, accents: bool, write: Any) -> None:
+        super().__init__()
+        self.language = language
+        self.accents = accents
+        self.write = write
+
+    def __getitem__(self, i: Any) -> Any:
+        item = list.__getitem__(self, i)
+        if type(item) is tuple:
+            phrase, max_gap = item
+            item = self.write(phrase, self.language, max_gap, self.accents)
+            list.__setitem__(self, i, item)
+        return item
+
+    def __iter__(self) -> Any:
+        return (self[i] for i in range(len(self)))
 
 
 class _Unaccented(list):  # type: ignore[type-arg]

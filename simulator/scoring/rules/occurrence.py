@@ -15,15 +15,22 @@ class OccurrenceMatcher(Matcher):
         super().__init__(rule, language, weight)
         self.min_count: int = rule.min_count
         self.case_sensitive: bool = rule.case_sensitive
-        self.compiled: Any = None
+        self._compiled: Any = None
         self.phrase_slots = self.add_phrases(rule.phrases) if rule.phrases else range(0)
         if not rule.phrases:
-            self.compiled = safe_regex.compile_(wrap(rule.pattern, False), self.case_sensitive)
             if self.case_sensitive:
                 self.cased_prefilter = wrap(rule.pattern, False)
             else:
-                self.prefilter = ["(?i)" + wrap(rule.pattern, False)]
+                self.prefilter.append("(?i)" + wrap(rule.pattern, False))
         self.add_exceptions()
+
+    @property
+    def compiled(self) -> Any:
+        """The rule's pattern (None for a rule of phrases), compiled the first time the
+        prefilter finds it (the loader has checked that RE2 takes it)."""
+        if self._compiled is None and not self.rule.phrases:
+            self._compiled = safe_regex.compile_(wrap(self.rule.pattern, False), self.case_sensitive)
+        return self._compiled
 
     def find(self, reply: Reply, slots: list[int], fired: set[str]) -> list[Span] | None:
         if self.compiled is None:
