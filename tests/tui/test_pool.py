@@ -35,3 +35,12 @@ def test_the_start_key_pressed_again_while_the_conversation_opens_does_not_end_t
             assert not screen.session.turns  # and the extra key sent nothing
 
     asyncio.run(go())
+
+
+def test_serve_forks_from_the_warm_pool_unless_told_to_start_cold() -> None:
+    from simulator.cli import build_parser
+
+    parser = build_parser()
+    assert parser.parse_args(["serve", "--workshop", "K7QMPX"]).warm_pool is True
+    cold = parser.parse_args(["serve", "--workshop", "K7QMPX", "--no-warm-pool"])
+    assert cold.warm_pool is False
