@@ -479,7 +479,7 @@ def main(argv: list[str] | None = None) -> int:
     ).stdout.strip()
     port = _free_port()
     log = (home / "serve.log").open("w")
-    warm = ["--warm-pool"] if args.warm_pool else []
+    warm = ["--warm-pool"] if args.warm_pool else ["--no-warm-pool"]
     serve = subprocess.Popen([*cli, "serve", "--workshop", code, "--port", str(port), *warm],
                              env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
                              start_new_session=True)

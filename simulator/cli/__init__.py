@@ -266,8 +266,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--public-url", metavar="URL", help="address browsers use, if not host:port")
     p.add_argument(
-        "--warm-pool", action="store_true",
-        help="fork each browser's app from a warm process (quicker joins; see README)",
+        "--warm-pool", action=argparse.BooleanOptionalAction, default=True,
+        help="fork each browser's app from a warm process (the default: quicker joins;"
+        " --no-warm-pool starts each cold; see README)",
     )
     _shared(p, "--db")
 

@@ -4,7 +4,7 @@ textual-serve runs a shell command for every browser that connects and talks to 
 its standard input and output. Started cold, that command imports Textual, the engine and
 the store, loads the library and compiles the scenario's scorer: with a room joining at
 once, the trainees' processes share two cores and each waits seconds for its first
-customer line. Instead ``serve --warm-pool`` starts this pool once: it imports all of that, loads the
+customer line. Instead ``serve`` (unless ``--no-warm-pool``) starts this pool once: it imports all of that, loads the
 library and compiles the scorer of each of the workshop's scenarios, then listens on a
 Unix socket in the server's private folder. The command textual-serve runs is a small
 launcher (``LAUNCHER``, plain Python without the site packages): it hands its standard

@@ -272,6 +272,10 @@ class PlayScreen(AppScreen[None]):
 
     # ------------------------------------------------------------------ actions
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if not self.is_mounted:
+            # A key pressed while the screen opens (the start key pressed again, with a
+            # busy server) finds no editor or chat yet to act on: it does nothing.
+            return False
         practice = self.session.mode == "practice"
         ended = self.session.ended
         if action == "hint":
