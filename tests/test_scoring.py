@@ -377,6 +377,24 @@ def test_an_empty_alternative_makes_a_group_optional() -> None:
     assert not s.score("A scratch.").fired("r")
 
 
+def test_an_elided_french_word_in_a_group_joins_the_next_word() -> None:
+    p = lexicon_pack(
+        rule(phrases=["(le|la|l') {texte} (ne|n') (permet|autorise) pas"]),
+        language="fr",
+        texte=["règlement", "assurance", "accord"],
+    )
+    s = scorer(p)
+    for reply in (
+        "Désolé, le règlement ne permet pas un échange.",
+        "L'assurance ne permet pas ce remboursement.",
+        "l’accord n'autorise pas de remise",
+        "la assurance n autorise pas ça",
+    ):
+        assert s.score(reply).fired("r"), reply
+    assert not s.score("L'assurance permet un remboursement.").fired("r")
+    assert not s.score("Laccord, je ne sais pas.").fired("r")
+
+
 def test_an_english_contraction_after_a_lexicon_matches_both_ways() -> None:
     p = lexicon_pack(
         rule(category="concrete_fix", weight=20, phrases=["{agent} will {remedy} you"]),

@@ -242,7 +242,14 @@ def _body(
         parts = [_body(a, language, d, 0, accents, unaccented) for a in words]
         bodies = sorted({b for b, _ in parts}, key=len, reverse=True)
         unit = "(?:" + "|".join(bodies) + ")"
-        if language == "en" and after_group and not folded[pos : m.start()].strip():
+        elided = sorted(
+            {b for a, (b, _) in zip(words, parts, strict=True) if a.endswith("'")}, key=len, reverse=True
+        )
+        if elided and language != "en":
+            # "(le|la|l') ordre": an elided word is glued to the next one ("l'ordre")
+            whole = sorted(set(bodies) - set(elided), key=len, reverse=True)
+            unit = _ELIDES + "|".join(whole) + _ELIDES + "|".join(elided)
+        elif language == "en" and after_group and not folded[pos : m.start()].strip():
             unit = _glued_group(unit, words, language, d, accents)
         optional = len(words) < len(alts)
         # a required group holds one of its alternatives' anchors (not a glued one:
@@ -263,6 +270,7 @@ def _body(
     if all(optional for *_, optional in units):
         raise ValueError(f"phrase {phrase!r} can match nothing at all")
     sep = d.space if max_gap == 0 else f"(?:{d.space}{d.word}){{0,{max_gap}}}{d.space}"
+    units = _glue_elided(units, sep)
     out = ""
     prev_word = False
     pending: list[str] = []  # optional units before the first required one
@@ -271,13 +279,17 @@ def _body(
             if optional:
                 pending.append(unit)
                 continue
-            out = "".join(f"(?:{u}{sep})?" for u in pending) + unit
+            out = "".join(
+                f"(?:{u[len(_CARRIES) :]})?" if u.startswith(_CARRIES) else f"(?:{u}{sep})?"
+                for u in pending
+            ) + unit.removeprefix(_GLUED).removeprefix(_CARRIES)
             prev_word = word
             continue
         # next to a symbol such as '%', spaces are optional: "10 %" and "10%"
         glue = sep if prev_word and word else r"\s*"
         if unit.startswith(_GLUED):  # an English contraction right after a group
             glue, unit = "", unit[len(_GLUED) :]
+        unit = unit.removeprefix(_CARRIES)
         out += f"(?:{glue}{unit})?" if optional else glue + unit
         prev_word = word
     # the two rarest-looking anchors: the longest shortest string, then the fewest strings
@@ -298,6 +310,33 @@ def _token_anchor(tok: str, accents: bool) -> tuple[str, ...]:
 
 
 _GLUED = "\x00"  # marks a unit that carries its own separator
+_ELIDES = "\x01"  # a group with elided words: "\x01" whole words "\x01" elided words
+_CARRIES = "\x02"  # marks a unit that ends with the separator to the next one
+
+
+def _glue_elided(units: list[tuple[str, bool, bool]], sep: str) -> list[tuple[str, bool, bool]]:
+    """A group holding elided words ("l'", "qu'") carries the separator that follows it:
+    the usual one after its whole words, none or spaces after an elided word, so
+    "(le|la|l') ordre" finds "l'ordre" and "le ordre" alike. The unit after it is glued
+    on; a group that ends the phrase has no separator to carry."""
+    out: list[tuple[str, bool, bool]] = []
+    for i, (unit, word, optional) in enumerate(units):
+        if not unit.startswith(_ELIDES):
+            out.append((unit, word, optional))
+            continue
+        whole, elided = unit[1:].split(_ELIDES)
+        if i == len(units) - 1:
+            out.append(("(?:" + "|".join(x for x in (whole, elided) if x) + ")", word, optional))
+            continue
+        nxt, nxt_word, nxt_optional = units[i + 1]
+        if nxt_optional or nxt.startswith((_GLUED, _ELIDES)) or not nxt_word:
+            # rare shapes: keep the plain group (an elided word then needs a space)
+            out.append(("(?:" + "|".join(x for x in (whole, elided) if x) + ")", word, optional))
+            continue
+        alts = ([f"(?:{whole}){sep}"] if whole else []) + [f"(?:{elided})\\s*"]
+        out.append((_CARRIES + "(?:" + "|".join(alts) + ")", word, optional))
+        units[i + 1] = (_GLUED + nxt, nxt_word, nxt_optional)
+    return out
 
 
 def _apostrophe(short: str) -> str:
