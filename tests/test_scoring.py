@@ -180,10 +180,19 @@ def test_regex_kind_runs_in_re2_and_catastrophic_patterns_stay_fast() -> None:
 def test_regex_and_occurrence_rules_with_exceptions() -> None:
     """A rule whose own pattern takes a slot, followed by exception phrases."""
     p = pack(
-        rule(id="rx", kind="regex", pattern="you should have [a-z]+",
-             exceptions=["you should have been told", "you should have had a call"]),
-        rule(id="oc", kind="occurrence", phrases=["policy"], min_count=2,
-             exceptions=["policy is simple"]),
+        rule(
+            id="rx",
+            kind="regex",
+            pattern="you should have [a-z]+",
+            exceptions=["you should have been told", "you should have had a call"],
+        ),
+        rule(
+            id="oc",
+            kind="occurrence",
+            phrases=["policy"],
+            min_count=2,
+            exceptions=["policy is simple"],
+        ),
     )
     s = Scorer([(r, r.weight) for r in p.rules], "en")
     assert s.score("Well, you should have checked the date.").fired("rx")
@@ -326,9 +335,21 @@ def test_a_verdict_is_the_same_in_every_process() -> None:
     for seed in ("1", "2", "3"):
         env = {**os.environ, "PYTHONHASHSEED": seed}
         done = subprocess.run(
-            [sys.executable, "-m", "simulator", "score", "--scenario", "hotel-ac-en",
-             "--format", "json", "You're lucky, calm down. I'll move you now."],
-            env=env, capture_output=True, text=True, check=True,
+            [
+                sys.executable,
+                "-m",
+                "simulator",
+                "score",
+                "--scenario",
+                "hotel-ac-en",
+                "--format",
+                "json",
+                "You're lucky, calm down. I'll move you now.",
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
         )
         outs.add(done.stdout)
     assert len(outs) == 1
@@ -393,6 +414,17 @@ def test_an_elided_french_word_in_a_group_joins_the_next_word() -> None:
         assert s.score(reply).fired("r"), reply
     assert not s.score("L'assurance permet un remboursement.").fired("r")
     assert not s.score("Laccord, je ne sais pas.").fired("r")
+
+
+def test_a_contraction_written_as_a_group_alternative_joins_the_word_before() -> None:
+    s = scorer(lexicon_pack(rule(phrases=["you (will|'ll) need to (call|ring) them"])))
+    for reply in (
+        "You'll need to ring them yourself.",
+        "you will need to call them",
+        "youll need to call them",
+    ):
+        assert s.score(reply).fired("r"), reply
+    assert not s.score("You need to call them.").fired("r")
 
 
 def test_an_english_contraction_after_a_lexicon_matches_both_ways() -> None:
@@ -509,7 +541,14 @@ def test_the_condition_notice_is_in_the_json_verdict(capsys: pytest.CaptureFixtu
     from simulator.cli import main
 
     code = main(
-        ["score", "--lang", "en", "--format", "json", "Once you send the photo, we will refund you."]
+        [
+            "score",
+            "--lang",
+            "en",
+            "--format",
+            "json",
+            "Once you send the photo, we will refund you.",
+        ]
     )
     data = json.loads(capsys.readouterr().out)
     assert code == 0 and not data["categories"]["concrete_fix"]["fired"]
@@ -518,7 +557,7 @@ def test_the_condition_notice_is_in_the_json_verdict(capsys: pytest.CaptureFixtu
 
 def test_a_jab_in_reported_speech_is_not_said() -> None:
     s = scorer(lexicon_pack(rule(phrases=["you're lucky", "calm down"])))
-    assert not s.score('She said "you\'re lucky" and I\'m sorry she did.').fired("r")
+    assert not s.score("She said \"you're lucky\" and I'm sorry she did.").fired("r")
     assert not s.score('"Calm down", the driver told her, which was wrong.').fired("r")
     v = s.score('My colleague wrote: "calm down". I apologise for that.')
     assert not v.fired("r") and any("someone else" in n for n in v.notices)
@@ -529,14 +568,20 @@ def test_a_jab_in_reported_speech_is_not_said() -> None:
 
 def test_french_reported_speech() -> None:
     s = scorer(lexicon_pack(rule(phrases=["vous avez de la chance"]), language="fr"))
-    assert not s.score("Le caissier vous a dit « vous avez de la chance » : c'est inacceptable.").fired("r")
+    assert not s.score(
+        "Le caissier vous a dit « vous avez de la chance » : c'est inacceptable."
+    ).fired("r")
     assert s.score("Vous avez de la chance, franchement.").fired("r")
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
-    st.lists(st.sampled_from(["policy", "terms", "the rules", "our system", "regulation"]),
-             min_size=1, max_size=5, unique=True),
+    st.lists(
+        st.sampled_from(["policy", "terms", "the rules", "our system", "regulation"]),
+        min_size=1,
+        max_size=5,
+        unique=True,
+    ),
     st.sampled_from(["policy", "terms", "the rules", "our system", "regulation", "manager"]),
 )
 def test_a_lexicon_matches_exactly_what_its_entries_written_out_match(

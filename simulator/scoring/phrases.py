@@ -249,6 +249,16 @@ def _body(
             # "(le|la|l') ordre": an elided word is glued to the next one ("l'ordre")
             whole = sorted(set(bodies) - set(elided), key=len, reverse=True)
             unit = _ELIDES + "|".join(whole) + _ELIDES + "|".join(elided)
+        elif language == "en" and any(a.startswith("'") for a in words) and (units or pos):
+            # "you (will|'ll) need to": a contraction is glued to the word before it
+            contracted = sorted(
+                {b for a, (b, _) in zip(words, parts, strict=True) if a.startswith("'")},
+                key=len,
+                reverse=True,
+            )
+            whole = sorted(set(bodies) - set(contracted), key=len, reverse=True)
+            forms = ([f"{d.space}(?:{'|'.join(whole)})"] if whole else []) + contracted
+            unit = _GLUED + "(?:" + "|".join(forms) + ")"
         elif language == "en" and after_group and not folded[pos : m.start()].strip():
             unit = _glued_group(unit, words, language, d, accents)
         optional = len(words) < len(alts)
