@@ -40,7 +40,6 @@ import argparse
 import asyncio
 import json
 import os
-import re
 import signal
 import socket
 import sqlite3
@@ -54,9 +53,12 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+# The browser-tab driver is the one the tests use (they run without bench/, so it lives there).
+sys.path.insert(0, str(ROOT / "tests" / "workshop"))
+from ws_driver import CTRL_S, Tab, open_tab
+
 PY = sys.executable
 WIDTH, HEIGHT = 120, 40
-ENTER, CTRL_S = "\r", "\x13"
 
 # A reply that keeps hotel-ac-en's guest in four turns (each one marked so the bench can
 # see it echoed and check the stored text); French for the French scenarios.
@@ -70,14 +72,6 @@ REPLIES = {
 FIRST_LINE = {"hotel-ac-en": ("an oven", "soaked through"),
               "hotel-ac-fr": ("fournaise", "Vingt-quatre degrés")}
 MAX_REPLIES = 10
-
-_ANSI = re.compile(rb"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|"
-                   rb"\x1b[P^_X][^\x1b]*\x1b\\|\x1b[@-Z\\-_]")
-
-
-def _text(data: bytes) -> str:
-    return _ANSI.sub(b"", data).decode("utf-8", "replace")
-
 
 def _free_port() -> int:
     with socket.socket() as s:
@@ -242,123 +236,50 @@ class Trainee:
     finished: bool = False
 
 
-class Screen:
-    """The terminal stream of one session, as text (escapes removed)."""
-
-    def __init__(self) -> None:
-        self.text = ""
-        self.last = time.monotonic()
-        self.changed = asyncio.Event()
-
-    def feed(self, data: bytes) -> None:
-        self.text += _text(data)
-        if len(self.text) > 200_000:
-            self.text = self.text[-100_000:]
-        self.last = time.monotonic()
-        self.changed.set()
-
-    async def wait_for(self, needle: str | tuple[str, ...], since: int, timeout: float) -> bool:
-        deadline = time.monotonic() + timeout
-        needles = (needle,) if isinstance(needle, str) else needle
-        while not any(n in self.text[since:] for n in needles):
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return False
-            self.changed.clear()
-            try:
-                await asyncio.wait_for(self.changed.wait(), left)
-            except TimeoutError:
-                return False
-        return True
-
-    async def settle(self, quiet: float = 0.3, timeout: float = 15) -> None:
-        """Until no output for ``quiet`` seconds (the app has drawn its screen)."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            gap = time.monotonic() - self.last
-            if gap >= quiet:
-                return
-            await asyncio.sleep(quiet - gap)
-
-
 async def play(session: Any, url: str, t: Trainee, poller: StorePoller, think: float,
                timeout: float) -> None:
-    screen = Screen()
+    tab: Tab | None = None
     try:
-        async with session.ws_connect(f"{url}/ws?width={WIDTH}&height={HEIGHT}",
-                                      timeout=timeout, max_msg_size=0) as ws:
+        async with open_tab(session, url, timeout=timeout, width=WIDTH, height=HEIGHT) as tab:
             t.connected = time.monotonic()
-
-            async def reader() -> None:
-                async for msg in ws:
-                    if msg.type.name == "BINARY":
-                        screen.feed(msg.data)
-                    elif msg.type.name in ("CLOSE", "CLOSED", "ERROR"):
-                        break
-
-            read_task = asyncio.create_task(reader())
-            try:
-                await ws.send_str(json.dumps(["resize", {"width": WIDTH, "height": HEIGHT}]))
-                if not await screen.wait_for("name", 0, timeout):
-                    raise RuntimeError("no name prompt")
-                await screen.settle()
-                t.prompt_s = time.monotonic() - t.connected
-                await ws.send_str(json.dumps(["stdin", t.name]))
-                await screen.wait_for(t.name, 0, timeout)
-                async def step(keys: str, needle: str | tuple[str, ...], what: str) -> float:
-                    """Send ``keys`` until ``needle`` shows (a key sent before the screen
-                    is ready is lost, as in a browser); returns when it was last sent."""
-                    deadline = time.monotonic() + timeout
-                    while time.monotonic() < deadline:
-                        mark = len(screen.text)
-                        pressed = time.monotonic()
-                        await ws.send_str(json.dumps(["stdin", keys]))
-                        if await screen.wait_for(needle, mark, min(5.0, timeout)):
-                            return pressed
-                    raise RuntimeError(f"{what} never showed")
-
-                await step(ENTER, "scenarios", "the scenario list")
-                await screen.settle()
-                await step(ENTER, "Start the conversation", "the briefing")
-                await screen.settle()
-                pressed = await step(CTRL_S, t.first_line_word, "the customer's first line")
-                t.first_line_s = time.monotonic() - pressed
-                await screen.settle()
-                for seq in range(1, MAX_REPLIES + 1):
-                    await asyncio.sleep(think)
-                    if t.name in poller.outcome:  # (the last verdict ended it)
-                        break
-                    tag = f"Ref{seq}x{abs(hash(t.name)) % 10**6}."
-                    text = f"{REPLIES[t.lang]} {tag}"
-                    mark = len(screen.text)
-                    await ws.send_str(json.dumps(["stdin", text]))
-                    if not await screen.wait_for(tag, mark, timeout):
-                        raise RuntimeError(f"reply {seq} never showed in the editor")
-                    await screen.settle(0.15)
-                    sent_at = time.monotonic()
-                    await ws.send_str(json.dumps(["stdin", CTRL_S]))
-                    t.sent.append((seq, text, sent_at))
-                    deadline = sent_at + timeout
-                    while (t.name, seq) not in poller.seen and time.monotonic() < deadline:
-                        await asyncio.sleep(0.01)
-                    if (t.name, seq) not in poller.seen:
-                        raise RuntimeError(f"reply {seq}: no verdict within {timeout:.0f} s")
-                    t.latencies.append(poller.seen[(t.name, seq)] - sent_at)
-                    await screen.settle()
-                # the outcome is written with the last turn; give the poller a moment
-                for _ in range(100):
-                    if t.name in poller.outcome:
-                        break
-                    await asyncio.sleep(0.05)
-                t.finished = t.name in poller.outcome
-            finally:
-                read_task.cancel()
-                await ws.close()
+            await tab.prompt()
+            t.prompt_s = time.monotonic() - t.connected
+            await tab.join(t.name)
+            pressed = await tab.open_scenario(t.first_line_word)
+            t.first_line_s = time.monotonic() - pressed
+            await tab.settle()
+            for seq in range(1, MAX_REPLIES + 1):
+                await asyncio.sleep(think)
+                if t.name in poller.outcome:  # (the last verdict ended it)
+                    break
+                tag = f"Ref{seq}x{abs(hash(t.name)) % 10**6}."
+                text = f"{REPLIES[t.lang]} {tag}"
+                mark = len(tab.text)
+                await tab.send(text)
+                if not await tab.wait_for(tag, mark):
+                    raise RuntimeError(f"reply {seq} never showed in the editor")
+                await tab.settle(0.15)
+                sent_at = time.monotonic()
+                await tab.send(CTRL_S)
+                t.sent.append((seq, text, sent_at))
+                deadline = sent_at + timeout
+                while (t.name, seq) not in poller.seen and time.monotonic() < deadline:
+                    await asyncio.sleep(0.01)
+                if (t.name, seq) not in poller.seen:
+                    raise RuntimeError(f"reply {seq}: no verdict within {timeout:.0f} s")
+                t.latencies.append(poller.seen[(t.name, seq)] - sent_at)
+                await tab.settle()
+            # the outcome is written with the last turn; give the poller a moment
+            for _ in range(100):
+                if t.name in poller.outcome:
+                    break
+                await asyncio.sleep(0.05)
+            t.finished = t.name in poller.outcome
     except Exception as exc:
         t.error = f"{type(exc).__name__}: {exc}"
         dump = os.environ.get("BENCH_SERVE_DUMP")
-        if dump:  # what the session's terminal showed, to see where it stopped
-            Path(dump, f"{t.name}.txt").write_text(screen.text, encoding="utf-8")
+        if dump and tab is not None:  # what the terminal showed, to see where it stopped
+            Path(dump, f"{t.name}.txt").write_text(tab.text, encoding="utf-8")
 
 
 def _pct(values: list[float], q: float) -> int | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
@@ -161,16 +162,16 @@ def test_score_text_and_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert isinstance(data["score"], int) and data["next"] == "waiting"
 
 
-def test_score_reads_stdin() -> None:
-    proc = subprocess.run(
-        [sys.executable, "-m", "simulator", "score", "--lang", "fr", "--format", "json"],
-        input="Calmez-vous, monsieur.",
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert proc.returncode == 0
-    assert json.loads(proc.stdout)["categories"]["last_word"]["fired"] is True
+def test_score_reads_stdin(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a pipe: bytes, not a terminal (in this process, so the scorer compiled for the
+    # other tests is reused)
+    piped = io.TextIOWrapper(io.BytesIO(b"Calmez-vous, monsieur."))
+    monkeypatch.setattr(sys, "stdin", piped)
+    code, out, _ = run(capsys, "score", "--lang", "fr", "--format", "json")
+    assert code == 0
+    assert json.loads(out)["categories"]["last_word"]["fired"] is True
 
 
 def test_score_unknown_scenario_names_close_ids(capsys: pytest.CaptureFixture[str]) -> None:

@@ -392,9 +392,9 @@ _HANDLERS = {
     "play": ("simulator.cli.play", "cmd_play"),
     "replay": ("simulator.cli.play", "cmd_replay"),
     "workshop": ("simulator.cli.workshop", "cmd_workshop"),
-    "serve": ("simulator.cli.workshop", "cmd_serve"),
+    "serve": ("simulator.cli.serve", "cmd_serve"),
     "leaderboard": ("simulator.cli.results", "cmd_leaderboard"),
-    "export": ("simulator.cli.workshop", "cmd_export"),
+    "export": ("simulator.cli.export", "cmd_export"),
     "progress": ("simulator.cli.results", "cmd_progress"),
     "review": ("simulator.cli.review", "cmd_review"),
     "certificate": ("simulator.cli.assess", "cmd_certificate"),
@@ -412,8 +412,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     import importlib
 
     handler = getattr(importlib.import_module(module), name)
+    from simulator.cli.common import CommandExit
+
     try:
         return int(handler(args) or 0)
+    except CommandExit as exc:
+        return exc.code
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

@@ -6,24 +6,28 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from simulator.cli.common import (
     EXIT_FAIL,
     EXIT_OK,
     EXIT_USAGE,
     error,
-    open_store,
     print_json,
+    results_store,
     scenario_titles,
     table,
     workshop_code,
     write_file,
 )
 
+if TYPE_CHECKING:
+    from simulator.store.store import NotPassed
+
 
 def cmd_certificate(args: argparse.Namespace) -> int:
     from simulator.report.certificate import render_certificate
-    from simulator.store.store import NotPassed, StoreError
+    from simulator.store.store import NotPassed
 
     code = workshop_code(args.code)
     if code is None:
@@ -32,29 +36,12 @@ def cmd_certificate(args: argparse.Namespace) -> int:
     if path.suffix.lower() not in (".html", ".htm"):
         error(f"{path}: a certificate is an HTML file; give a name ending in .html")
         return EXIT_USAGE
-    store = open_store(args)
-    if store is None:
-        return EXIT_FAIL
-    try:
-        with store:
-            ws = store.workshop(code)
+    with results_store(args) as store:
+        ws = store.workshop(code)
+        try:
             cert = store.issue_certificate(code, args.trainee)
-    except NotPassed as exc:
-        error(f"{exc}.")
-        for s in exc.standing:
-            best = "no finished attempt" if s["best"] is None else f"best {s['best']}/100"
-            mark = f", pass mark {s['pass_mark']}" if s["pass_mark"] is not None else ""
-            state = "passed" if s["passed"] else "not passed"
-            print(f"  {s['scenario']}: {state} ({best}{mark})", file=sys.stderr)
-        print(
-            "A certificate needs a passed attempt in every scenario of the workshop "
-            "(a critical rule fails an attempt whatever its score).",
-            file=sys.stderr,
-        )
-        return EXIT_FAIL
-    except StoreError as exc:
-        error(str(exc))
-        return EXIT_USAGE
+        except NotPassed as exc:
+            return _not_passed(exc)
     html = render_certificate(cert, scenario_titles(args, ws.scenarios))
     failed = write_file(path, html)
     if failed is not None:
@@ -67,11 +54,24 @@ def cmd_certificate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _not_passed(exc: NotPassed) -> int:
+    """Why no certificate: each scenario's standing, on standard error; exit 1."""
+    error(f"{exc}.")
+    for s in exc.standing:
+        best = "no finished attempt" if s["best"] is None else f"best {s['best']}/100"
+        mark = f", pass mark {s['pass_mark']}" if s["pass_mark"] is not None else ""
+        state = "passed" if s["passed"] else "not passed"
+        print(f"  {s['scenario']}: {state} ({best}{mark})", file=sys.stderr)
+    print(
+        "A certificate needs a passed attempt in every scenario of the workshop "
+        "(a critical rule fails an attempt whatever its score).",
+        file=sys.stderr,
+    )
+    return EXIT_FAIL
+
+
 def cmd_verify(args: argparse.Namespace) -> int:
-    store = open_store(args)
-    if store is None:
-        return EXIT_FAIL
-    with store:
+    with results_store(args) as store:
         cert = store.certificate(args.verification)
     if cert is None:
         error(

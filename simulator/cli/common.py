@@ -6,6 +6,8 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -38,6 +40,39 @@ class OpenScreen(Exception):
 
 def library(args: argparse.Namespace) -> Library:
     return open_library(getattr(args, "scenarios", []) or [])
+
+
+class CommandExit(Exception):
+    """A command ends here with this exit code, its message already given.
+
+    The command line's entry point (:func:`simulator.cli.main`) returns the code.
+    """
+
+    def __init__(self, code: int) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+@contextmanager
+def results_store(args: argparse.Namespace) -> Iterator[Store]:
+    """The results store of --db, open for a command's queries, closed after them.
+
+    The one prologue of every command that reads or writes results: a store that cannot
+    be opened ends the command with exit 1 (after saying why); a :class:`StoreError`
+    raised by the queries (an unknown workshop, a closed one, a name taken...) ends it
+    with exit 2, its message printed. Anything else passes through unchanged.
+    """
+    from simulator.store.store import StoreError
+
+    store = open_store(args)
+    if store is None:
+        raise CommandExit(EXIT_FAIL)
+    try:
+        with store:
+            yield store
+    except StoreError as exc:
+        error(str(exc))
+        raise CommandExit(EXIT_USAGE) from exc
 
 
 def open_store(args: argparse.Namespace) -> Store | None:

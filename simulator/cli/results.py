@@ -7,14 +7,13 @@ import sys
 from typing import Any
 
 from simulator.cli.common import (
-    EXIT_FAIL,
     EXIT_OK,
     EXIT_USAGE,
     OpenScreen,
     error,
-    open_store,
     print_json,
     remembered_name,
+    results_store,
     scenario_titles,
     short,
     table,
@@ -70,22 +69,13 @@ def _passed_cell(row: dict[str, Any], scenarios: int) -> str:
 
 
 def cmd_leaderboard(args: argparse.Namespace) -> int:
-    from simulator.store.store import StoreError
-
     code = workshop_code(args.code)
     if code is None:
         return EXIT_USAGE
-    store = open_store(args)
-    if store is None:
-        return EXIT_FAIL
-    try:
-        with store:
-            ws = store.workshop(code)
-            rows = [] if args.live else store.leaderboard(code)
-            reviewed = 0 if args.live else len(store.overrides(workshop=code))
-    except StoreError as exc:
-        error(str(exc))
-        return EXIT_USAGE
+    with results_store(args) as store:
+        ws = store.workshop(code)
+        rows = [] if args.live else store.leaderboard(code)
+        reviewed = 0 if args.live else len(store.overrides(workshop=code))
     if args.live:
         if not (sys.stdin.isatty() and sys.stdout.isatty()):
             error("--live needs a terminal; without one use --format text, json or csv")
@@ -120,12 +110,9 @@ def cmd_progress(args: argparse.Namespace) -> int:
     if not name:
         error("whose progress? give --name NAME (or set your name in the app once)")
         return EXIT_USAGE
-    store = open_store(args)
-    if store is None:
-        return EXIT_FAIL
     from simulator.service.review import trainer_notes
 
-    with store:
+    with results_store(args) as store:
         attempts = store.attempts(trainee=name)
         best = store.best_scores(name)
         notes = trainer_notes(store, [a["id"] for a in attempts])

@@ -14,13 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from simulator.cli.common import (
-    EXIT_FAIL,
     EXIT_OK,
     EXIT_USAGE,
     OpenScreen,
     error,
-    open_store,
     print_json,
+    results_store,
     short,
     write_file,
 )
@@ -85,10 +84,7 @@ def cmd_review(args: argparse.Namespace) -> int:
         except ServiceError as exc:
             error(str(exc))
             return EXIT_USAGE
-    store = open_store(args)
-    if store is None:
-        return EXIT_FAIL
-    with store:
+    with results_store(args) as store:
         try:
             target = rv.resolve(store, args.target)
         except ServiceError as exc:

@@ -1,7 +1,7 @@
 """Serve the app to browsers with textual-serve (`simulator serve`).
 
 textual-serve runs ``command`` through a shell once per browser connection, each in its
-own process with the web driver; the command line (``simulator.cli.workshop.cmd_serve``)
+own process with the web driver; the command line (``simulator.cli.serve.cmd_serve``)
 builds that command from validated, shell-quoted parts and asks the entry point
 (:mod:`simulator.tui.launch`) to open this "screen".
 

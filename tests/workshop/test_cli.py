@@ -254,7 +254,7 @@ def test_db_option_after_the_action(cli: Any, tmp_path: Path) -> None:
 
 
 def test_serve_command_quotes_everything(tmp_path: Path) -> None:
-    from simulator.cli.workshop import serve_command
+    from simulator.cli.serve import serve_command
 
     weird = tmp_path / "my scenarios; rm -rf ~"
     weird.mkdir()
@@ -269,7 +269,7 @@ def test_serve_command_quotes_everything(tmp_path: Path) -> None:
 
 
 def test_public_url(monkeypatch: pytest.MonkeyPatch) -> None:
-    from simulator.cli import workshop as w
+    from simulator.cli import serve as w
 
     monkeypatch.setattr(w, "lan_address", lambda: "192.168.1.20")
     assert w.public_url_for("127.0.0.1", 8000) == "http://127.0.0.1:8000"

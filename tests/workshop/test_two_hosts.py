@@ -3,7 +3,8 @@
 Two serve processes on two loopback ports serve one workshop from one real PostgreSQL
 database (SIMULATOR_TEST_DATABASE_URL; skipped without it). Trainees join each through
 the websocket protocol a browser's page speaks (``/ws``: ``["stdin", keys]`` out, the
-terminal's output back as binary frames; bench/bench_serve.py drives it the same way):
+terminal's output back as binary frames), with the driver bench/bench_serve.py uses too
+(tests/workshop/ws_driver.py):
 both land in the one leaderboard and the one export, and a name playing on the first
 host is refused on the second with a message that says so.
 """
@@ -11,9 +12,7 @@ host is refused on the second with a message that says so.
 from __future__ import annotations
 
 import asyncio
-import json
 import os
-import re
 import signal
 import socket
 import subprocess
@@ -24,16 +23,12 @@ from typing import Any
 
 import pytest
 from workshop_helpers import ROOT, simulator_cmd, subprocess_env
+from ws_driver import CTRL_S, ENTER, open_tab
 
 from simulator.store import Store
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.xdist_group("heavy")]
 
-ENTER, CTRL_S = "\r", "\x13"
-_ANSI = re.compile(
-    rb"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|"
-    rb"\x1b[P^_X][^\x1b]*\x1b\\|\x1b[@-Z\\-_]"
-)
 REPLY = "I'm so sorry, that is awful at 1 a.m. I'll move you to a cooled room right now."
 FIRST_LINE = ("an oven", "soaked through")  # a word of each variant of the guest's first line
 TIMEOUT = 90.0
@@ -106,80 +101,22 @@ def two_hosts(pg_url: str, tmp_path: Path) -> Iterator[tuple[str, list[str]]]:
                     continue
 
 
-class Browser:
-    """One browser tab's websocket: keys out, the terminal's text back."""
-
-    def __init__(self, ws: Any) -> None:
-        self.ws = ws
-        self.text = ""
-        self.changed = asyncio.Event()
-
-    async def read(self) -> None:
-        async for msg in self.ws:
-            if msg.type.name == "BINARY":
-                self.text += _ANSI.sub(b"", msg.data).decode("utf-8", "replace")
-                self.changed.set()
-            elif msg.type.name in ("CLOSE", "CLOSED", "ERROR"):
-                break
-
-    async def wait_for(
-        self, needle: str | tuple[str, ...], since: int = 0, timeout: float = TIMEOUT
-    ) -> bool:
-        needles = (needle,) if isinstance(needle, str) else needle
-        deadline = time.monotonic() + timeout
-        while not any(n in self.text[since:] for n in needles):
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return False
-            self.changed.clear()
-            try:
-                await asyncio.wait_for(self.changed.wait(), left)
-            except TimeoutError:
-                return False
-        return True
-
-    async def send(self, keys: str) -> None:
-        await self.ws.send_str(json.dumps(["stdin", keys]))
-
-    async def until(self, keys: str, needle: str | tuple[str, ...]) -> None:
-        """Press ``keys`` until ``needle`` shows (a key sent before a screen is ready is
-        lost, as in a browser)."""
-        deadline = time.monotonic() + TIMEOUT
-        while time.monotonic() < deadline:
-            mark = len(self.text)
-            await self.send(keys)
-            if await self.wait_for(needle, mark, 5.0):
-                return
-        raise AssertionError(f"{needle!r} never showed:\n{self.text[-2000:]}")
-
-
 async def _join(session: Any, url: str, name: str, *, play: bool) -> str:
     """Join as ``name``; with ``play``, start the conversation and send one reply.
     Returns what the terminal showed."""
-    async with session.ws_connect(f"{url}/ws?width=120&height=40", max_msg_size=0) as ws:
-        b = Browser(ws)
-        reader = asyncio.create_task(b.read())
-        try:
-            await ws.send_str(json.dumps(["resize", {"width": 120, "height": 40}]))
-            assert await b.wait_for("name"), "no name prompt"
-            await asyncio.sleep(0.5)
-            await b.send(name)
-            assert await b.wait_for(name)
-            if not play:
-                await b.until(ENTER, "already playing")
-                return b.text
-            await b.until(ENTER, "scenarios")
-            await b.until(ENTER, "Start the conversation")
-            await b.until(CTRL_S, FIRST_LINE)
-            mark = len(b.text)
-            await b.send(REPLY)
-            assert await b.wait_for("cooled room", mark)
-            await asyncio.sleep(0.3)
-            await b.send(CTRL_S)
-            await asyncio.sleep(0.5)
-            return b.text
-        finally:
-            reader.cancel()
+    async with open_tab(session, url, timeout=TIMEOUT) as tab:
+        await tab.join(name)
+        if not play:
+            await tab.press_until(ENTER, "already playing", "the refusal of the name")
+            return tab.text
+        await tab.open_scenario(FIRST_LINE)
+        mark = len(tab.text)
+        await tab.send(REPLY)
+        assert await tab.wait_for("cooled room", mark)
+        await tab.settle(0.15)
+        await tab.send(CTRL_S)
+        await tab.settle()
+        return tab.text
 
 
 def test_two_hosts_one_workshop_one_leaderboard_one_name_each(
@@ -199,21 +136,10 @@ def test_two_hosts_one_workshop_one_leaderboard_one_name_each(
             return refused
 
     async def _hold(session: Any, url: str, name: str) -> None:
-        async with session.ws_connect(f"{url}/ws?width=120&height=40", max_msg_size=0) as ws:
-            b = Browser(ws)
-            reader = asyncio.create_task(b.read())
-            try:
-                await ws.send_str(json.dumps(["resize", {"width": 120, "height": 40}]))
-                assert await b.wait_for("name"), "no name prompt"
-                await asyncio.sleep(0.5)
-                await b.send(name)
-                assert await b.wait_for(name)
-                await b.until(ENTER, "scenarios")
-                await b.until(ENTER, "Start the conversation")
-                await b.until(CTRL_S, FIRST_LINE)
-                await asyncio.sleep(3600)  # (plays on until the test is done)
-            finally:
-                reader.cancel()
+        async with open_tab(session, url, timeout=TIMEOUT) as tab:
+            await tab.join(name)
+            await tab.open_scenario(FIRST_LINE)
+            await asyncio.Event().wait()  # (plays on until the test is done)
 
     refused = asyncio.run(scenario())
     # the second host refuses the name that plays on the first, and says why
