@@ -38,7 +38,7 @@ class Matcher:
         self.prefilter: _Written = _Written(language, self.accents, _entry)
         self.exact: _Written = _Written(language, self.accents, _exact)
         # its form for unaccented text, if any (written on first use: most never are)
-        self.unaccented: _Unaccented = _Unaccented(language, self.accents)
+        self.unaccented: _Written = _Written(language, self.accents, _unaccented)
         # A case-sensitive rule is prefiltered on the original text instead (one pattern).
         self.cased_prefilter: str | None = None
         # The exception phrases are the last slots: from this index on (none: never).
@@ -135,9 +135,14 @@ def _exact(phrase: str, language: str, max_gap: int, accents: bool) -> str:
     return phrases.body(phrase, language, phrases.PY, max_gap=max_gap, accents=accents)
 
 
+def _unaccented(phrase: str, language: str, max_gap: int, accents: bool) -> str | None:
+    return phrases.unaccented_form(phrase, language, max_gap=max_gap, accents=accents)
+
+
 class _Written(list[Any]):
     """A pattern text for each slot, written the first time it is read: an item is a
-    phrase and its gap until then (or a pattern given as it is, for a rule's own)."""
+    phrase and its gap until then (or a pattern given as it is, for a rule's own, or
+    None where a slot has no such form)."""
 
     def __init__(self, language: str, accents: bool, write: Any) -> None:
         super().__init__()
@@ -155,26 +160,6 @@ class _Written(list[Any]):
 
     def __iter__(self) -> Any:
         return (self[i] for i in range(len(self)))
-
-
-class _Unaccented(list):  # type: ignore[type-arg]
-    """The unaccented exact pattern of each slot (``phrases.unaccented_form``), written
-    the first time it is read: an item is a phrase and its gap until then, or None."""
-
-    def __init__(self, language: str, accents: bool) -> None:
-        super().__init__()
-        self.language = language
-        self.accents = accents
-
-    def __getitem__(self, i: Any) -> Any:
-        item = list.__getitem__(self, i)
-        if type(item) is tuple:
-            phrase, max_gap = item
-            item = phrases.unaccented_form(
-                phrase, self.language, max_gap=max_gap, accents=self.accents
-            )
-            list.__setitem__(self, i, item)
-        return item
 
 
 def _by_start_longest(span: Span) -> tuple[int, int]:
