@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -215,66 +216,45 @@ def body(
     A group ``(a|b)`` is one unit, an alternation of its alternatives' own patterns
     (each a phrase without groups): still a finite set of literals with bounded gaps.
     """
-    return _body(phrase, language, d, max_gap, accents, unaccented)[0]
+    return _body(phrase, language, d, max_gap, accents, unaccented)
 
 
 @cache
 def _body(
     phrase: str, language: str, d: Dialect, max_gap: int, accents: bool, unaccented: bool
-) -> tuple[str, Anchor]:
-    """``body``, and the phrase's anchor (cached: lexicon groups recur in many phrases)."""
+) -> str:
+    """``body`` (cached: lexicon groups recur in many phrases). Its anchor is read off
+    the same units by ``anchor``, which writes no pattern."""
     if language == "en" and unaccented:
         raise ValueError("no unaccented patterns for English")
     folded = fold(phrase)
     units: list[tuple[str, bool, bool]] = []  # (pattern, is a word, optional)
-    # each one the text must hold (one of its strings): for the prefilter's dialect only
-    anchors: list[tuple[str, ...]] | None = [] if d is RE2 else None
     pos = 0
     after_group = False
     for m in _GROUP.finditer(folded):
-        units += _plain_units(
-            folded[pos : m.start()], language, d, accents, unaccented, after_group, anchors
-        )
+        units += _plain_units(folded[pos : m.start()], language, d, accents, unaccented, after_group)
         alts = [a.strip() for a in m.group(1).split("|")]
         words = [a for a in alts if a]
         if not words:
             raise ValueError(f"empty group in phrase {phrase!r}")
-        parts = [_body(a, language, d, 0, accents, unaccented) for a in words]
-        bodies = sorted({b for b, _ in parts}, key=len, reverse=True)
-        unit = "(?:" + "|".join(bodies) + ")"
-        elided = sorted(
-            {b for a, (b, _) in zip(words, parts, strict=True) if a.endswith("'")}, key=len, reverse=True
-        )
-        if elided and language != "en":
+        parts = {a: _body(a, language, d, 0, accents, unaccented) for a in words}
+        unit = "(?:" + "|".join(_longest_first(parts.values())) + ")"
+        if language != "en" and any(a.endswith("'") for a in words):
             # "(le|la|l') ordre": an elided word is glued to the next one ("l'ordre")
-            whole = sorted(set(bodies) - set(elided), key=len, reverse=True)
+            whole, elided = _split(parts, lambda a: a.endswith("'"))
             unit = _ELIDES + "|".join(whole) + _ELIDES + "|".join(elided)
         elif language == "en" and any(a.startswith("'") for a in words) and (units or pos):
             # "you (will|'ll) need to": a contraction is glued to the word before it
-            contracted = sorted(
-                {b for a, (b, _) in zip(words, parts, strict=True) if a.startswith("'")},
-                key=len,
-                reverse=True,
-            )
-            whole = sorted(set(bodies) - set(contracted), key=len, reverse=True)
+            whole, contracted = _split(parts, lambda a: a.startswith("'"))
             forms = ([f"{d.space}(?:{'|'.join(whole)})"] if whole else []) + contracted
             unit = _GLUED + "(?:" + "|".join(forms) + ")"
         elif language == "en" and after_group and not folded[pos : m.start()].strip():
             unit = _glued_group(unit, words, language, d, accents)
         optional = len(words) < len(alts)
-        # a required group holds one of its alternatives' anchors (not a glued one:
-        # "we'll" holds no "will")
-        if (
-            anchors is not None
-            and not optional
-            and not unit.startswith(_GLUED)
-            and all(a for _, a in parts)
-        ):
-            anchors.append(tuple(sorted({s for _, a in parts if a for s in a[0]})))
         units.append((unit, True, optional))
         pos = m.end()
         after_group = True
-    units += _plain_units(folded[pos:], language, d, accents, unaccented, after_group, anchors)
+    units += _plain_units(folded[pos:], language, d, accents, unaccented, after_group)
     if not units:
         raise ValueError(f"empty phrase {phrase!r}")
     if all(optional for *_, optional in units):
@@ -302,9 +282,21 @@ def _body(
         unit = unit.removeprefix(_CARRIES)
         out += f"(?:{glue}{unit})?" if optional else glue + unit
         prev_word = word
-    # the two rarest-looking anchors: the longest shortest string, then the fewest strings
-    ranked = sorted(set(anchors or ()), key=lambda a: (-min(map(len, a)), len(a), a))
-    return out, tuple(ranked[:2]) or None
+    return out
+
+
+def _longest_first(patterns: Iterable[str]) -> list[str]:
+    """Distinct alternatives, the longest first (so that a longer one is tried first)."""
+    return sorted(set(patterns), key=len, reverse=True)
+
+
+def _split(parts: dict[str, str], marked: Callable[[str], bool]) -> tuple[list[str], list[str]]:
+    """A group's patterns (alternative -> pattern): those of unmarked alternatives, and
+    of marked ones, each longest first."""
+    return (
+        _longest_first(b for a, b in parts.items() if not marked(a)),
+        _longest_first(b for a, b in parts.items() if marked(a)),
+    )
 
 
 @cache
@@ -355,15 +347,21 @@ def _apostrophe(short: str) -> str:
     return "'?" if short in ("ll", "re", "ve", "m") else "'"
 
 
+def _contracts(tokens: list[str]) -> bool:
+    """Do these English words start with one that contracts onto the word before
+    ("will" -> "'ll"), not counting a negation that has its own form ("will not")?"""
+    if not tokens or tokens[0] not in EN_CONTRACTIONS:
+        return False
+    return not (len(tokens) > 1 and tokens[1] == "not" and tokens[0] in EN_NOT)
+
+
 def _glued_group(unit: str, words: list[str], language: str, d: Dialect, accents: bool) -> str:
     """A group right after a group, in English: its alternatives that start with a word
     that contracts ("(i|we) (will|are going to)") also match contracted ("we'll")."""
     glued: list[str] = []
     for alt in words:
         tokens = _expand_en(_TOKEN.findall(alt))
-        if not tokens or tokens[0] not in EN_CONTRACTIONS:
-            continue
-        if len(tokens) > 1 and tokens[1] == "not" and tokens[0] in EN_NOT:
+        if not _contracts(tokens):
             continue
         rest = " ".join(tokens[1:])
         tail = (d.space + body(rest, language, d, accents=accents)) if rest else ""
@@ -380,10 +378,9 @@ def _plain_units(
     accents: bool,
     unaccented: bool,
     after_group: bool = False,
-    anchors: list[tuple[str, ...]] | None = None,
 ) -> list[tuple[str, bool, bool]]:
-    """The units of a phrase's text between groups; each word written as it is (not an
-    English pair such as "can not") adds its anchor to ``anchors``."""
+    """The units of a phrase's text between groups (``_plain_anchors`` reads their
+    anchors)."""
     tokens = _TOKEN.findall(text)
     if not tokens:
         return []
@@ -391,23 +388,19 @@ def _plain_units(
         tokens = _expand_en(tokens)
         glued: list[tuple[str, bool, str | None]] = []
         # "{agent} will" after a group of subjects: "we will" and "we'll" alike
-        if after_group and tokens[0] in EN_CONTRACTIONS:
-            nxt = tokens[1] if len(tokens) > 1 else None
-            if not (nxt == "not" and tokens[0] in EN_NOT):
-                short = EN_CONTRACTIONS[tokens[0]]
-                glued = [
-                    (
-                        f"{_GLUED}(?:{_apostrophe(short)}{short}|{d.space}{re.escape(tokens[0])})",
-                        True,
-                        None,
-                    )
-                ]
-                tokens = tokens[1:]
+        if after_group and _contracts(tokens):
+            short = EN_CONTRACTIONS[tokens[0]]
+            glued = [
+                (
+                    f"{_GLUED}(?:{_apostrophe(short)}{short}|{d.space}{re.escape(tokens[0])})",
+                    True,
+                    None,
+                )
+            ]
+            tokens = tokens[1:]
         pairs = glued + (_units_en(tokens, d, accents) if tokens else [])
     else:
         pairs = [(*_unit(t, d, accents, unaccented), t) for t in tokens]
-    if anchors is not None:
-        anchors.extend(_token_anchor(t, accents) for *_, t in pairs if t is not None and t != "*")
     return [(u, w, False) for u, w, _ in pairs]
 
 
@@ -454,7 +447,7 @@ def anchor(phrase: str, language: str, *, max_gap: int = 0, accents: bool = Fals
 
 @cache
 def _anchor(phrase: str, language: str, accents: bool) -> Anchor:
-    """``anchor``: ``_body``'s second value, and its refusals, read off the units."""
+    """``anchor``, and ``_body``'s refusals, read off the units ``_body`` writes."""
     folded = fold(phrase)
     anchors: list[tuple[str, ...]] = []
     units = 0
@@ -496,14 +489,7 @@ def _anchor(phrase: str, language: str, accents: bool) -> Anchor:
 
 def _glues(words: list[str]) -> bool:
     """Does ``_glued_group`` give these alternatives a contracted form?"""
-    for alt in words:
-        tokens = _expand_en(_TOKEN.findall(alt))
-        if not tokens or tokens[0] not in EN_CONTRACTIONS:
-            continue
-        if len(tokens) > 1 and tokens[1] == "not" and tokens[0] in EN_NOT:
-            continue
-        return True
-    return False
+    return any(_contracts(_expand_en(_TOKEN.findall(alt))) for alt in words)
 
 
 def _plain_anchors(
@@ -518,11 +504,9 @@ def _plain_anchors(
     if language == "en":
         tokens = _expand_en(tokens)
         words = []
-        if after_group and tokens[0] in EN_CONTRACTIONS:
-            nxt = tokens[1] if len(tokens) > 1 else None
-            if not (nxt == "not" and tokens[0] in EN_NOT):
-                words = [None]
-                tokens = tokens[1:]
+        if after_group and _contracts(tokens):
+            words = [None]
+            tokens = tokens[1:]
         words += _words_en(tokens)
     else:
         words = list(tokens)
