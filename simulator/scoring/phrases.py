@@ -322,22 +322,21 @@ def _glue_elided(units: list[tuple[str, bool, bool]], sep: str) -> list[tuple[st
     "(le|la|l') ordre" finds "l'ordre" and "le ordre" alike. The unit after it is glued
     on; a group that ends the phrase has no separator to carry."""
     out: list[tuple[str, bool, bool]] = []
+    glue_next = False
     for i, (unit, word, optional) in enumerate(units):
-        if not unit.startswith(_ELIDES):
-            out.append((unit, word, optional))
-            continue
-        whole, elided = unit[1:].split(_ELIDES)
-        if i == len(units) - 1:
-            out.append(("(?:" + "|".join(x for x in (whole, elided) if x) + ")", word, optional))
-            continue
-        nxt, nxt_word, nxt_optional = units[i + 1]
-        if nxt_optional or nxt.startswith((_GLUED, _ELIDES)) or not nxt_word:
-            # rare shapes: keep the plain group (an elided word then needs a space)
-            out.append(("(?:" + "|".join(x for x in (whole, elided) if x) + ")", word, optional))
-            continue
-        alts = ([f"(?:{whole}){sep}"] if whole else []) + [f"(?:{elided})\\s*"]
-        out.append((_CARRIES + "(?:" + "|".join(alts) + ")", word, optional))
-        units[i + 1] = (_GLUED + nxt, nxt_word, nxt_optional)
+        if glue_next:
+            unit, glue_next = _GLUED + unit, False
+        elif unit.startswith(_ELIDES):
+            whole, elided = unit[1:].split(_ELIDES)
+            nxt = units[i + 1] if i + 1 < len(units) else None
+            if nxt is None or nxt[2] or not nxt[1] or nxt[0].startswith((_GLUED, _ELIDES)):
+                # at the end, or before a rare shape: the plain group (an elided word
+                # then needs a space after it)
+                unit = "(?:" + "|".join(x for x in (whole, elided) if x) + ")"
+            else:
+                alts = ([f"(?:{whole}){sep}"] if whole else []) + [f"(?:{elided})\\s*"]
+                unit, glue_next = _CARRIES + "(?:" + "|".join(alts) + ")", True
+        out.append((unit, word, optional))
     return out
 
 
