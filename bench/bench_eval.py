@@ -12,9 +12,11 @@ measure generalisation is said in each heading:
   2026-12-02): their figures are a measure of fit.
 - heldout-6 was written blind before the second round of 2026-12-02 and scored before
   and after it and the third; its misses have never been read and it is not tuned on.
-- heldout-7 is the sealed set of the third round, written blind to the rules and scored
-  once before any rule of that round changed; it is scored, never tuned on. A set that
-  is absent is skipped, saying so.
+- heldout-7 was the sealed set of the third round, written blind to the rules and scored
+  once before any rule of that round changed; it is scored, never tuned on.
+- heldout-8 is the sealed set of the fourth round (2026-12-02), written blind to the
+  rules and scored once before any rule of that round changed; scored, never tuned on.
+  A set that is absent is skipped, saying so.
 - ../shared/eval/real-train.jsonl comes from two brands (its `source` field). Since
   2026-12-02 the rules are changed from the misses of delta-2015 only: amazon-2016's
   misses are not read, so its figures measure transfer to a brand the changes did not
@@ -47,7 +49,8 @@ SETS = {
     "heldout-4 (tuning)": ROOT / "bench" / "data" / "heldout-4.jsonl",
     "heldout-5 (tuning)": ROOT / "bench" / "data" / "heldout-5.jsonl",
     "heldout-6 (not tuned on)": ROOT / "bench" / "data" / "heldout-6.jsonl",
-    "heldout-7 (sealed, fresh)": ROOT / "bench" / "data" / "heldout-7.jsonl",
+    "heldout-7 (not tuned on)": ROOT / "bench" / "data" / "heldout-7.jsonl",
+    "heldout-8 (sealed, fresh)": ROOT / "bench" / "data" / "heldout-8.jsonl",
     "real-train": ROOT.parent / "shared" / "eval" / "real-train.jsonl",
 }
 
