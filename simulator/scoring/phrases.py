@@ -554,6 +554,19 @@ def unaccented_form(
     return body(phrase, language, PY, max_gap=max_gap, accents=True, unaccented=True)
 
 
+def squashed_entry(phrase: str, language: str, *, max_gap: int = 0) -> str:
+    """A phrase's prefilter entry (``bounded``) for text put through ``squash``: each
+    letter of an accent class as its base letter, whether the rule minds accents or not.
+    It matches the squashed text wherever the phrase's own entry matches the text, and
+    sometimes where it does not (an accent the rule requires is missing): a prefilter may
+    say more, the exact pattern decides. Plain letters cost RE2 far less than classes of
+    fifteen letters in UTF-8, in memory most of all. Not for English (see ``body``)."""
+    return bounded(
+        body(phrase, language, RE2, max_gap=max_gap, accents=True, unaccented=True),
+        body(phrase, language, PY, max_gap=max_gap, accents=True, unaccented=True),
+    )
+
+
 def bounded(re2_body: str, py_body: str) -> str:
     """A phrase's RE2 prefilter entry with RE2's ``\\b`` where ``find_words`` is sure to
     want a word boundary: before a phrase whose exact pattern starts with an ASCII letter
