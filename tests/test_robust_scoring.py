@@ -222,6 +222,25 @@ def test_exact_phrase_spans_are_those_of_the_backtracking_pattern(
     assert ph.find_words(body, text) == _find_words_re(re.compile(body), text)
 
 
+@pytest.mark.parametrize(
+    ("text", "plain"),
+    [
+        ("mon coeur est brise", True),
+        ("« mon coeur est brise », 12 €", True),  # (guillemets and € are not words)
+        ("mon cœur est brisé", False),
+        ("mon coeur\u00a0est brise", False),  # (a space RE2's ASCII \s does not know)
+    ],
+)
+def test_a_wildcard_word_is_found_whatever_letters_or_spaces_the_text_holds(
+    text: str, plain: bool
+) -> None:
+    """Text whose word and space characters are all ASCII is searched with the pattern's
+    ASCII form; any other text with the Unicode one: "cœur" is still one word."""
+    assert ph.plain(text) is plain
+    body = ph.body("mon * est", "fr", ph.PY)
+    assert ph.find_words(body, text) == _find_words_re(re.compile(body), text) != []
+
+
 def _find_words_re(pattern: re.Pattern[str], text: str) -> list[tuple[int, int]]:
     """find_words as it was with Python's ``re``."""
     out: list[tuple[int, int]] = []

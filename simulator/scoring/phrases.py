@@ -17,7 +17,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from re2 import _re2
@@ -554,6 +554,19 @@ def unaccented_form(
     return body(phrase, language, PY, max_gap=max_gap, accents=True, unaccented=True)
 
 
+def squashed_entry(phrase: str, language: str, *, max_gap: int = 0) -> str:
+    """A phrase's prefilter entry (``bounded``) for text put through ``squash``: each
+    letter of an accent class as its base letter, whether the rule minds accents or not.
+    It matches the squashed text wherever the phrase's own entry matches the text, and
+    sometimes where it does not (an accent the rule requires is missing): a prefilter may
+    say more, the exact pattern decides. Plain letters cost RE2 far less than classes of
+    fifteen letters in UTF-8, in memory most of all. Not for English (see ``body``)."""
+    return bounded(
+        body(phrase, language, RE2, max_gap=max_gap, accents=True, unaccented=True),
+        body(phrase, language, PY, max_gap=max_gap, accents=True, unaccented=True),
+    )
+
+
 def bounded(re2_body: str, py_body: str) -> str:
     """A phrase's RE2 prefilter entry with RE2's ``\\b`` where ``find_words`` is sure to
     want a word boundary: before a phrase whose exact pattern starts with an ASCII letter
@@ -586,13 +599,19 @@ _RE2_SPACE = (
     r"\t\n\x{0b}\f\r \x{1c}-\x{1f}\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}"
     r"\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}"
 )
+# Their ASCII parts, for text with no other word or space characters (``plain``).
+_ASCII_WORD = r"0-9A-Za-z_"
+_ASCII_SPACE = r"\t\n\x{0b}\f\r \x{1c}-\x{1f}"
 _ESCAPE = re.compile(r"\\(.)|(\[)|(\])", re.S)
 
 
-def re2_text(pattern: str) -> str:
+def re2_text(pattern: str, plain: bool = False) -> str:
     """An exact pattern (Python's ``re`` dialect, as ``body`` writes it) in RE2's: the
-    same matches, leftmost first, with Unicode ``\\w`` and ``\\s``."""
+    same matches, leftmost first, with Unicode ``\\w`` and ``\\s``; with ``plain``, the
+    same matches in text whose only word and space characters are ASCII (``plain``),
+    with ASCII ``\\w`` and ``\\s``."""
     depth = 0
+    word, space = (_ASCII_WORD, _ASCII_SPACE) if plain else (_RE2_WORD, _RE2_SPACE)
 
     def swap(m: re.Match[str]) -> str:
         nonlocal depth
@@ -603,7 +622,7 @@ def re2_text(pattern: str) -> str:
             depth = max(0, depth - 1)
             return "]"
         ch = m.group(1)
-        inner = _RE2_WORD if ch == "w" else _RE2_SPACE if ch == "s" else None
+        inner = word if ch == "w" else space if ch == "s" else None
         if inner is None:
             return m.group(0)
         return inner if depth else f"[{inner}]"
@@ -612,8 +631,11 @@ def re2_text(pattern: str) -> str:
 
 
 @cache
-def exact(pattern: str) -> Any:
-    """The compiled exact pattern (RE2), shared by every rule that uses the phrase.
+def exact(pattern: str, plain: bool = False) -> Any:
+    """The compiled exact pattern (RE2), shared by every rule that uses the phrase; with
+    ``plain``, its form for text whose word and space characters are all ASCII (see
+    ``plain``): the same spans there, from a program a fraction of the size, as RE2
+    writes a Unicode class such as \\w in hundreds of instructions.
 
     It is RE2's own object, searched on UTF-8 bytes by ``find_words``: the ``re2``
     module's str wrapper encodes the whole text and builds match objects on every
@@ -624,7 +646,7 @@ def exact(pattern: str) -> Any:
     with its slower engine instead (a search of one such phrase took 150 us, not 8 us).
     Such a phrase gets the budget a set of many has; what is not used is not taken.
     """
-    text = re2_text(pattern).encode("utf-8")
+    text = re2_text(pattern, plain).encode("utf-8")
     budget = 64 << 20 if len(text) > _BIG_PATTERN else 8 << 20
     compiled = _re2.RE2(text, safe_regex.options(max_mem=budget))
     if not compiled.ok():
@@ -635,6 +657,17 @@ def exact(pattern: str) -> Any:
 # Characters of pattern past which a phrase gets the bigger budget: about 4,000 RE2
 # instructions (the largest built-in phrases have about 18,000; 2,300 do well in 8 MB).
 _BIG_PATTERN = 1500
+
+
+@lru_cache(maxsize=8)
+def plain(text: str) -> bool:
+    """Are the text's word and space characters (Python's \\w and \\s) all ASCII? Then
+    an exact pattern's ``plain`` form finds the same spans in it. (Most replies are;
+    French ones too, once unaccented: guillemets, euro signs and apostrophes are
+    neither.)"""
+    return text.isascii() or not any(
+        c.isalnum() or c.isspace() or c == "_" for c in text if not c.isascii()
+    )
 
 
 _UNANCHORED = _re2.RE2.Anchor.UNANCHORED
@@ -654,7 +687,7 @@ def find_words(pattern: Any, text: str, limit: int = 200) -> list[tuple[int, int
     ``text`` has no lone surrogates (``normalize`` replaces them): it encodes to UTF-8.
     """
     out: list[tuple[int, int]] = []
-    match = (exact(pattern) if isinstance(pattern, str) else pattern).Match
+    match = (exact(pattern, plain(text)) if isinstance(pattern, str) else pattern).Match
     n = len(text)
     if text.isascii():
         data = text.encode("ascii")

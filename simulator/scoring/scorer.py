@@ -78,7 +78,9 @@ class Scorer:
         # (Two gates of one set of anchors: ``_Gate`` finds the slots without compiling
         # the thousands of entries into one RE2 set, which cost seconds and tens of MB.)
         anchors = [m.anchors.get(k) for m in self.matchers for k in range(len(m.prefilter))]
-        self._set = _Gate(self._entry, [*anchors, None, None])
+        # (Other than English, the anchored entries search the squashed text: see _Gate.)
+        squashed = self._squashed_entry if language != "en" else None
+        self._set = _Gate(self._entry, [*anchors, None, None], squashed)
         self._py_only_space_slot = self._cue_slot + 1
         self._unbounded_set = self._set.with_entries(self._unbounded_entry, self._cue_slot + 1)
         cased = [(i, m.cased_prefilter) for i, m in enumerate(self.matchers) if m.cased_prefilter]
@@ -122,6 +124,10 @@ class Scorer:
         if k < self._cue_slot:
             return self.matchers[self._rule_of[k]].bounded_entry(self._local_of[k])
         return self._cue_hint if k == self._cue_slot else _PY_ONLY_SPACE
+
+    def _squashed_entry(self, k: int) -> str:
+        """Phrase slot ``k``'s entry for squashed text (``phrases.squashed_entry``)."""
+        return str(self.matchers[self._rule_of[k]].squashed[self._local_of[k]])
 
     def _unbounded_entry(self, k: int) -> str:
         """Slot ``k``'s RE2 entry as it is (no boundaries; no slot after the cue's)."""
@@ -469,35 +475,44 @@ class _Gate:
     a group of alternatives is in the bucket of each.)
     """
 
-    def __init__(self, entry: Callable[[int], str], anchors: list[phrases.Anchor]) -> None:
+    def __init__(
+        self,
+        entry: Callable[[int], str],
+        anchors: list[phrases.Anchor],
+        squashed: Callable[[int], str] | None = None,
+    ) -> None:
         self._write = entry
-        # each string's bucket: the strings of a few letters ("we", "the", "pas"), in
-        # nearly every reply, share one, so that a reply costs one search for them all
-        strings: dict[str, int] = {}
+        # With ``squashed`` (each anchored slot's entry for squashed text), the buckets
+        # search the text squashed, as the anchors are: their entries then hold plain
+        # letters where accent classes were, which cost RE2 several times the memory.
+        self._write_anchored = squashed or entry
+        self._squash = squashed is not None
+        # Each entry is in one bucket, that of its anchor's group of strings (searched
+        # when the text holds any of them), and compiled once: an entry anchored by a
+        # lexicon's hundred words is not compiled again for each word the text holds.
+        # Groups holding a string of a few letters ("we", "the", "pas"), in nearly every
+        # reply, share one bucket, so that a reply costs one search for them all.
+        strings: dict[str, set[int]] = {}
         buckets: list[list[int]] = []
-        short = -1
+        bucket_of_group: dict[tuple[str, ...], int] = {}
         always: list[int] = []
         for k, anchor in enumerate(anchors):
             if anchor is None:
                 always.append(k)
                 continue
-            for a in anchor[0]:
-                b = strings.get(a)
-                if b is None:
-                    if len(a) <= _SHORT:
-                        if short < 0:
-                            short = len(buckets)
-                            buckets.append([])
-                        b = short
-                    else:
-                        b = len(buckets)
-                        buckets.append([])
-                    strings[a] = b
-                if not buckets[b] or buckets[b][-1] != k:
-                    buckets[b].append(k)
+            group = anchor[0]
+            key = () if any(len(a) <= _SHORT for a in group) else group
+            b = bucket_of_group.get(key)
+            if b is None:
+                b = bucket_of_group[key] = len(buckets)
+                buckets.append([])
+            buckets[b].append(k)
+            for a in group:
+                strings.setdefault(a, set()).add(b)
         self._always = always
         self._always_set: Callable[[bytes], list[int]] | None = None
-        self._bucket_of = list(strings.values())  # (the literal set's index -> bucket)
+        # (the literal set's index -> the buckets its string triggers)
+        self._bucket_of = [tuple(sorted(b)) for b in strings.values()]
         self._bucket_slots = buckets
         self._buckets: list[Callable[[bytes], list[int]] | None] = [None] * len(buckets)
         self._anchors = _literal_set(list(strings)) if strings else None
@@ -507,16 +522,16 @@ class _Gate:
         where its own does: one set of strings for both, buckets of their own."""
         other = object.__new__(_Gate)
         other.__dict__.update(self.__dict__)
-        other._write = entry
+        other._write = other._write_anchored = entry
+        other._squash = False
         other._always = [k for k in self._always if k < size]  # (those dropped: no anchor)
         other._always_set = None
         other._buckets = [None] * len(self._bucket_slots)
         return other
 
-    def _bucket(self, slots: list[int]) -> Callable[[bytes], list[int]]:
+    def _bucket(self, slots: list[int], write: Callable[[int], str]) -> Callable[[bytes], list[int]]:
         """One compiled search of these slots' entries: the indexes (into ``slots``)
         of those that match UTF-8 text."""
-        write = self._write
         found = _compile_set([write(k) for k in slots])
         if isinstance(found, re2.Set):
             return found._set.Match  # type: ignore[no-any-return]  # (RE2's own: no wrapper)
@@ -529,18 +544,21 @@ class _Gate:
         if self._always:
             search = self._always_set
             if search is None:
-                search = self._always_set = self._bucket(self._always)
+                search = self._always_set = self._bucket(self._always, self._write)
             always = self._always
             found.update([always[i] for i in search(data)])
         if self._anchors is not None:
             buckets = self._buckets
             bucket_slots = self._bucket_slots
             bucket_of = self._bucket_of
-            present = self._anchors.Match(phrases.squash(text)) or ()
-            for j in {bucket_of[i] for i in present} if present else ():
+            squashed = phrases.squash(text)
+            present = self._anchors.Match(squashed) or ()
+            if self._squash and squashed is not text:
+                data = squashed.encode("utf-8")
+            for j in {b for i in present for b in bucket_of[i]} if present else ():
                 search = buckets[j]
                 if search is None:
-                    search = buckets[j] = self._bucket(bucket_slots[j])
+                    search = buckets[j] = self._bucket(bucket_slots[j], self._write_anchored)
                 got = search(data)
                 if got:
                     slots = bucket_slots[j]

@@ -39,6 +39,8 @@ class Matcher:
         self.exact: _Written = _Written(language, self.accents, _exact)
         # its form for unaccented text, if any (written on first use: most never are)
         self.unaccented: _Written = _Written(language, self.accents, _unaccented)
+        # its prefilter entry for text put through ``phrases.squash`` (not for English)
+        self.squashed: _Written = _Written(language, self.accents, _squashed)
         # A case-sensitive rule is prefiltered on the original text instead (one pattern).
         self.cased_prefilter: str | None = None
         # The exception phrases are the last slots: from this index on (none: never).
@@ -62,6 +64,7 @@ class Matcher:
         while len(self.exact) < first:
             self.exact.append("")
             self.unaccented.append(None)
+            self.squashed.append(None)
         for item in items:
             self._phrase_slots.append(len(self.prefilter))
             # (the anchor now: it says whether the phrase's own patterns are ever needed)
@@ -71,6 +74,7 @@ class Matcher:
             self.prefilter.append((item, max_gap))
             self.exact.append((item, max_gap))
             self.unaccented.append((item, max_gap))
+            self.squashed.append((item, max_gap))
         return range(first, len(self.prefilter))
 
     def bounded_entry(self, i: int) -> str:
@@ -137,6 +141,10 @@ def _exact(phrase: str, language: str, max_gap: int, accents: bool) -> str:
 
 def _unaccented(phrase: str, language: str, max_gap: int, accents: bool) -> str | None:
     return phrases.unaccented_form(phrase, language, max_gap=max_gap, accents=accents)
+
+
+def _squashed(phrase: str, language: str, max_gap: int, accents: bool) -> str:
+    return phrases.squashed_entry(phrase, language, max_gap=max_gap)
 
 
 class _Written(list[Any]):
