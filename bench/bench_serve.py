@@ -25,8 +25,8 @@ machine runs short of memory):
 - turns recorded versus sent (a recorded reply must be the one sent, byte for byte).
 
 The join check (``--join 30``): thirty trainees connect over ten seconds; each must see
-its customer's first line (in the terminal stream) within 2 s of pressing Enter on the
-briefing, and its name prompt within a few seconds of connecting (reported).
+its customer's first line (in the terminal stream) within 2 s of first pressing ctrl+s on
+the briefing (a press the app let pass, pressed again, counts from the first), and its name prompt within a few seconds of connecting (reported).
 
 The last line is JSON: ``{"max_sessions", "p95_ms_at_max", "mb_per_session" (PSS),
 "rss_mb_per_session", "lost_turns", "join_first_line_p95_ms"}``, ``max_sessions`` being the largest N with p95 under 1 s and nothing
@@ -229,7 +229,7 @@ class Trainee:
     first_line_word: tuple[str, ...]
     connected: float = 0.0
     prompt_s: float | None = None  # connect -> the name prompt on screen
-    first_line_s: float | None = None  # Enter on the briefing -> the customer's first line
+    first_line_s: float | None = None  # ctrl+s first pressed on the briefing -> the first line
     sent: list[tuple[int, str, float]] = field(default_factory=list)  # (seq, text, t_send)
     latencies: list[float] = field(default_factory=list)
     error: str | None = None

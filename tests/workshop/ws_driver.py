@@ -93,14 +93,15 @@ class Tab:
             await asyncio.sleep(quiet - gap)
 
     async def press_until(self, keys: str, needle: str | tuple[str, ...], what: str) -> float:
-        """Send ``keys`` until ``needle`` shows; returns when they were last sent."""
-        deadline = time.monotonic() + self.timeout
+        """Send ``keys`` until ``needle`` shows; returns when they were first sent (a
+        key the app let pass is a wait the trainee has too: it counts)."""
+        first = time.monotonic()
+        deadline = first + self.timeout
         while time.monotonic() < deadline:
             mark = len(self.text)
-            pressed = time.monotonic()
             await self.send(keys)
             if await self.wait_for(needle, mark, min(5.0, self.timeout)):
-                return pressed
+                return first
         raise DriverError(f"{what} never showed:\n{self.text[-2000:]}")
 
     async def prompt(self) -> None:
@@ -118,7 +119,7 @@ class Tab:
 
     async def open_scenario(self, first_line: str | tuple[str, ...]) -> float:
         """From the typed name to the customer's first line: Enter (the scenario list),
-        Enter (the briefing), ctrl+s. Returns when ctrl+s was last pressed."""
+        Enter (the briefing), ctrl+s. Returns when ctrl+s was first pressed."""
         await self.press_until(ENTER, "scenarios", "the scenario list")
         await self.settle()
         await self.press_until(ENTER, "Start the conversation", "the briefing")
