@@ -416,6 +416,19 @@ def test_an_elided_french_word_in_a_group_joins_the_next_word() -> None:
     assert not s.score("Laccord, je ne sais pas.").fired("r")
 
 
+def test_an_optional_group_with_an_elided_word_may_be_left_out_mid_phrase() -> None:
+    s = scorer(
+        lexicon_pack(rule(phrases=["je remplis (le|la|les|l'|) formulaire"]), language="fr")
+    )
+    for reply in (
+        "Je remplis formulaire et dossier pour vous.",
+        "Je remplis le formulaire à votre place.",
+        "je remplis l'formulaire",
+    ):
+        assert s.score(reply).fired("r"), reply
+    assert not s.score("Je remplis un formulaire.").fired("r")
+
+
 def test_a_contraction_written_as_a_group_alternative_joins_the_word_before() -> None:
     s = scorer(lexicon_pack(rule(phrases=["you (will|'ll) need to (call|ring) them"])))
     for reply in (

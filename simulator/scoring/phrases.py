@@ -279,8 +279,13 @@ def _body(
         glue = sep if prev_word and word else r"\s*"
         if unit.startswith(_GLUED):  # an English contraction right after a group
             glue, unit = "", unit[len(_GLUED) :]
-        unit = unit.removeprefix(_CARRIES)
-        out += f"(?:{glue}{unit})?" if optional else glue + unit
+        if unit.startswith(_CARRIES) and optional:
+            # an optional group that carries its separator: the one before it stays
+            # ("remplis (le|l'|) formulaire" finds "remplis formulaire")
+            out += f"{glue}(?:{unit[len(_CARRIES) :]})?"
+        else:
+            unit = unit.removeprefix(_CARRIES)
+            out += f"(?:{glue}{unit})?" if optional else glue + unit
         prev_word = word
     return out
 
