@@ -44,3 +44,10 @@ def mini():
     lib = load_library([DATA / "scenarios"], user=False)
     sc = lib.scenario("mini-en")
     return sc, lib.packs_for(sc)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The slow tests first (otherwise in collection order): the workers take tests in
+    that order, so a slow one no longer starts last while the other worker sits idle."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)

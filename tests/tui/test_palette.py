@@ -133,6 +133,7 @@ async def _run_command(
 # Each screen's commands in two items (every other command, from the first or the
 # second), so that the workers share a screen's work. The first command of an item runs
 # on the app that lists the commands.
+@pytest.mark.slow
 @pytest.mark.parametrize("part", [0, 1])
 @pytest.mark.parametrize("screen", list(SCREENS))
 def test_every_palette_command_works_on_every_screen(screen: str, part: int) -> None:
