@@ -191,7 +191,17 @@ def _palette_options(app: Any) -> list[str]:
     return [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
 
 
+async def _until(pilot: Any, ready: Callable[[], bool], timeout: float = 5.0) -> None:
+    """Wait until ``ready()`` (the palette searches in the background), at most ``timeout``."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not ready() and loop.time() < deadline:
+        await pilot.pause(0.02)
+
+
 def test_one_theme_command_lists_the_themes_the_readme_names() -> None:
+    themes = {"simulator-dark", "simulator-light", "high-contrast"}
+
     async def go() -> None:
         app = make_app()
         async with app.run_test(size=(100, 30)) as pilot:
@@ -200,11 +210,11 @@ def test_one_theme_command_lists_the_themes_the_readme_names() -> None:
             assert [n for n in names if "theme" in n.casefold()] == ["Switch theme"]
             app.action_change_theme()
             await settle(pilot)
-            await pilot.pause(0.3)
+            await _until(pilot, lambda: {s.split()[0] for s in _palette_options(app)} == themes)
             shown = _palette_options(app)
-            assert {s.split()[0] for s in shown} == {"simulator-dark", "simulator-light", "high-contrast"}
+            assert {s.split()[0] for s in shown} == themes
             await pilot.press(*"light")
-            await pilot.pause(0.3)
+            await _until(pilot, lambda: [s.split()[0] for s in _palette_options(app)] == ["simulator-light"])
             await pilot.press("enter")
             await settle(pilot)
             assert app.theme == "simulator-light"
