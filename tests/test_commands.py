@@ -63,6 +63,7 @@ def test_schema_files_are_up_to_date(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert code == 0 and (tmp_path / "scenario.schema.json").is_file()
 
 
+@pytest.mark.slow
 def test_builtin_files_pass_an_independent_json_schema_validator() -> None:
     root = Path(__file__).parents[1] / "scenarios"
     scenarios = sorted(str(p) for p in (root / "en").glob("*.yaml")) + sorted(
@@ -193,6 +194,7 @@ def test_test_reports_failures_like_pytest(
     assert "1 failed, 2 passed" in out
 
 
+@pytest.mark.slow
 def test_test_passes_on_the_library(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "test", "-q")
     assert code == 0, out

@@ -133,6 +133,7 @@ def test_a_rule_named_by_a_scenario_example_is_exercised(
     assert data["uncovered_rules"] == []
 
 
+@pytest.mark.slow
 def test_the_library_is_fully_exercised_by_rule(capsys: pytest.CaptureFixture[str]) -> None:
     code, data = cover(capsys, "test", "--coverage", "--walks", "3")
     assert code == 0 and data["failed"] == 0

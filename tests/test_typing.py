@@ -6,7 +6,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 
+
+@pytest.mark.slow
 def test_core_is_mypy_clean() -> None:
     root = Path(__file__).parents[1]
     proc = subprocess.run(
