@@ -675,3 +675,38 @@ def test_replies_once_caught_by_a_single_phrase_are_caught_by_concepts(library) 
             if label in r and v.fired(cat) != r[label]:
                 wrong.append((p["caught"], label, p["phrase"]))
     assert wrong == []
+
+
+def _en_scorer(library):
+    from simulator.scoring import scorer_for
+
+    return scorer_for(None, library.packs_for_language("en"), "en")
+
+
+def test_an_amount_with_a_decimal_point_does_not_end_the_sentence(library) -> None:
+    from simulator.scoring.lang import sentences
+
+    text = "roaming charges of $86.40 reversed today. thanks"
+    assert [text[s:e] for s, e in sentences(text)] == [
+        "roaming charges of $86.40 reversed today.",
+        "thanks",
+    ]
+    # so the remedy noun and its done verb, either side of the amount, are one clause
+    assert _en_scorer(library).score("Roaming charges of $86.40 reversed today.").fired(
+        "concrete_fix"
+    )
+
+
+def test_a_past_event_after_the_customer_acted_is_not_a_condition(library) -> None:
+    scorer = _en_scorer(library)
+    done = scorer.score("Price dropped two days after you ordered, so I've refunded the £18 difference.")
+    assert done.fired("concrete_fix") and not done.notices
+    owed = scorer.score("After you send the photo, I'll refund you.")
+    assert not owed.fired("concrete_fix") and owed.notices
+
+
+def test_an_offer_if_the_customer_fancies_it_is_not_a_condition(library) -> None:
+    verdict = _en_scorer(library).score(
+        "I'll pop the £3.10 back on your card now, and if you fancy the vanilla, it's on the house."
+    )
+    assert verdict.fired("concrete_fix")

@@ -117,7 +117,8 @@ class Language:
 # A quotation: folded text has every quotation mark as '"' (« » too).
 _QUOTE = re.compile(r'"([^"\n]{1,400})"')
 
-_SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+|\n|$)")
+# A full stop between two word characters (£86.40, 9.30, p.m, example.com) ends no sentence.
+_SENTENCE = re.compile(r"(?:[^.!?\n]|(?<=\w)\.(?=\w))+(?:[.!?]+|\n|$)")
 
 # The patterns below start each word with \b rather than (?<!\w): every alternative after
 # one begins with a word character, where the two say the same, and Python's re looks for
@@ -155,7 +156,10 @@ _EN = Language(
         r"subject to (?:you|your|receipt|approval|verification))(?!\w)"
     ),
     not_condition=re.compile(
-        r"\bif (?:you|u)(?:'?d|\s+would)?\s+(?:like|prefer|rather|want|wish|"
+        # a past event, not a condition: "two days after you ordered, I've refunded..."
+        r"\bafter (?:you|u) (?:\w+ed|made|paid|bought|left|sent|told|rang|wrote|got|had|came|"
+        r"went|took|gave|spoke|put|saw|brought|flew|drove|rode)(?!\w)|"
+        r"\bif (?:you|u)(?:'?d|\s+would)?\s+(?:like|prefer|rather|want|wish|fancy|are interested|"
         r"need (?:anything|more|help|me)|have (?:any|more|other) questions|"
         r"are happy|agree|are (?:ok|okay)|still (?:have|need)|"
         r"(?:can'?t|cannot|can not) (?:wait|make it|come|stay))(?!\w)|"
