@@ -118,7 +118,7 @@ class Language:
 _QUOTE = re.compile(r'"([^"\n]{1,400})"')
 
 # A full stop between two word characters (£86.40, 9.30, p.m, example.com) ends no sentence.
-_SENTENCE = re.compile(r"(?:[^.!?\n]|(?<=\w)\.(?=\w))+(?:[.!?]+|\n|$)")
+_SENTENCE = re.compile(r"[^.!?\n]+(?:(?<=\w)\.(?=\w)[^.!?\n]*)*(?:[.!?]+|\n|$)")
 
 # The patterns below start each word with \b rather than (?<!\w): every alternative after
 # one begins with a word character, where the two say the same, and Python's re looks for
