@@ -531,3 +531,21 @@ def test_the_limits_page_states_the_limits_in_force() -> None:
         assert model.model_json_schema()["properties"]["max_gap"]["maximum"] == limits.MAX_GAP
     items = schema.PhraseRule.model_json_schema()["properties"]["phrases"]["items"]
     assert items["maxLength"] == limits.MAX_PHRASE_CHARS
+
+
+def test_a_group_alternative_of_punctuation_is_refused_at_load_with_its_place() -> None:
+    # "(late|,)" once passed the check and then stopped every scorer of the pack
+    raw = pack_yaml([phrase_rule(["you were (late|,) again", "you were (late|) again"])])
+    src = load_text(raw, SourceFile(path=Path("late.yaml"), origin="extra", display="late.yaml"))
+    assert not src.ok
+    (p,) = src.problems
+    line = next(n for n, text in enumerate(raw.decode().splitlines(), 1) if "(late|,)" in text)
+    assert p.line == line and "only punctuation" in p.message, str(p)
+
+
+@pytest.mark.parametrize("phrase", [",", "you , late", "(,|.)", "-"])
+def test_a_phrase_of_punctuation_is_refused_at_load_or_scores(phrase: str) -> None:
+    raw = pack_yaml([phrase_rule([phrase])])
+    src = load_text(raw, SourceFile(path=Path("p.yaml"), origin="extra", display="p.yaml"))
+    if src.ok:
+        scorer_for(None, [src.model], "en").score("you were late, again.")

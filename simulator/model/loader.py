@@ -8,6 +8,7 @@ problems, so the app and ``simulator validate`` can list it.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -379,7 +380,19 @@ def group_problem(phrase: str) -> str | None:
             depth -= 1
             if depth < 0:
                 return "')' without its '('"
-    return "'(' without its ')'" if depth else None
+    if depth:
+        return "'(' without its ')'"
+    if not re.search(r"[^\s,.;:!?\"'\-\u2013\u2014\u2026()|]", phrase):
+        return "the phrase holds only punctuation, which phrases do not match: write a word"
+    for group in re.findall(r"\(([^()]*)\)", phrase):
+        for alt in group.split("|"):
+            if alt.strip() and re.fullmatch(r"[\s,.;:!?\"'\-\u2013\u2014\u2026]+", alt):
+                return (
+                    f"the group '({group})' has an alternative that is only punctuation "
+                    f"('{alt.strip()}'), which phrases do not match; leave the alternative empty "
+                    "to make the group optional"
+                )
+    return None
 
 
 def check_lexicon_refs(

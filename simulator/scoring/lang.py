@@ -167,7 +167,7 @@ _EN = Language(
         r"\bif (?:that|it|this) (?:works|suits|helps)(?!\w)"
     ),
     says_before=re.compile(
-        r"\b(?:said|says|say|told (?:me|us|him|her|them)|tells (?:me|us)|wrote|writes|asked|"
+        r"\b(?:said|says|say|told (?:me|us|him|her|them|you)|tells (?:me|us)|wrote|writes|asked|"
         r"replied|complained|shouted|yelled|called (?:it|us|me)|put it|in (?:his|her|their) words)"
         r"(?!\w)[^\".!?]{0,25}$"
     ),
