@@ -429,6 +429,22 @@ def test_an_optional_group_with_an_elided_word_may_be_left_out_mid_phrase() -> N
     assert not s.score("Je remplis un formulaire.").fired("r")
 
 
+def test_an_elided_word_may_end_a_phrase() -> None:
+    s = scorer(
+        lexicon_pack(
+            rule(phrases=["ne s'appliquent (que|qu')", "le préavis est (de|d')"]), language="fr"
+        )
+    )
+    for reply in (
+        "Les remises ne s'appliquent qu'à partir de 50 €.",
+        "Le préavis est d'un mois.",
+        "Les remises ne s'appliquent que le lundi.",
+        "Le préavis est de deux mois.",
+    ):
+        assert s.score(reply).fired("r"), reply
+    assert not s.score("Les remises ne s'appliquent jamais.").fired("r")
+
+
 def test_a_contraction_written_as_a_group_alternative_joins_the_word_before() -> None:
     s = scorer(lexicon_pack(rule(phrases=["you (will|'ll) need to (call|ring) them"])))
     for reply in (

@@ -724,7 +724,7 @@ def find_words(pattern: Any, text: str, limit: int = 200) -> list[tuple[int, int
             if c.isalnum() or c == "_":
                 pos = bs + (1 if ascii_ else _chars_to_bytes(data, bs, 1))
                 continue
-        if e < n:
+        if e < n and text[e - 1] != "'":  # (an elided word ends where it is: "qu'à")
             c = text[e]
             if (c.isalnum() or c == "_") or (
                 c == "'" and e + 1 < n and (text[e + 1].isalnum() or text[e + 1] == "_")
