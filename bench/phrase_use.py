@@ -5,9 +5,10 @@
 A phrase "catches" a reply when, scoring that reply, the phrase matched and nothing
 (a negation, an exception, a condition or a quotation) took that match away. The
 tuning replies are the project's regression set (tests/data/labelled/heldout.jsonl),
-bench/data/heldout-2, -3 and -4, and, when ../shared/eval is present, the shared sample
-and the delta-2015 rows of real-train.jsonl. The sealed set (heldout-5), the fresh
-settings and the amazon-2016 rows are not read: they measure transfer.
+the concept probes, bench/data/heldout-2 to -7 and study-10, and, when ../shared/eval is
+present, the shared sample and the delta-2015 rows of real-train.jsonl. The sealed sets
+(heldout-8, heldout-9), the fresh settings and the amazon-2016 rows are not read: they
+measure transfer.
 
 Prints, per pack: its phrases (in phrase rules and cooccur parts; lexicon entries and
 exceptions aside) and how many catch 0, 1, or 2 and more tuning replies. ``--list 0``
@@ -38,6 +39,12 @@ TUNING = [
     ROOT / "bench" / "data" / "heldout-2.jsonl",
     ROOT / "bench" / "data" / "heldout-3.jsonl",
     ROOT / "bench" / "data" / "heldout-4.jsonl",
+    ROOT / "bench" / "data" / "heldout-5.jsonl",
+    ROOT / "bench" / "data" / "heldout-6.jsonl",
+    ROOT / "bench" / "data" / "heldout-7.jsonl",
+    ROOT / "bench" / "data" / "study-10.jsonl",
+    ROOT / "tests" / "data" / "labelled" / "concepts-en.jsonl",
+    ROOT / "tests" / "data" / "labelled" / "concepts-fr.jsonl",
     SHARED / "replies.jsonl",
     SHARED / "real-train.jsonl",
 ]
