@@ -13,8 +13,8 @@ measure generalisation is said in each heading:
 - heldout-6 and heldout-7 were written blind and scored, never tuned on, through the
   second to fourth rounds of 2026-12-02; they were opened for tuning in the fifth round
   (2026-12-03): their figures are now a measure of fit.
-- study-10 was written blind to the rules for the fifth round and opened for tuning
-  from the start: its figures after the round are fit, its figures before it (in
+- study-10 and study-11 were written blind to the rules for the fifth round and opened for tuning
+  from the start: their figures after the round are fit, their figures before it (in
   docs/scoring.md) a first look at unseen phrasing.
 - heldout-8 was the sealed set of the fourth round (2026-12-02), written blind to the
   rules and scored once before any rule of that round changed; its misses have never
@@ -56,6 +56,7 @@ SETS = {
     "heldout-6 (tuning)": ROOT / "bench" / "data" / "heldout-6.jsonl",
     "heldout-7 (tuning)": ROOT / "bench" / "data" / "heldout-7.jsonl",
     "study-10 (tuning)": ROOT / "bench" / "data" / "study-10.jsonl",
+    "study-11 (tuning)": ROOT / "bench" / "data" / "study-11.jsonl",
     "heldout-8 (not tuned on)": ROOT / "bench" / "data" / "heldout-8.jsonl",
     "heldout-9 (sealed, fresh)": ROOT / "bench" / "data" / "heldout-9.jsonl",
     "real-train": ROOT.parent / "shared" / "eval" / "real-train.jsonl",
