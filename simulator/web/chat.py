@@ -396,6 +396,10 @@ def _static(name: str, content_type: str) -> Callable[[web.Request], Any]:
     return handler
 
 
+async def _no_icon(_request: web.Request) -> web.Response:
+    return web.Response(status=204)
+
+
 def make_app(
     room: Room, *, title: str, passcode: str | None = None, public_url: str | None = None
 ) -> web.Application:
@@ -411,6 +415,7 @@ def make_app(
     app.router.add_get("/ws", _socket)
     app.router.add_get("/static/chat.js", _static("chat.js", "text/javascript"))
     app.router.add_get("/static/chat.css", _static("chat.css", "text/css"))
+    app.router.add_get("/favicon.ico", _no_icon)
 
     async def shutdown(app: web.Application) -> None:
         for t in list(room.trainees):

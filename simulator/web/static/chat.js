@@ -111,9 +111,9 @@
       $("reply").value = "";
       count();
       turn = msg.next_turn;
+      ended = msg.ended;
       meters(msg);
       if (msg.ended) {
-        ended = true;
         $("reply-form").hidden = true;
         $("chat").appendChild(el("li", "note", "The conversation is over: " + msg.outcome + "."));
       } else {
