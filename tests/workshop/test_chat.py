@@ -376,3 +376,29 @@ def test_the_command_serves_the_chat_and_leaves_open_conversations_unfinished(
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(10)
+
+
+@pytest.mark.postgres
+def test_a_chat_host_and_an_app_host_share_the_names(pg_url: str) -> None:
+    """The chat holds its names with ``ClaimSet`` (one connection, a lock per name); the
+    app's processes with ``claim_name``: the same lock, so either refuses the other's."""
+    chat_host, app_host = Store.open(pg_url), Store.open(pg_url)
+    try:
+        code = chat_host.create_workshop("Mixed", ["mini-en"]).code
+        names = chat_host.name_claims()
+        assert names.take(code, "Ann Lee") and names.take(code, "Bob")
+        assert app_host.claim_name(code, "ann lee") is None  # held by the chat host
+        zoe = app_host.claim_name(code, "Zoe")
+        assert zoe is not None
+        assert not names.take(code, "ZOE")  # held by an app's process
+        names.release(code, "Ann Lee")
+        ann = app_host.claim_name(code, "Ann Lee")  # let go: free for the other host
+        assert ann is not None
+        names.close()  # the chat host stops: every name it held is free
+        bob = app_host.claim_name(code, "Bob")
+        assert bob is not None
+        for c in (zoe, ann, bob):
+            c.release()
+    finally:
+        chat_host.close()
+        app_host.close()
