@@ -259,13 +259,14 @@ async def _start(room: Room, t: Trainee, scenario: object) -> None:
         raise Refused("unknown_scenario", "That scenario is not part of this workshop.")
     if scenario not in room.library.scenarios:
         raise Refused("unknown_scenario", "This server's library does not have that scenario.")
-    await _leave(room, t)
     try:
-        t.play = await room.run(room.start, t.name, scenario)
+        play = await room.run(room.start, t.name, scenario)
     except StoreError as exc:  # the workshop was closed meanwhile, the database is down...
         raise Refused("store", f"The attempt cannot be recorded: {exc}") from None
     except ServiceError as exc:
         raise Refused("start", str(exc)) from None
+    await _leave(room, t)  # (only now: a refused start leaves the conversation as it was)
+    t.play = play
     t.shown_at = time.monotonic()
     await _send(t, present.started(t.play.session, t.play.attempt_id))
 

@@ -402,3 +402,25 @@ def test_a_chat_host_and_an_app_host_share_the_names(pg_url: str) -> None:
     finally:
         chat_host.close()
         app_host.close()
+
+
+def test_a_workshop_closed_while_served_takes_no_new_attempt(sqlite_url: str, wlib: Any) -> None:
+    with Store.open(sqlite_url) as store:
+        code = store.create_workshop("Soup", ["mini-en"], mode="practice").code
+
+        async def body() -> None:
+            async with served(wlib, store, code) as url, aiohttp.ClientSession() as s, \
+                    open_chat(s, url) as tab:
+                await tab.join("Ann")
+                await tab.start("mini-en")
+                await asyncio.to_thread(store.close_workshop, code)  # the facilitator closes it
+                refused = await tab.start("mini-en")
+                assert refused["type"] == "error" and refused["code"] == "store"
+                assert "closed" in refused["message"]
+                # the conversation started before goes on: a refused start changed nothing
+                assert (await tab.reply(GOOD))["type"] == "verdict"
+
+        run(body)
+        (attempt,) = store.attempts(workshop=code)  # the one started before, left unfinished
+        assert attempt["outcome"] == "unfinished"
+        assert [t["reply"] for t in store.turns(attempt["id"])] == [GOOD]
