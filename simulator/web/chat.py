@@ -15,12 +15,14 @@ The protocol (every message a JSON object with a ``type``), browser to server:
   scenario; one in progress is left first, stored as unfinished);
 - ``{"type": "reply", "text": "...", "turn": 1}``: a reply (``turn``, optional, the
   number of the reply the page believes it sends: one sent twice is refused);
+- ``{"type": "hint"}``: the hint of the customer's line (practice only);
 - ``{"type": "leave"}``: leave the conversation (unfinished); ``{"type": "ping"}``.
 
 Server to browser: ``hello`` (the workshop, its scenarios, the limits), ``joined``,
 ``started`` (the briefing and the customer's first line), ``verdict`` (see
 :func:`simulator.web.present.turn_result`), ``debrief`` once the conversation ends,
-``left``, ``pong``, and ``error`` (``code``, ``message``, ``for``: the request it
+``hint`` (``text``, and ``example``: a reply that would work, after a weak one), ``left``,
+``pong``, and ``error`` (``code``, ``message``, ``for``: the request it
 answers). A refused request changes nothing.
 
 Who may play: bound to 127.0.0.1 unless told otherwise; beyond it every request needs
@@ -68,7 +70,7 @@ Say = Callable[[str], None]
 HERE = Path(__file__).resolve().parent
 # A reply of MAX_REPLY_CHARS characters, each written as JSON escapes, fits in a frame.
 MAX_FRAME = 64 * 1024
-TYPES = ("join", "start", "reply", "leave", "ping")
+TYPES = ("join", "start", "reply", "hint", "leave", "ping")
 WORKERS = 8
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
@@ -240,6 +242,8 @@ async def _handle(room: Room, t: Trainee, data: str) -> None:
         await _start(room, t, msg.get("scenario"))
     elif kind == "reply":
         await _reply(room, t, msg.get("text"), msg.get("turn"))
+    elif kind == "hint":
+        await _hint(room, t)
     elif kind == "leave":
         await _leave(room, t)
         await _send(t, {"type": "left"})
@@ -307,6 +311,25 @@ async def _reply(room: Room, t: Trainee, text: object, turn: object) -> None:
     await _send(t, out)
     if debrief is not None:
         await _send(t, debrief)
+
+
+async def _hint(room: Room, t: Trainee) -> None:
+    """The node's hint (practice only), with an example reply after a weak reply; the
+    debrief counts the hints taken, as in the app."""
+    from simulator.engine.session import EngineError
+
+    if t.play is None:
+        raise Refused("no_conversation", "Start a conversation first.")
+    session = t.play.session
+
+    def hint() -> tuple[str, str | None]:
+        return session.hint(), session.hint_example()
+
+    try:
+        text, example = await room.run(hint)
+    except EngineError as exc:
+        raise Refused("no_hint", f"No hint: {exc}.") from None
+    await _send(t, {"type": "hint", "text": text, "example": example})
 
 
 async def _leave(room: Room, t: Trainee) -> None:

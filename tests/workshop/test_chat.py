@@ -93,6 +93,9 @@ def test_a_trainee_plays_to_the_debrief_and_every_turn_is_recorded(
                 (attempt,) = store.attempts(workshop=code)  # recorded from the start
                 assert attempt["trainee"] == "Sam Martin" and attempt["outcome"] is None
 
+                hint = await tab.ask({"type": "hint"}, "hint")
+                assert hint == {"type": "hint", "text": "Apologise and bring a hot soup now.",
+                                "example": None}  # (no weak reply yet: no example)
                 first = await tab.reply(GOOD, turn=1)
                 assert first["type"] == "verdict" and not first["ended"]
                 fb = first["feedback"]
@@ -117,6 +120,7 @@ def test_a_trainee_plays_to_the_debrief_and_every_turn_is_recorded(
                 assert [t["reply"] for t in debrief["turns"]] == [GOOD, TIME]
                 assert debrief["formula"]["outcome_points"] == 30
                 assert debrief["assessment"] and debrief["tips"] == ["Fix first, explain later."]
+                assert debrief["hints_used"] == 1
                 # ... and a reply once it has ended is refused, saying why
                 late = await tab.reply("Anything else?")
                 assert late["type"] == "error" and late["code"] == "ended"
@@ -166,7 +170,7 @@ def test_bad_input_gets_a_clear_message_and_loses_nothing(store: Store, wlib: An
                                                       "bad_name")
                 assert "JSON" in await refused("{not json", "bad_json")
                 why = await refused({"type": "dance"}, "unknown_type")
-                assert "'dance'" in why and "join, start, reply" in why
+                assert "'dance'" in why and "join, start, reply, hint" in why
                 await tab.join("Ann")
                 assert "not part of" in await refused({"type": "start", "scenario": "hotel-ac-en"},
                                                       "unknown_scenario")
@@ -286,6 +290,8 @@ def test_an_assessment_shows_no_verdict_until_the_debrief(sqlite_url: str, wlib:
                     await tab.start("mini-en")
                     first = await tab.reply(LAST_WORD)
                     assert first["feedback"] is None and first["model_reply"] is None
+                    no = await tab.ask({"type": "hint"}, "hint")
+                    assert no["code"] == "no_hint" and "assessment" in no["message"]
                     while not first["ended"]:
                         first = await tab.reply(LAST_WORD)
                     assert tab.debrief is not None and tab.debrief["outcome"] == "lost"

@@ -89,11 +89,16 @@ def test_a_trainee_plays_the_chat_page_in_chromium(chat_served: dict[str, Any], 
         page.wait_for_selector("#chat li.customer", timeout=15_000)
         first_line = page.locator("#chat li.customer .text").first.text_content()
         assert first_line in ("This soup is cold. Again!", "Cold soup, for the second time. Really?")
+        page.click("#hint")  # practice: a hint, as F2 gives in the app
+        page.wait_for_selector("#chat li.hint-note", timeout=15_000)
+        assert "Apologise and bring a hot soup now." in (
+            page.locator("#chat li.hint-note").text_content() or "")
         page.fill("#reply", GOOD)
         page.click("#send")
         page.wait_for_selector("#chat li.feedback", timeout=15_000)
         page.screenshot(path=str(tmp_path / "1-verdict.png"))
         mine = page.locator("#chat li.trainee .text").first
+        mine.wait_for(timeout=15_000)
         assert mine.text_content() == GOOD  # the reply as she wrote it, tags and all
         assert page.locator("#chat li.trainee b").count() == 0  # ... as text, not markup
         helped = page.locator("#chat li.trainee ins.hit").all_text_contents()

@@ -126,6 +126,21 @@
       $("again").hidden = false;
       $("retry").focus();
     },
+    hint(msg) {
+      const li = el("li", "note hint-note");
+      const p = el("p");
+      p.appendChild(el("strong", null, "Hint: "));
+      p.appendChild(document.createTextNode(msg.text));
+      li.appendChild(p);
+      if (msg.example) {
+        const e = el("p", "model");
+        e.appendChild(el("strong", null, "For example: "));
+        e.appendChild(document.createTextNode(msg.example));
+        li.appendChild(e);
+      }
+      $("chat").appendChild(li);
+      li.scrollIntoView({block: "end"});
+    },
     left() {
       show("pick");
     },
@@ -358,6 +373,7 @@
     });
     $("reply").addEventListener("input", count);
     $("leave").addEventListener("click", () => send({type: "leave"}));
+    if ($("hint")) $("hint").addEventListener("click", () => send({type: "hint"}));
     $("retry").addEventListener("click", () => send({type: "start", scenario: scenario}));
     $("other").addEventListener("click", () => show("pick"));
     connect();
