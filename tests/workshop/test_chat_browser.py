@@ -55,7 +55,7 @@ def chat_served(tmp_path: Path, sqlite_url: str) -> Iterator[dict[str, Any]]:
             assert proc.poll() is None, (tmp_path / "serve.log").read_text()
             assert time.monotonic() < deadline, "serve --chat did not start"
             time.sleep(0.1)
-        yield {"url": f"http://127.0.0.1:{port}/", "code": code, "db": sqlite_url}
+        yield {"url": f"http://127.0.0.1:{port}/", "code": code, "db": sqlite_url, "proc": proc}
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGTERM)
@@ -121,6 +121,14 @@ def test_a_trainee_plays_the_chat_page_in_chromium(chat_served: dict[str, Any], 
         page.click("#retry")  # try again: a new conversation
         page.wait_for_selector("#reply-form", state="visible", timeout=15_000)
         page.wait_for_function("document.querySelectorAll('#chat li').length === 1")
+        page.fill("#reply", "Half a reply, typed when serve stops")
+        proc = chat_served["proc"]
+        os.killpg(proc.pid, signal.SIGTERM)  # the facilitator stops serve
+        proc.wait(timeout=30)
+        page.wait_for_function(
+            "document.getElementById('reply-error').textContent.includes('connection')")
+        assert page.input_value("#reply") == "Half a reply, typed when serve stops"  # kept
+        assert page.locator("#send").is_disabled()
         browser.close()
     assert problems == []  # no script error, no Content-Security-Policy refusal
     with Store.open(chat_served["db"]) as store:
@@ -131,4 +139,4 @@ def test_a_trainee_plays_the_chat_page_in_chromium(chat_served: dict[str, Any], 
         kept, left = sorted(store.attempts(workshop=code), key=lambda a: a["id"])
         assert kept["trainee"] == EVIL and kept["outcome"] == "kept"
         assert [t["reply"] for t in store.turns(kept["id"])] == [GOOD, TIME]
-        assert left["outcome"] == "unfinished"  # the tab closed mid-conversation
+        assert left["outcome"] == "unfinished"  # serve stopped mid-conversation

@@ -55,10 +55,12 @@
     };
     ws.onclose = (event) => {
       busy = false;
-      $("send").disabled = false;
-      status("The connection to the workshop's server was lost" +
+      $("send").disabled = true;  // (what is in the box stays there)
+      const why = "The connection to the workshop's server was lost" +
         (event.reason ? " (" + event.reason + ")" : "") +
-        ". Reload the page to join again; a conversation left open is kept as unfinished.");
+        ". Reload the page to join again; a conversation left open is kept as unfinished.";
+      status(why);
+      if (!$("play").hidden) $("reply-error").textContent = why;
     };
   }
 
