@@ -430,3 +430,94 @@ def test_a_workshop_closed_while_served_takes_no_new_attempt(sqlite_url: str, wl
         (attempt,) = store.attempts(workshop=code)  # the one started before, left unfinished
         assert attempt["outcome"] == "unfinished"
         assert [t["reply"] for t in store.turns(attempt["id"])] == [GOOD]
+
+
+def _serve_chat(code: str, db: str, home: Path, log: Path, *extra: str) -> tuple[subprocess.Popen[bytes], str]:
+    """`simulator serve --chat` as a facilitator starts it; (the process, its URL) once
+    it says it listens."""
+    port = _free_port()
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            simulator_cmd("--scenarios", str(TEST_SCENARIOS), "serve", "--chat", "--workshop",
+                          code, "--port", str(port), "--db", db, *extra),
+            env=subprocess_env(home=str(home)), stdout=out, stderr=subprocess.STDOUT, cwd=ROOT,
+            start_new_session=True,
+        )
+    deadline = time.monotonic() + 60
+    while "Press Ctrl+C" not in log.read_text():
+        assert proc.poll() is None, log.read_text()
+        assert time.monotonic() < deadline, log.read_text()
+        time.sleep(0.1)
+    return proc, f"http://127.0.0.1:{port}"
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_two_chat_hosts_serve_one_workshop_from_one_postgresql_database(
+    pg_url: str, tmp_path: Path
+) -> None:
+    with Store.open(pg_url) as store:
+        code = store.create_workshop("Two rooms", ["mini-en"], mode="practice").code
+    hosts = [_serve_chat(code, pg_url, tmp_path / f"home{i}", tmp_path / f"serve{i}.log")
+             for i in range(2)]
+    try:
+        (_, first), (_, second) = hosts
+
+        async def body() -> None:
+            async with aiohttp.ClientSession() as s, open_chat(s, first) as ann, \
+                    open_chat(s, second) as bob, open_chat(s, second) as other:
+                assert (await ann.join("Ann Lee"))["type"] == "joined"
+                taken = await other.join("ann LEE")  # on the other host: refused
+                assert taken["code"] == "name_taken"
+                assert "is already playing in another browser" in taken["message"]
+                assert (await bob.join("Bob Stone"))["type"] == "joined"
+                for tab in (ann, bob):
+                    await tab.start("mini-en")
+                    assert (await tab.reply(GOOD))["type"] == "verdict"
+                    assert (await tab.reply(TIME))["ended"]
+
+        run(body)
+        with Store.open(pg_url) as store:
+            board = {row["name"]: row for row in store.leaderboard(code)}
+            data = store.workshop_data(code)
+        assert set(board) == {"Ann Lee", "Bob Stone"}  # one leaderboard, both hosts
+        assert {a["trainee"] for a in data["attempts"]} == {"Ann Lee", "Bob Stone"}  # one export
+        assert "+ Ann Lee joined" in (tmp_path / "serve0.log").read_text()
+        assert "+ Bob Stone joined" in (tmp_path / "serve1.log").read_text()
+    finally:
+        for proc, _ in hosts:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=10)
+
+
+@pytest.mark.slow
+def test_served_beyond_this_computer_the_command_prints_a_link_with_the_passcode(
+    tmp_path: Path, sqlite_url: str
+) -> None:
+    import re
+    import urllib.error
+    import urllib.request
+
+    with Store.open(sqlite_url) as store:
+        code = store.create_workshop("Soup", ["mini-en"], mode="practice").code
+    proc, _url = _serve_chat(code, sqlite_url, tmp_path / "home", tmp_path / "serve.log",
+                            "--host", "0.0.0.0")
+    try:
+        text = (tmp_path / "serve.log").read_text()
+        found = re.search(r"Trainees open: http://\S+:(\d+)/\?key=(\S+)", text)
+        assert found and f"Passcode: {found[2]}" in text, text
+        local = f"http://127.0.0.1:{found[1]}/"
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(local, timeout=10)
+        assert refused.value.code == 403
+        browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
+        with browser.open(f"{local}?key={found[2]}", timeout=10) as page:  # (-> / with the cookie)
+            assert page.status == 200 and page.url == local
+            assert "Your name" in page.read().decode()
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=15)
