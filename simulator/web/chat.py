@@ -16,12 +16,14 @@ The protocol (every message a JSON object with a ``type``), browser to server:
 - ``{"type": "reply", "text": "...", "turn": 1}``: a reply (``turn``, optional, the
   number of the reply the page believes it sends: one sent twice is refused);
 - ``{"type": "hint"}``: the hint of the customer's line (practice only);
+- ``{"type": "retry"}``: take the last reply back (practice only);
 - ``{"type": "leave"}``: leave the conversation (unfinished); ``{"type": "ping"}``.
 
 Server to browser: ``hello`` (the workshop, its scenarios, the limits), ``joined``,
 ``started`` (the briefing and the customer's first line), ``verdict`` (see
 :func:`simulator.web.present.turn_result`), ``debrief`` once the conversation ends,
-``hint`` (``text``, and ``example``: a reply that would work, after a weak one), ``left``,
+``hint`` (``text``, and ``example``: a reply that would work, after a weak one),
+``retracted`` (the reply taken back, and where the conversation is again), ``left``,
 ``pong``, and ``error`` (``code``, ``message``, ``for``: the request it
 answers). A refused request changes nothing.
 
@@ -70,7 +72,7 @@ Say = Callable[[str], None]
 HERE = Path(__file__).resolve().parent
 # A reply of MAX_REPLY_CHARS characters, each written as JSON escapes, fits in a frame.
 MAX_FRAME = 64 * 1024
-TYPES = ("join", "start", "reply", "hint", "leave", "ping")
+TYPES = ("join", "start", "reply", "hint", "retry", "leave", "ping")
 WORKERS = 8
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
@@ -244,6 +246,8 @@ async def _handle(room: Room, t: Trainee, data: str) -> None:
         await _reply(room, t, msg.get("text"), msg.get("turn"))
     elif kind == "hint":
         await _hint(room, t)
+    elif kind == "retry":
+        await _retry(room, t)
     elif kind == "leave":
         await _leave(room, t)
         await _send(t, {"type": "left"})
@@ -330,6 +334,26 @@ async def _hint(room: Room, t: Trainee) -> None:
     except EngineError as exc:
         raise Refused("no_hint", f"No hint: {exc}.") from None
     await _send(t, {"type": "hint", "text": text, "example": example})
+
+
+async def _retry(room: Room, t: Trainee) -> None:
+    """Take the last reply back (practice only, as F3 in the app: even the reply that
+    ended the conversation, which re-opens it); the store marks its turn retracted."""
+    from simulator.engine.session import EngineError
+
+    if t.play is None:
+        raise Refused("no_conversation", "Start a conversation first.")
+    session = t.play.session
+    try:
+        undone = await room.run(session.retry)
+    except EngineError as exc:
+        raise Refused("no_retry", f"Nothing taken back: {exc}.") from None
+    except StoreError as exc:
+        raise Refused("store", f"Taking the reply back could not be recorded: {exc}") from None
+    t.shown_at = time.monotonic()
+    await _send(t, {"type": "retracted", "turn": undone.index, "reply": undone.reply,
+                    "customer": session.customer_line, "mood": session.mood,
+                    "patience": session.patience_left, "next_turn": session.turn_number})
 
 
 async def _leave(room: Room, t: Trainee) -> None:

@@ -521,3 +521,38 @@ def test_served_beyond_this_computer_the_command_prints_a_link_with_the_passcode
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=15)
+
+
+def test_practice_takes_a_reply_back_as_the_app_does(sqlite_url: str, wlib: Any) -> None:
+    with Store.open(sqlite_url) as store:
+        code = store.create_workshop("Soup", ["mini-en"], mode="practice").code
+
+        async def body() -> None:
+            async with served(wlib, store, code) as url, aiohttp.ClientSession() as s, \
+                    open_chat(s, url) as tab:
+                await tab.join("Ann")
+                started = await tab.start("mini-en")
+                (attempt,) = store.attempts(workshop=code)
+                nothing = await tab.ask({"type": "retry"}, "retracted")
+                assert nothing["code"] == "no_retry"
+                await tab.reply(LAST_WORD)
+                back = await tab.ask({"type": "retry"}, "retracted")
+                assert back["turn"] == 1 and back["reply"] == LAST_WORD
+                assert back["next_turn"] == 1 and back["customer"] == started["customer"]
+                assert back["mood"] == started["mood"] and back["patience"] == started["patience"]
+                assert [t["retracted"] for t in store.turns(attempt["id"], include_retracted=True)] == [True]
+                assert (await tab.reply(GOOD, turn=1))["turn"] == 1
+                assert (await tab.reply(TIME, turn=2))["ended"]
+                assert store.attempt(attempt["id"])["outcome"] == "kept"
+                # even the reply that ended it, which opens the conversation again
+                back = await tab.ask({"type": "retry"}, "retracted")
+                assert back["turn"] == 2 and back["customer"] == "Fine. How long will it take?"
+                assert store.attempt(attempt["id"])["outcome"] is None
+                assert (await tab.reply(TIME, turn=2))["ended"]
+
+        run(body)
+        (attempt,) = store.attempts(workshop=code)
+        assert attempt["outcome"] == "kept"
+        turns = store.turns(attempt["id"], include_retracted=True)
+        assert [(t["reply"], bool(t["retracted"])) for t in turns] == [
+            (LAST_WORD, True), (GOOD, False), (TIME, True), (TIME, False)]

@@ -106,6 +106,13 @@ def test_a_trainee_plays_the_chat_page_in_chromium(chat_served: dict[str, Any], 
         card = page.locator("#chat li.feedback").first.text_content() or ""
         assert "Score " in card and "Concrete fix" in card
         assert "Fine. How long will it take?" in (page.locator("#chat").text_content() or "")
+        # practice: take it back (F3 in the app), it comes back to the box, send it again
+        page.click("#takeback")
+        page.wait_for_function("document.querySelectorAll('#chat li.trainee').length === 0")
+        assert page.locator("#chat li.customer").count() == 1  # the first line, waiting again
+        assert page.input_value("#reply") == GOOD
+        page.click("#send")
+        page.wait_for_selector("#chat li.feedback", timeout=15_000)
         # an empty reply is refused on the page, nothing sent
         page.fill("#reply", "   ")
         page.click("#send")

@@ -87,7 +87,8 @@
       $("pick-error").textContent = "";
       briefing(msg);
       $("chat").replaceChildren();
-      line("customer", msg.scenario.customer, msg.customer);
+      line("customer", msg.scenario.customer, msg.customer).dataset.turn = "0";
+      takeback(false);
       meters(msg);
       $("reply-form").hidden = false;
       $("debrief").hidden = true;
@@ -107,9 +108,13 @@
       } else {
         mine.querySelector(".text").textContent = msg.reply;
       }
-      if (msg.feedback) $("chat").appendChild(card(msg));
-      else if (msg.notices.length || msg.over_time) $("chat").appendChild(notes(msg));
-      if (msg.customer) line("customer", null, msg.customer);
+      const added = [mine];
+      if (msg.feedback) added.push($("chat").appendChild(card(msg)));
+      else if (msg.notices.length || msg.over_time) added.push($("chat").appendChild(notes(msg)));
+      if (msg.customer) added.push(line("customer", null, msg.customer));
+      if (msg.ended) added.push($("chat").appendChild(el("li", "note", "The conversation is over: " + msg.outcome + ".")));
+      for (const li of added) li.dataset.turn = String(msg.turn);
+      takeback(true);
       $("reply").value = "";
       count();
       turn = msg.next_turn;
@@ -117,7 +122,6 @@
       meters(msg);
       if (msg.ended) {
         $("reply-form").hidden = true;
-        $("chat").appendChild(el("li", "note", "The conversation is over: " + msg.outcome + "."));
       } else {
         $("reply").focus();
       }
@@ -130,6 +134,7 @@
     },
     hint(msg) {
       const li = el("li", "note hint-note");
+      li.dataset.turn = String(turn - 1);  // (with the customer's line it helps answer)
       const p = el("p");
       p.appendChild(el("strong", null, "Hint: "));
       p.appendChild(document.createTextNode(msg.text));
@@ -142,6 +147,22 @@
       }
       $("chat").appendChild(li);
       li.scrollIntoView({block: "end"});
+    },
+    retracted(msg) {
+      for (const li of Array.from($("chat").children)) {
+        if (li.dataset.turn !== undefined && Number(li.dataset.turn) >= msg.turn) li.remove();
+      }
+      ended = false;
+      turn = msg.next_turn;
+      meters(msg);
+      $("debrief").hidden = true;
+      $("debrief").replaceChildren();
+      $("again").hidden = true;
+      $("reply-form").hidden = false;
+      $("reply").value = msg.reply;  // to rework, not to retype
+      count();
+      takeback(turn > 1);
+      $("reply").focus();
     },
     left() {
       show("pick");
@@ -341,6 +362,10 @@
     box.hidden = false;
   }
 
+  function takeback(can) {
+    if ($("takeback")) $("takeback").disabled = !can;
+  }
+
   function count() {
     const n = $("reply").value.length;
     $("count").textContent = n > MAX_REPLY * 0.8 ? n + " / " + MAX_REPLY + " characters" : "";
@@ -376,6 +401,9 @@
     $("reply").addEventListener("input", count);
     $("leave").addEventListener("click", () => send({type: "leave"}));
     if ($("hint")) $("hint").addEventListener("click", () => send({type: "hint"}));
+    for (const id of ["takeback", "takeback-end"]) {
+      if ($(id)) $(id).addEventListener("click", () => send({type: "retry"}));
+    }
     $("retry").addEventListener("click", () => send({type: "start", scenario: scenario}));
     $("other").addEventListener("click", () => show("pick"));
     connect();
