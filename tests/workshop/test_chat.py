@@ -281,13 +281,19 @@ def test_names_and_replies_come_back_as_text(sqlite_url: str, wlib: Any) -> None
 
 def test_an_assessment_shows_no_verdict_until_the_debrief(sqlite_url: str, wlib: Any) -> None:
     with Store.open(sqlite_url) as store:
-        code = store.create_workshop("Soup", ["mini-en"], mode="assessment").code
+        code = store.create_workshop("Soup", ["mini-en"], mode="assessment", time_limit=90,
+                                     pass_mark=75).code
 
         async def body() -> None:
             async with served(wlib, store, code) as url, aiohttp.ClientSession() as s, \
                     open_chat(s, url) as tab:
+                    async with s.get(url + "/") as r:
+                        page = await r.text()
+                    assert "assessment · 90 s per reply · pass mark 75" in page
+                    assert 'id="hint"' not in page and 'id="takeback"' not in page
                     await tab.join("Ann")
-                    await tab.start("mini-en")
+                    started = await tab.start("mini-en")
+                    assert started["time_limit"] == 90 and started["pass_mark"] == 75
                     first = await tab.reply(LAST_WORD)
                     assert first["feedback"] is None and first["model_reply"] is None
                     no = await tab.ask({"type": "hint"}, "hint")
