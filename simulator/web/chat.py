@@ -167,8 +167,7 @@ class Room:
         self.names.pop(name_key(name), None)
         if self.claims is not None:
             await self.run(self.claims.release, self.workshop.code, name)
-        for line in changes(before, self.playing()):
-            self.say(line)
+        self._said(before)
 
     def _said(self, before: list[str]) -> None:
         for line in changes(before, self.playing()):

@@ -71,6 +71,8 @@ def test_a_trainee_plays_the_chat_page_in_chromium(chat_served: dict[str, Any], 
     chromium = _chromium()
     sync_api = pytest.importorskip(
         "playwright.sync_api", reason="Playwright for Python is not installed (the test extra)")
+    # (Playwright's locators, not wait_for_function: the page's CSP forbids evaluating strings)
+    expect = sync_api.expect
     code = chat_served["code"]
     problems: list[str] = []
     with sync_api.sync_playwright() as p:
@@ -108,7 +110,7 @@ def test_a_trainee_plays_the_chat_page_in_chromium(chat_served: dict[str, Any], 
         assert "Fine. How long will it take?" in (page.locator("#chat").text_content() or "")
         # practice: take it back (F3 in the app), it comes back to the box, send it again
         page.click("#takeback")
-        page.wait_for_function("document.querySelectorAll('#chat li.trainee').length === 0")
+        expect(page.locator("#chat li.trainee")).to_have_count(0, timeout=15_000)
         assert page.locator("#chat li.customer").count() == 1  # the first line, waiting again
         assert page.input_value("#reply") == GOOD
         page.click("#send")
@@ -127,13 +129,12 @@ def test_a_trainee_plays_the_chat_page_in_chromium(chat_served: dict[str, Any], 
         assert page.evaluate("window.pwned") is None  # nothing she typed ran
         page.click("#retry")  # try again: a new conversation
         page.wait_for_selector("#reply-form", state="visible", timeout=15_000)
-        page.wait_for_function("document.querySelectorAll('#chat li').length === 1")
+        expect(page.locator("#chat li")).to_have_count(1, timeout=15_000)
         page.fill("#reply", "Half a reply, typed when serve stops")
         proc = chat_served["proc"]
         os.killpg(proc.pid, signal.SIGTERM)  # the facilitator stops serve
         proc.wait(timeout=30)
-        page.wait_for_function(
-            "document.getElementById('reply-error').textContent.includes('connection')")
+        expect(page.locator("#reply-error")).to_contain_text("connection", timeout=15_000)
         assert page.input_value("#reply") == "Half a reply, typed when serve stops"  # kept
         assert page.locator("#send").is_disabled()
         browser.close()
