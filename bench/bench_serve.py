@@ -1,7 +1,7 @@
 """Load bench for browser workshops: N trainees in `simulator serve` at once.
 
     .venv/bin/python bench/bench_serve.py [--sizes 5,10,20,30,50,70] [--join 30]
-        [--scenario hotel-ac-en] [--think 2.0] [--join-rate 3]
+        [--scenario hotel-ac-en] [--think 2.0] [--join-rate 3] [--warm-pool | --chat]
 
 Starts `simulator serve` on 127.0.0.1 (a fresh SIMULATOR_HOME in a temporary folder, a
 workshop made with `simulator workshop create`) and drives browser sessions through the
@@ -27,6 +27,16 @@ machine runs short of memory):
 The join check (``--join 30``): thirty trainees connect over ten seconds; each must see
 its customer's first line (in the terminal stream) within 2 s of first pressing ctrl+s on
 the briefing (a press the app let pass, pressed again, counts from the first), and its name prompt within a few seconds of connecting (reported).
+
+With ``--chat`` it serves ``simulator serve --chat`` instead and drives each trainee
+through the chat page's JSON protocol (tests/workshop/chat_driver.py): join with a name,
+start the scenario, reply until the customer stays or goes, and read the debrief.
+reply -> verdict is then timed to the verdict message (sent after the turn is stored;
+the store is still polled, for turns recorded versus sent); memory is the server
+process's RSS growth over its RSS before the first trainee, divided by N (later rounds
+count what earlier ones left: an upper bound); CPU is the server process's own; the
+join check times the first customer line from connecting (name and start included),
+and the JSON line's ``join_first_line_p95_ms`` is that figure.
 
 The last line is JSON: ``{"max_sessions", "p95_ms_at_max", "mb_per_session" (PSS),
 "rss_mb_per_session", "lost_turns", "join_first_line_p95_ms"}``, ``max_sessions`` being the largest N with p95 under 1 s and nothing
@@ -55,6 +65,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 # The browser-tab driver is the one the tests use (they run without bench/, so it lives there).
 sys.path.insert(0, str(ROOT / "tests" / "workshop"))
+from chat_driver import open_chat
 from ws_driver import CTRL_S, Tab, open_tab
 
 PY = sys.executable
@@ -230,6 +241,7 @@ class Trainee:
     connected: float = 0.0
     prompt_s: float | None = None  # connect -> the name prompt on screen
     first_line_s: float | None = None  # ctrl+s first pressed on the briefing -> the first line
+    connect_line_s: float | None = None  # (--chat) connecting -> the first line (join, start)
     sent: list[tuple[int, str, float]] = field(default_factory=list)  # (seq, text, t_send)
     latencies: list[float] = field(default_factory=list)
     error: str | None = None
@@ -282,6 +294,60 @@ async def play(session: Any, url: str, t: Trainee, poller: StorePoller, think: f
             Path(dump, f"{t.name}.txt").write_text(tab.text, encoding="utf-8")
 
 
+async def play_chat(session: Any, url: str, t: Trainee, poller: StorePoller, think: float,
+                    timeout: float, scenario: str) -> None:
+    """One trainee of ``serve --chat``: joins, starts the scenario, replies until the end;
+    reply -> verdict is timed as the trainee sees it (the verdict message arrives after the
+    turn is stored); the store is checked for every turn all the same."""
+    try:
+        began = time.monotonic()
+        async with open_chat(session, url, timeout=timeout) as tab:
+            t.connected = time.monotonic()
+            t.prompt_s = t.connected - began  # (the page's name prompt shows with hello)
+            joined = await tab.join(t.name)
+            if joined["type"] != "joined":
+                raise RuntimeError(f"join refused: {joined}")
+            pressed = time.monotonic()
+            started = await tab.start(scenario)
+            if started["type"] != "started" or not started["customer"]:
+                raise RuntimeError(f"start refused: {started}")
+            now = time.monotonic()
+            t.first_line_s = now - pressed
+            t.connect_line_s = now - began
+            turn = started["turn"]
+            for seq in range(1, MAX_REPLIES + 1):
+                await asyncio.sleep(think)
+                tag = f"Ref{seq}x{abs(hash(t.name)) % 10**6}."
+                text = f"{REPLIES[t.lang]} {tag}"
+                sent_at = time.monotonic()
+                t.sent.append((seq, text, sent_at))
+                verdict = await tab.reply(text, turn=turn)
+                if verdict["type"] != "verdict":
+                    raise RuntimeError(f"reply {seq} refused: {verdict}")
+                t.latencies.append(time.monotonic() - sent_at)
+                turn = verdict["next_turn"]
+                if verdict["ended"]:
+                    if tab.debrief is None or tab.debrief.get("type") != "debrief":
+                        raise RuntimeError("no debrief after the last verdict")
+                    break
+        for _ in range(100):  # the poller reads the store every 20 ms
+            if t.name in poller.outcome and all((t.name, q) in poller.seen for q, _, _ in t.sent):
+                break
+            await asyncio.sleep(0.05)
+        t.finished = poller.outcome.get(t.name) in ("kept", "escalated", "lost")
+    except Exception as exc:
+        t.error = f"{type(exc).__name__}: {exc}"
+
+
+def _own_cpu_s(pid: int) -> float:
+    tick = os.sysconf("SC_CLK_TCK")
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / tick
+
+
 def _pct(values: list[float], q: float) -> int | None:
     """The q-quantile of ``values`` in milliseconds (None without values)."""
     if not values:
@@ -292,7 +358,8 @@ def _pct(values: list[float], q: float) -> int | None:
 
 async def run_round(url: str, serve_pid: int, poller: StorePoller, n: int, tag: str,
                     scenario: str, lang: str, think: float, join_rate: float,
-                    timeout: float) -> dict[str, Any]:
+                    timeout: float, chat: bool = False,
+                    idle_rss: float = 0.0) -> dict[str, Any]:
     import aiohttp
 
     trainees = [Trainee(f"{tag} Trainee {i:02d}", lang, FIRST_LINE[scenario])
@@ -302,6 +369,12 @@ async def run_round(url: str, serve_pid: int, poller: StorePoller, n: int, tag: 
 
     async def sample() -> None:
         while not done.is_set():
+            if chat:  # one process: its own memory
+                rss, pss = _rss_pss_mb(serve_pid)
+                if rss > peak["rss"]:
+                    peak.update(rss=rss, pss=pss, procs=1)
+                await asyncio.sleep(0.25)
+                continue
             kids = await asyncio.to_thread(_children, serve_pid)
             mems = [await asyncio.to_thread(_rss_pss_mb, k) for k in kids]
             pss = sum(m[1] for m in mems)
@@ -309,7 +382,9 @@ async def run_round(url: str, serve_pid: int, poller: StorePoller, n: int, tag: 
                 peak.update(rss=sum(m[0] for m in mems), pss=pss, procs=len(kids))
             await asyncio.sleep(0.5)
 
-    cpu0 = _tree_cpu_s(serve_pid)
+    cpu_of = _own_cpu_s if chat else _tree_cpu_s
+    cpu0 = cpu_of(serve_pid)
+    rss0 = _rss_pss_mb(serve_pid)[0]
     busy0, all0 = _cpu_busy()
     started = time.monotonic()
     sampler = asyncio.create_task(sample())
@@ -317,7 +392,10 @@ async def run_round(url: str, serve_pid: int, poller: StorePoller, n: int, tag: 
 
         async def one(i: int, t: Trainee) -> None:
             await asyncio.sleep(i / join_rate)
-            await play(session, url, t, poller, think, timeout)
+            if chat:
+                await play_chat(session, url, t, poller, think, timeout, scenario)
+            else:
+                await play(session, url, t, poller, think, timeout)
 
         await asyncio.gather(*(one(i, t) for i, t in enumerate(trainees)))
     done.set()
@@ -329,7 +407,7 @@ async def run_round(url: str, serve_pid: int, poller: StorePoller, n: int, tag: 
         await asyncio.sleep(0.2)
     left = len(_sessions(serve_pid))
     wall = time.monotonic() - started
-    cpu = _tree_cpu_s(serve_pid) - cpu0
+    cpu = cpu_of(serve_pid) - cpu0
     busy1, all1 = _cpu_busy()
     sent = sum(len(t.sent) for t in trainees)
     recorded = sum(
@@ -337,6 +415,12 @@ async def run_round(url: str, serve_pid: int, poller: StorePoller, n: int, tag: 
     lat = [x for t in trainees for x in t.latencies]
     errors = [f"{t.name}: {t.error}" for t in trainees if t.error]
     first = [t.first_line_s for t in trainees if t.first_line_s is not None]
+    connect_line = [t.connect_line_s for t in trainees if t.connect_line_s is not None]
+    # --chat: what the server process grew by, per trainee, from its RSS before any
+    # trainee joined (a conservative figure: memory an earlier round left counts too)
+    growth = {"rss_growth_mb": round(peak["rss"] - idle_rss, 1),
+              "rss_growth_in_round_mb": round(peak["rss"] - rss0, 1),
+              "mb_per_session": round((peak["rss"] - idle_rss) / n, 2)} if chat else {}
     return {
         "n": n,
         "p50_ms": _pct(lat, 0.5),
@@ -360,6 +444,9 @@ async def run_round(url: str, serve_pid: int, poller: StorePoller, n: int, tag: 
         "first_line_max_ms": _pct(first, 1.0),
         "first_line_within_2s": sum(x < 2.0 for x in first),
         "prompt_p95_ms": _pct([t.prompt_s for t in trainees if t.prompt_s is not None], 0.95),
+        "connect_to_first_line_p95_ms": _pct(connect_line, 0.95),
+        "connect_to_first_line_max_ms": _pct(connect_line, 1.0),
+        **growth,
     }
 
 
@@ -381,6 +468,9 @@ def main(argv: list[str] | None = None) -> int:
                    help="stop rising when the machine would have less memory free than this")
     p.add_argument("--warm-pool", action="store_true",
                    help="serve --warm-pool: each browser's app forked from a warm process")
+    p.add_argument("--chat", action="store_true",
+                   help="serve --chat: the chat page, one process for every trainee, driven "
+                   "through its JSON websocket protocol (tests/workshop/chat_driver.py)")
     args = p.parse_args(argv)
     sizes = [int(x) for x in args.sizes.split(",") if x.strip()]
     lang = args.scenario.rsplit("-", 1)[-1]
@@ -401,6 +491,8 @@ def main(argv: list[str] | None = None) -> int:
     port = _free_port()
     log = (home / "serve.log").open("w")
     warm = ["--warm-pool"] if args.warm_pool else ["--no-warm-pool"]
+    if args.chat:
+        warm = ["--chat"]
     serve = subprocess.Popen([*cli, "serve", "--workshop", code, "--port", str(port), *warm],
                              env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
                              start_new_session=True)
@@ -424,34 +516,49 @@ def main(argv: list[str] | None = None) -> int:
             if "Warm: " in (home / "serve.log").read_text(errors="replace"):
                 break
             time.sleep(0.2)
+        while args.chat and "Press Ctrl+C" not in (home / "serve.log").read_text(errors="replace"):
+            if serve.poll() is not None or time.monotonic() > deadline + 120:
+                raise SystemExit("serve --chat did not start:\n" + (home / "serve.log").read_text())
+            time.sleep(0.1)
+        idle_rss = _rss_pss_mb(serve.pid)[0]
         poller.start()
-        print(f"serve on {url}, workshop {code}, scenario {args.scenario}, think {args.think} s, "
-              f"joining {args.join_rate}/s; {os.cpu_count()} cores", flush=True)
+        print(f"serve{' --chat' if args.chat else ''} on {url}, workshop {code}, scenario "
+              f"{args.scenario}, think {args.think} s, joining {args.join_rate}/s; "
+              f"{os.cpu_count()} cores" + (f"; server RSS {idle_rss:.0f} MB idle" if args.chat else ""),
+              flush=True)
         if args.join:
             r = asyncio.run(run_round(url, serve.pid, poller, args.join, "Join", args.scenario,
                                       lang, args.think, args.join / args.join_window,
-                                      args.timeout))
+                                      args.timeout, args.chat, idle_rss))
             join = {"trainees": args.join, "window_s": args.join_window,
                     "first_line_p95_ms": r["first_line_p95_ms"],
                     "first_line_max_ms": r["first_line_max_ms"],
                     "all_within_2s": r["first_line_within_2s"] == args.join,
                     "prompt_p95_ms": r["prompt_p95_ms"],
+                    "connect_to_first_line_p95_ms": r["connect_to_first_line_p95_ms"],
+                    "connect_to_first_line_max_ms": r["connect_to_first_line_max_ms"],
+                    "lost_turns": r["lost_turns"],
                     "errors": r["errors"]}
             print(f"join: {args.join} trainees in {args.join_window:g} s: first customer line "
                   f"p95 {r['first_line_p95_ms']} ms, max {r['first_line_max_ms']} ms after the start "
                   f"key ({r['first_line_within_2s']}/{args.join} within 2 s), name prompt p95 "
-                  f"{r['prompt_p95_ms']} ms after connecting; errors {len(r['errors'])}",
+                  f"{r['prompt_p95_ms']} ms after connecting; errors {len(r['errors'])}"
+                  + (f"; connecting -> first line p95 {r['connect_to_first_line_p95_ms']} ms, max "
+                     f"{r['connect_to_first_line_max_ms']} ms" if args.chat else ""),
                   flush=True)
+            for e in r["errors"][:5]:
+                print(f"     {e}", flush=True)
         print(f"{'N':>4} {'p50 ms':>7} {'p95 ms':>7} {'max ms':>7} {'sent':>5} {'rec':>5} "
               f"{'MB/sess':>8} {'RSS/s':>6} {'cpu s':>6} {'busy%':>6} {'1st p95':>8}", flush=True)
         for n in sizes:
-            need = n * (results[-1]["mb_per_session"] if results else 200)
+            need = n * (results[-1]["mb_per_session"] if results else (5 if args.chat else 200))
             if _mem_available_mb() - need < args.min_free_mb:
                 print(f"{n}: not run, the machine has {_mem_available_mb():.0f} MB free "
                       f"(about {need:.0f} MB needed)", flush=True)
                 break
             r = asyncio.run(run_round(url, serve.pid, poller, n, f"N{n}", args.scenario, lang,
-                                      args.think, args.join_rate, args.timeout))
+                                      args.think, args.join_rate, args.timeout, args.chat,
+                                      idle_rss))
             results.append(r)
             print(f"{n:>4} {r['p50_ms']!s:>7} {r['p95_ms']!s:>7} {r['max_ms']!s:>7} "
                   f"{r['turns_sent']:>5} {r['turns_recorded']:>5} {r['mb_per_session']:>8} "
@@ -476,15 +583,19 @@ def main(argv: list[str] | None = None) -> int:
         log.close()
     good = [r for r in results if _ok(r)]
     best = good[-1] if good else None
-    (home / "bench-serve.json").write_text(json.dumps({"rounds": results, "join": join}, indent=1))
+    (home / "bench-serve.json").write_text(json.dumps({"rounds": results, "join": join,
+                                                       "chat": args.chat}, indent=1))
     print(f"details: {home / 'bench-serve.json'}")
     print(json.dumps({
         "max_sessions": best["n"] if best else 0,
         "p95_ms_at_max": best["p95_ms"] if best else None,
         "mb_per_session": best["mb_per_session"] if best else None,  # (PSS)
         "rss_mb_per_session": best["rss_mb_per_session"] if best else None,
-        "lost_turns": sum(r["lost_turns"] for r in results),
-        "join_first_line_p95_ms": join["first_line_p95_ms"] if join else None,
+        "lost_turns": sum(r["lost_turns"] for r in results) + (join["lost_turns"] if join else 0),
+        # (--chat: from connecting, through the name and the start, to the first line; the
+        # app's bench counts from the start key on the briefing)
+        "join_first_line_p95_ms": (join["connect_to_first_line_p95_ms"] if args.chat
+                                   else join["first_line_p95_ms"]) if join else None,
     }))
     return 0
 

@@ -270,6 +270,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="fork each browser's app from a warm process (the default: quicker joins;"
         " --no-warm-pool starts each cold; see README)",
     )
+    p.add_argument(
+        "--chat", action="store_true",
+        help="serve a light chat page instead of the app: one process for every browser"
+        " (a room of 50 and more on one machine; see README)",
+    )
     _shared(p, "--db")
 
     p = sub.add_parser("leaderboard", parents=[common], help="rank a workshop's trainees")

@@ -3,6 +3,8 @@
 The command checks the workshop and the address, prints the link (and, beyond this
 computer, a passcode) and asks the entry point for the serving screen
 (:mod:`simulator.tui.serve`), handing it the shell command each browser's app starts with.
+With ``--chat`` it serves the light chat page instead (:mod:`simulator.web.chat`): one
+process for every browser, started here, without the app.
 """
 
 from __future__ import annotations
@@ -15,15 +17,20 @@ import shlex
 import socket
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from simulator.cli.common import (
     EXIT_FAIL,
     EXIT_USAGE,
     OpenScreen,
     error,
+    library,
     results_store,
     workshop_code,
 )
+
+if TYPE_CHECKING:
+    from simulator.store.store import Workshop
 
 _ANY_HOST = {"0.0.0.0", "::", ""}
 
@@ -100,11 +107,22 @@ def cmd_serve(args: argparse.Namespace) -> int:
         error(f"cannot listen on {args.host}:{args.port}: {exc.strerror}")
         return EXIT_FAIL
     url = public_url_for(args.host, args.port, args.public_url)
-    command = serve_command(args, ws.code)
     local = args.host in ("127.0.0.1", "localhost", "::1")
     # Beyond this computer, a browser needs the passcode (in the link, or typed once).
     passcode = None if local else secrets.token_urlsafe(6)
-    print(f"Workshop “{ws.name}” ({ws.code}, {ws.mode}) served on {args.host}:{args.port}")
+    if getattr(args, "chat", False):
+        return _serve_chat(args, ws, url=url, passcode=passcode)
+    command = serve_command(args, ws.code)
+    _announce(ws, args.host, args.port, url, passcode)
+    raise OpenScreen(
+        "serve", args, command=command, host=args.host, port=args.port,
+        title=f"Simulator workshop {ws.code}", public_url=url, passcode=passcode,
+        pool_argv=app_argv(args, ws.code) if getattr(args, "warm_pool", False) else None,
+    )
+
+
+def _announce(ws: Workshop, host: str, port: int, url: str, passcode: str | None) -> None:
+    print(f"Workshop “{ws.name}” ({ws.code}, {ws.mode}) served on {host}:{port}")
     if passcode is None:
         print(f"Trainees open: {url}")
         print("Only this computer can connect; add --host 0.0.0.0 to let your network join.")
@@ -114,8 +132,29 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print("Share the link with your trainees only.")
     print("Each name plays in one browser at a time; who joins and leaves is shown below.")
     print("Press Ctrl+C to stop.", flush=True)
-    raise OpenScreen(
-        "serve", args, command=command, host=args.host, port=args.port,
-        title=f"Simulator workshop {ws.code}", public_url=url, passcode=passcode,
-        pool_argv=app_argv(args, ws.code) if getattr(args, "warm_pool", False) else None,
-    )
+
+
+def _serve_chat(args: argparse.Namespace, ws: Workshop, *, url: str, passcode: str | None) -> int:
+    """``serve --chat``: the chat page, every trainee's conversation in this process
+    (:mod:`simulator.web.chat`), the library and the scorers loaded once, here."""
+    from simulator.service import sessions
+    from simulator.web import chat
+
+    lib = library(args)
+    missing = [s for s in ws.scenarios if s not in lib.scenarios]
+    if missing:
+        error(
+            f"workshop {ws.code} uses scenarios this library does not have: {', '.join(missing)} "
+            "(add their folder with --scenarios DIR)"
+        )
+        return EXIT_USAGE
+    store = sessions.open_store(getattr(args, "db", None))
+    room = chat.open_room(lib, store, ws)
+    try:
+        room.warm()
+        return chat.serve(room, host=args.host, port=args.port,
+                          title=f"Simulator workshop {ws.code}", passcode=passcode,
+                          public_url=args.public_url,
+                          ready=lambda: _announce(ws, args.host, args.port, url, passcode))
+    finally:
+        store.close()

@@ -28,19 +28,30 @@ def _paint(text: str, code: str, color: bool) -> str:
     return f"\x1b[{code}m{text}\x1b[0m" if color else text
 
 
+def marks(verdict: Verdict) -> list[tuple[int, int, str, float]]:
+    """Non-overlapping (start, end, category, points) of the fired rules' words, in
+    order: of overlapping ones the first, longest, wins (the terminal, the app and the
+    browser chat all mark these)."""
+    found = sorted(
+        ((s.start, s.end, h.category, h.points) for h in verdict.hits for s in h.spans),
+        key=lambda m: (m[0], -(m[1] - m[0])),
+    )
+    out: list[tuple[int, int, str, float]] = []
+    pos = 0
+    for start, end, category, pts in found:
+        if start < pos or end <= start:
+            continue
+        out.append((start, end, category, pts))
+        pos = end
+    return out
+
+
 def highlight(verdict: Verdict, color: bool) -> str:
     """The reply with every fired rule's words marked."""
-    marks: list[tuple[int, int, str, float]] = []
-    for hit in verdict.hits:
-        for span in hit.spans:
-            marks.append((span.start, span.end, hit.category, hit.points))
-    marks.sort(key=lambda m: (m[0], -(m[1] - m[0])))
     out: list[str] = []
     pos = 0
     text = verdict.reply[: verdict.scored_chars]
-    for start, end, category, points in marks:
-        if start < pos:
-            continue  # overlapping marks: the first (longest) wins
+    for start, end, category, points in marks(verdict):
         out.append(text[pos:start])
         words = text[start:end]
         if color:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import threading
 
 from sqlalchemy import Connection, text
 
@@ -71,3 +72,71 @@ def claim(db: Database, code: str, name: str) -> NameClaim | None:
         conn.close()
         return None
     return NameClaim(conn, key)
+
+
+class ClaimSet:
+    """Many names held by one process on one connection (``simulator serve --chat``,
+    whose one process serves every browser of its host).
+
+    A session advisory lock per name, all on one PostgreSQL connection that the set
+    keeps: a host holds one connection however many trainees it serves (a connection
+    per claim would take one per trainee, past the pool and the server's limit). The
+    caller keeps a name once in the process (PostgreSQL would grant a lock its own
+    session already holds again); the database keeps it once across hosts. The locks go
+    when :meth:`release` lets each go, or all at once when the connection ends (the
+    process dies, even by SIGKILL). On SQLite nothing is held in the database. Safe to
+    use from several threads.
+    """
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._conn: Connection | None = None
+        self._held: set[int] = set()
+        self._lock = threading.Lock()
+
+    def take(self, code: str, name: str) -> bool:
+        """Hold ``name`` in workshop ``code``; False when another process holds it."""
+        key = lock_key(code, name)
+        if self._db.dialect != "postgresql":
+            return True
+        with self._lock:
+            if key in self._held:
+                return True
+            got = bool(self._execute("SELECT pg_try_advisory_lock(:k)", key))
+            if got:
+                self._held.add(key)
+            return got
+
+    def release(self, code: str, name: str) -> None:
+        key = lock_key(code, name)
+        with self._lock:
+            if key not in self._held:
+                return
+            self._held.discard(key)
+            with contextlib.suppress(Exception):
+                self._execute("SELECT pg_advisory_unlock(:k)", key)
+
+    def close(self) -> None:
+        with self._lock:
+            conn, self._conn = self._conn, None
+            self._held.clear()
+        if conn is not None:
+            with contextlib.suppress(Exception):
+                conn.invalidate()  # its session ends, and every lock with it
+                conn.close()
+
+    def _execute(self, sql: str, key: int) -> object:
+        if self._conn is None:
+            self._conn = self._db.engine.connect()
+        try:
+            value = self._conn.execute(text(sql), {"k": key}).scalar()
+            self._conn.commit()
+        except Exception:
+            # A lost connection lost its locks too: start afresh next time.
+            conn, self._conn = self._conn, None
+            with contextlib.suppress(Exception):
+                conn.invalidate()
+                conn.close()
+            self._held.clear()
+            raise
+        return value

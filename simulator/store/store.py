@@ -88,6 +88,11 @@ class Store(Database):
         it from this database; None when another process holds it (see ``claims.py``)."""
         return claims.claim(self, code, name)
 
+    def name_claims(self) -> claims.ClaimSet:
+        """Names held by this process on one connection (one process serving many
+        browsers; see ``claims.ClaimSet``)."""
+        return claims.ClaimSet(self)
+
     # ------------------------------------------------------------------ workshops
     def create_workshop(
         self,

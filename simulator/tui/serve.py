@@ -7,7 +7,8 @@ builds that command from validated, shell-quoted parts and asks the entry point
 
 Who may play:
 - Served beyond this computer, every request needs the passcode that ``serve`` prints
-  (in the link it prints, then in a cookie): anyone else gets a page that asks for it.
+  (in the link it prints, then in a cookie): anyone else gets a page that asks for it
+  (:mod:`simulator.web.shared`, which ``serve --chat`` uses too).
 - A name (case-insensitive) plays in one browser at a time. Each browser's process holds
   a lock on its name in a folder of this server's (``claim_name``); the lock goes with
   the process, when the browser leaves. The server watches that folder and prints who
@@ -23,8 +24,6 @@ import asyncio
 import contextlib
 import fcntl
 import hashlib
-import hmac
-import html
 import json
 import os
 import shlex
@@ -33,14 +32,17 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from simulator.store.claims import NameClaim
     from simulator.store.store import Store
 
+from simulator.web.shared import COOKIE, changes
+
+__all__ = ["COOKIE", "changes", "claim_name", "playing", "release_name", "serve"]
+
 CLAIMS_ENV = "SIMULATOR_SERVE_CLAIMS"
-COOKIE = "simulator_key"
 
 # The lock this process holds on its trainee's name (one per process: one browser).
 _held: tuple[str, int] | None = None
@@ -136,22 +138,6 @@ def playing(folder: str | Path) -> list[str]:
     return sorted(names, key=str.casefold)
 
 
-def changes(before: list[str], now: list[str]) -> list[str]:
-    """Lines for the facilitator: who joined, who left, who plays."""
-    lines = [f"+ {n} joined" for n in now if n not in before]
-    lines += [f"- {n} left" for n in before if n not in now]
-    if lines:
-        lines.append(f"  playing now ({len(now)}): {', '.join(now) or 'nobody'}")
-    return lines
-
-
-_ASK = """<!doctype html><html lang="en"><head><meta charset="utf-8">
-<title>{title}</title></head><body style="font-family: sans-serif; margin: 3em">
-<h1>{title}</h1><p>{why}</p>
-<form method="get" action="/"><label>Passcode <input name="key" autofocus></label>
-<button>Join</button></form></body></html>"""
-
-
 def serve(
     args: argparse.Namespace,
     *,
@@ -172,6 +158,8 @@ def serve(
     from aiohttp import web
     from textual_serve.server import Server
 
+    from simulator.web.shared import passcode_middleware
+
     folder = tempfile.mkdtemp(prefix="simulator-serve-")
     os.environ[CLAIMS_ENV] = folder  # (each browser's process inherits it)
     pool: subprocess.Popen[bytes] | None = None
@@ -187,28 +175,9 @@ def serve(
         async def _make_app(self) -> web.Application:
             app = await super()._make_app()
             if passcode is not None:
-                app.middlewares.append(_needs_passcode)
+                app.middlewares.append(passcode_middleware(passcode, title))
             app.on_startup.append(_watch)
             return app
-
-    @web.middleware
-    async def _needs_passcode(request: web.Request, handler: Any) -> web.StreamResponse:
-        given = request.query.get("key")
-        if given is not None and hmac.compare_digest(given.encode(), passcode.encode()):  # type: ignore[union-attr]
-            response = await handler(request)
-            response.set_cookie(COOKIE, passcode, httponly=True, samesite="Strict")
-            return response
-        cookie = request.cookies.get(COOKIE)
-        if cookie is not None and hmac.compare_digest(cookie.encode(), passcode.encode()):  # type: ignore[union-attr]
-            return await handler(request)
-        why = "This workshop needs the passcode your facilitator gave you."
-        if given is not None:
-            why = "That passcode is not this workshop's. Try again."
-        return web.Response(
-            status=403,
-            text=_ASK.format(title=html.escape(title), why=why),
-            content_type="text/html",
-        )
 
     async def _watch(app: web.Application) -> None:
         async def loop() -> None:

@@ -13,6 +13,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from simulator.engine.debrief import reply_points
+from simulator.report.console import marks
 from simulator.scoring.verdict import STEPS, Hit, Verdict
 from simulator.tui import labels
 from simulator.tui.i18n import _
@@ -34,22 +35,6 @@ CATEGORY_STYLE: dict[str, str] = {
 
 def category_style(category: str, points: float) -> str:
     return CATEGORY_STYLE.get(category, "$error" if points < 0 else "$success")
-
-
-def marks(verdict: Verdict) -> list[tuple[int, int, str, float]]:
-    """Non-overlapping (start, end, category, points) of the fired rules' words."""
-    found = sorted(
-        ((s.start, s.end, h.category, h.points) for h in verdict.hits for s in h.spans),
-        key=lambda m: (m[0], -(m[1] - m[0])),
-    )
-    out: list[tuple[int, int, str, float]] = []
-    pos = 0
-    for start, end, category, pts in found:
-        if start < pos or end <= start:
-            continue  # overlapping: the first, longest, wins
-        out.append((start, end, category, pts))
-        pos = end
-    return out
 
 
 def highlight(verdict: Verdict, *, no_color: bool = False, limit: int = HIGHLIGHT_LIMIT) -> Content:
