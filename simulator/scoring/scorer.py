@@ -501,7 +501,7 @@ class _Gate:
                 always.append(k)
                 continue
             group = anchor[0]
-            key = () if any(len(a) <= _SHORT for a in group) else group
+            key = () if any(len(a) <= _SHORT or a in _COMMON for a in group) else group
             b = bucket_of_group.get(key)
             if b is None:
                 b = bucket_of_group[key] = len(buckets)
@@ -567,6 +567,18 @@ class _Gate:
 
 
 _SHORT = 3  # letters: an anchor this short shares its bucket with every other one
+# Longer words found in most replies, which would each cost a search of their own: their
+# entries join the short ones' bucket (as anchors seen squashed: no accents, no apostrophes).
+_COMMON = frozenset(
+    [
+        "that", "this", "have", "with", "your", "will", "what", "there", "they", "their",
+        "would", "could", "should", "about", "been", "from", "were", "just", "when", "here",
+        "sorry", "know", "back", "then", "also", "only", "like", "into", "more", "than",
+        "them", "vous", "nous", "avez", "pour", "dans", "avec", "mais", "votre", "notre",
+        "cette", "etre", "avoir", "fait", "plus", "tout", "bien", "sont", "sera", "comme",
+        "vos", "faire", "peut", "sans", "tres",
+    ]
+)
 
 
 def _literal_set(strings: list[str]) -> Any:
