@@ -16,6 +16,7 @@ from simulator.report.text import short as short  # the one helper that cuts tex
 from simulator.service.library import open_library
 
 if TYPE_CHECKING:
+    from simulator.store.rows import Workshop
     from simulator.store.store import Store
 
 EXIT_OK = 0
@@ -51,6 +52,19 @@ class CommandExit(Exception):
     def __init__(self, code: int) -> None:
         super().__init__(code)
         self.code = code
+
+
+def workshop_library(args: argparse.Namespace, ws: Workshop) -> Library | None:
+    """The library, when it holds every scenario of workshop ``ws``; else None, said."""
+    lib = library(args)
+    missing = [s for s in ws.scenarios if s not in lib.scenarios]
+    if missing:
+        error(
+            f"workshop {ws.code} uses scenarios this library does not have: {', '.join(missing)} "
+            "(add their folder with --scenarios DIR)"
+        )
+        return None
+    return lib
 
 
 @contextmanager

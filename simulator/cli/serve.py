@@ -24,9 +24,9 @@ from simulator.cli.common import (
     EXIT_USAGE,
     OpenScreen,
     error,
-    library,
     results_store,
     workshop_code,
+    workshop_library,
 )
 
 if TYPE_CHECKING:
@@ -140,13 +140,8 @@ def _serve_chat(args: argparse.Namespace, ws: Workshop, *, url: str, passcode: s
     from simulator.service import sessions
     from simulator.web import chat
 
-    lib = library(args)
-    missing = [s for s in ws.scenarios if s not in lib.scenarios]
-    if missing:
-        error(
-            f"workshop {ws.code} uses scenarios this library does not have: {', '.join(missing)} "
-            "(add their folder with --scenarios DIR)"
-        )
+    lib = workshop_library(args, ws)
+    if lib is None:
         return EXIT_USAGE
     store = sessions.open_store(getattr(args, "db", None))
     room = chat.open_room(lib, store, ws)

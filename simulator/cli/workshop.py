@@ -34,6 +34,7 @@ from simulator.cli.common import (
     table,
     use_color,
     workshop_code,
+    workshop_library,
 )
 
 if TYPE_CHECKING:
@@ -280,13 +281,8 @@ def _play_headless(args: argparse.Namespace, store: Store, ws: Workshop) -> int:
     if not name:
         error("give your name with --name NAME: the workshop records who played")
         return EXIT_USAGE
-    lib = library(args)
-    missing = [s for s in ws.scenarios if s not in lib.scenarios]
-    if missing:
-        error(
-            f"workshop {ws.code} uses scenarios this library does not have: {', '.join(missing)} "
-            "(add their folder with --scenarios DIR)"
-        )
+    lib = workshop_library(args, ws)
+    if lib is None:
         return EXIT_USAGE
     replies = read_replies(args)
     if replies is None:

@@ -65,6 +65,14 @@ def highlight(verdict: Verdict, color: bool) -> str:
     return "".join(out)
 
 
+def lifetime_why(adjustment: float) -> str:
+    """Why a verdict's lifetime-value adjustment was made, in a line (the app's card
+    says the same through its translations)."""
+    if adjustment < 0:
+        return "a high-value customer got a fix without compensation"
+    return "a high-value customer got compensation"
+
+
 def verdict_text(verdict: Verdict, color: bool, *, next_step: str | None = None) -> str:
     lines = [highlight(verdict, color), ""]
     score = _paint(f"{verdict.score}/100", "1", color)
@@ -80,11 +88,7 @@ def verdict_text(verdict: Verdict, color: bool, *, next_step: str | None = None)
     if verdict.lifetime_adjustment:
         lines.append(
             f"  {verdict.lifetime_adjustment:+d} lifetime value: "
-            + (
-                "a high-value customer got a fix without compensation"
-                if verdict.lifetime_adjustment < 0
-                else "a high-value customer got compensation"
-            )
+            + lifetime_why(verdict.lifetime_adjustment)
         )
     if verdict.credited:
         done = ", ".join(STEP_LABELS.get(CATEGORY_STEP.get(c, c), c) for c in verdict.credited)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from simulator.engine.debrief import OUTCOME_POINTS, TURN_SHARE, model_reply_for, reply_points
-from simulator.report.console import assessment_lines, marks, pass_label
+from simulator.report.console import assessment_lines, lifetime_why, marks, pass_label
 from simulator.scoring.verdict import CATEGORY_STEP, STEP_LABELS, STEPS
 
 if TYPE_CHECKING:
@@ -21,12 +21,6 @@ if TYPE_CHECKING:
     from simulator.engine.session import Session, TurnResult
     from simulator.model.schema import Scenario
     from simulator.scoring.verdict import Verdict
-
-LIFETIME_WHY = {
-    -1: "a high-value customer got a fix without compensation",
-    1: "a high-value customer got compensation",
-}
-
 
 def scenario_card(sc: Scenario) -> dict[str, Any]:
     """The briefing: who the customer is, the setting, what is expected."""
@@ -115,7 +109,7 @@ def feedback(verdict: Verdict) -> dict[str, Any]:
         "unclamped": round(parts.unclamped),
         "segments": segments(verdict),
         "rows": rows,
-        "lifetime": {"points": adj, "why": LIFETIME_WHY[1 if adj > 0 else -1]} if adj else None,
+        "lifetime": {"points": adj, "why": lifetime_why(adj)} if adj else None,
         "notices": list(verdict.notices),
         "credited": [STEP_LABELS.get(CATEGORY_STEP.get(c, c), c) for c in verdict.credited],
         "steps": [{"step": s, "label": STEP_LABELS[s], "done": bool(verdict.steps.get(s))}
