@@ -25,7 +25,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 from chat_driver import open_chat
-from workshop_helpers import ROOT, TEST_SCENARIOS, simulator_cmd, subprocess_env
+from workshop_helpers import ROOT, TEST_SCENARIOS, simulator_cmd, stop_group, subprocess_env
 
 from simulator.store import Store
 from simulator.web import chat
@@ -492,12 +492,7 @@ def test_two_chat_hosts_serve_one_workshop_from_one_postgresql_database(
         assert "+ Bob Stone joined" in (tmp_path / "serve1.log").read_text()
     finally:
         for proc, _ in hosts:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=10)
+            stop_group(proc)
 
 
 @pytest.mark.slow

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 from test_browser import CHROMIUM_FLAGS, _chromium
-from workshop_helpers import ROOT, TEST_SCENARIOS, simulator_cmd, subprocess_env
+from workshop_helpers import ROOT, TEST_SCENARIOS, simulator_cmd, stop_group, subprocess_env
 
 from simulator.store import Store
 
@@ -58,12 +58,7 @@ def chat_served(tmp_path: Path, sqlite_url: str) -> Iterator[dict[str, Any]]:
         yield {"url": f"http://127.0.0.1:{port}/", "code": code, "db": sqlite_url, "proc": proc}
     finally:
         if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=10)
+            stop_group(proc)
         log.close()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -53,3 +54,13 @@ def run_sub(argv: list[str], env: dict[str, str], timeout: float = 60) -> subpro
     return subprocess.run(
         simulator_cmd(*argv), env=env, capture_output=True, text=True, timeout=timeout, cwd=ROOT
     )
+
+
+def stop_group(proc: subprocess.Popen, timeout: float = 15) -> None:
+    """Stop a server started in its own process group: SIGTERM, then SIGKILL if it lingers."""
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
