@@ -549,3 +549,21 @@ def test_a_phrase_of_punctuation_is_refused_at_load_or_scores(phrase: str) -> No
     src = load_text(raw, SourceFile(path=Path("p.yaml"), origin="extra", display="p.yaml"))
     if src.ok:
         scorer_for(None, [src.model], "en").score("you were late, again.")
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    words=st.lists(st.text("abcde", min_size=1, max_size=4), min_size=1, max_size=40),
+    text=st.text("abcde ", max_size=60),
+    chunk=st.integers(min_value=1, max_value=40),
+)
+def test_a_set_split_into_chunks_finds_what_one_set_finds(words: list[str], text: str, chunk: int) -> None:
+    """A bucket's patterns compiled in sets of a few characters each (as big buckets
+    are, to bound the memory RE2 takes while compiling) report the same slots as one
+    set of them all."""
+    from simulator.scoring.scorer import _compile_set
+
+    patterns = [rf"\b{w}\b" for w in words]
+    whole = _compile_set(patterns)
+    parts = _compile_set(patterns, chunk)
+    assert sorted(parts.Match(text) or []) == sorted(whole.Match(text) or [])

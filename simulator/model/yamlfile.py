@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
@@ -45,11 +45,24 @@ class YamlError(Exception):
 
 @dataclass
 class Document:
-    """Plain data read from YAML, with the node tree to locate any field path in it."""
+    """Plain data read from YAML, with the text to locate any field path in it.
+
+    The node tree that locates a field is composed again from the text the first time a
+    location is asked for, and kept: most files are never asked (a valid library's
+    problems are few), and keeping every file's tree held most of a loaded library's
+    memory (nodes and marks, some 185,000 objects for the built-in library).
+    """
 
     data: Any
-    root: yaml.Node | None
+    text: str | None
     duplicates: list[YamlError]
+    _root: yaml.Node | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def root(self) -> yaml.Node | None:
+        if self._root is None and self.text is not None:
+            self._root = _compose(self.text)
+        return self._root
 
     def locate(self, loc: Sequence[str | int]) -> tuple[int, int, str]:
         """Line, column and dotted path of the deepest node along ``loc`` that exists.
@@ -238,7 +251,16 @@ def parse(text: str) -> Document:
         raise YamlError(1, 1, "file is empty: expected a scenario or a rule pack")
     builder = _Builder()
     data = builder.build(root, 0)
-    return Document(data, root, builder.duplicates)
+    return Document(data, text, builder.duplicates)
+
+
+def _compose(text: str) -> yaml.Node | None:
+    """The node tree of a text ``parse`` read without error, merge keys flattened as
+    ``parse`` leaves them."""
+    root = yaml.compose(text, Loader=_Loader)
+    if root is not None:
+        _Builder().build(root, 0)
+    return root
 
 
 class _Builder:

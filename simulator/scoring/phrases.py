@@ -238,14 +238,14 @@ def _body(
         if not words:
             raise ValueError(f"empty group in phrase {phrase!r}")
         parts = {a: _body(a, language, d, 0, accents, unaccented) for a in words}
-        unit = "(?:" + "|".join(_longest_first(parts.values())) + ")"
+        unit = "(?:" + "|".join(_ordered(parts.values(), d)) + ")"
         if language != "en" and any(a.endswith("'") for a in words):
             # "(le|la|l') ordre": an elided word is glued to the next one ("l'ordre")
-            whole, elided = _split(parts, lambda a: a.endswith("'"))
+            whole, elided = _split(parts, lambda a: a.endswith("'"), d)
             unit = _ELIDES + "|".join(whole) + _ELIDES + "|".join(elided)
         elif language == "en" and any(a.startswith("'") for a in words) and (units or pos):
             # "you (will|'ll) need to": a contraction is glued to the word before it
-            whole, contracted = _split(parts, lambda a: a.startswith("'"))
+            whole, contracted = _split(parts, lambda a: a.startswith("'"), d)
             forms = ([f"{d.space}(?:{'|'.join(whole)})"] if whole else []) + contracted
             unit = _GLUED + "(?:" + "|".join(forms) + ")"
         elif language == "en" and after_group and not folded[pos : m.start()].strip():
@@ -290,17 +290,26 @@ def _body(
     return out
 
 
-def _longest_first(patterns: Iterable[str]) -> list[str]:
-    """Distinct alternatives, the longest first (so that a longer one is tried first)."""
+def _ordered(patterns: Iterable[str], d: Dialect) -> list[str]:
+    """Distinct alternatives in the order their dialect wants. An exact pattern (Python's
+    dialect) finds its span leftmost-first, so the longest is tried first. A prefilter
+    entry (RE2's) only says whether it matches, whatever the order: sorted, alternatives
+    that start alike are side by side, and RE2 factors their common start out of the
+    alternation ("rendez|rendez-les|rendez-nous" becomes one "rendez" and what follows),
+    which makes the program of a set of lexicon-heavy phrases a third smaller."""
+    if d is RE2:
+        return sorted(set(patterns))
     return sorted(set(patterns), key=len, reverse=True)
 
 
-def _split(parts: dict[str, str], marked: Callable[[str], bool]) -> tuple[list[str], list[str]]:
+def _split(
+    parts: dict[str, str], marked: Callable[[str], bool], d: Dialect
+) -> tuple[list[str], list[str]]:
     """A group's patterns (alternative -> pattern): those of unmarked alternatives, and
-    of marked ones, each longest first."""
+    of marked ones, each in the order of ``_ordered``."""
     return (
-        _longest_first(b for a, b in parts.items() if not marked(a)),
-        _longest_first(b for a, b in parts.items() if marked(a)),
+        _ordered((b for a, b in parts.items() if not marked(a)), d),
+        _ordered((b for a, b in parts.items() if marked(a)), d),
     )
 
 

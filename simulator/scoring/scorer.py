@@ -416,37 +416,48 @@ def _hit_order(hit: Hit) -> tuple[int, str]:
     return (hit.spans[0].start if hit.spans else -1, hit.rule)
 
 
-def _compile_set(patterns: Iterable[str]) -> Any:
+def _compile_set(patterns: Iterable[str], chunk: int | None = None) -> Any:
     """One RE2 set of every pattern (None when there are none): one linear pass finds
     which of them occur. Past RE2's memory budget, the patterns are split into as many
-    sets as they need (``_Sets``): packs that validate together always score."""
+    sets as they need (``_Sets``): packs that validate together always score.
+
+    With ``chunk``, patterns of more than ``chunk`` characters in all are split into
+    sets of about that many each, whatever the budget: RE2 holds two parsed copies of
+    every pattern while it compiles a set (freed once it is compiled, but the process
+    keeps the memory), so a set of 360,000 characters of lexicon-heavy phrases cost
+    some 20 MB at its peak, and the same patterns in sets of 64,000 cost a quarter of
+    that, for a few more searches when their anchor is found."""
     items = list(patterns)
     if not items:
         return None
+    total = sum(map(len, items))
+    size_of_chunk = chunk or _CHUNK_CHARS
     # (a set far past the budget takes seconds to fail: it is not tried whole)
-    if len(items) == 1 or sum(map(len, items)) <= 4 * _CHUNK_CHARS:
+    if len(items) == 1 or total <= (chunk or 4 * _CHUNK_CHARS):
         try:
             return _one_set(items)
         except re2.error:
             if len(items) == 1:
                 raise
-    # Consecutive chunks of about _CHUNK_CHARS characters of patterns each (else halves),
-    # each split again if it still does not compile. (The built-in French packs make a
-    # set of about 580,000 characters, which compiles whole.)
+    # Consecutive chunks of about size_of_chunk characters of patterns each (else
+    # halves), each split again if it still does not compile. (The built-in French
+    # packs make a set of about 580,000 characters, which compiles whole.)
     starts = [0]
     size = 0
     for i, p in enumerate(items):
-        if size and size + len(p) > _CHUNK_CHARS:
+        if size and size + len(p) > size_of_chunk:
             starts.append(i)
             size = 0
         size += len(p)
     if len(starts) == 1:
         starts.append(len(items) // 2)
     bounds = [*starts, len(items)]
-    return _Sets([(a, _compile_set(items[a:b])) for a, b in itertools.pairwise(bounds)])
+    return _Sets([(a, _compile_set(items[a:b], chunk)) for a, b in itertools.pairwise(bounds)])
 
 
 _CHUNK_CHARS = 300_000
+# The most characters of patterns in one set of a bucket (see ``_compile_set``).
+_BUCKET_CHARS = 64_000
 
 
 def _one_set(items: list[str]) -> Any:
@@ -532,7 +543,7 @@ class _Gate:
     def _bucket(self, slots: list[int], write: Callable[[int], str]) -> Callable[[bytes], list[int]]:
         """One compiled search of these slots' entries: the indexes (into ``slots``)
         of those that match UTF-8 text."""
-        found = _compile_set([write(k) for k in slots])
+        found = _compile_set([write(k) for k in slots], _BUCKET_CHARS)
         if isinstance(found, re2.Set):
             return found._set.Match  # type: ignore[no-any-return]  # (RE2's own: no wrapper)
         match = found.Match
