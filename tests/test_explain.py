@@ -70,6 +70,29 @@ def test_a_fired_rule_shows_its_words_phrase_lexicon_entry_and_clause(
     assert all(f["cancelled"] is None for f in fix["found"])
 
 
+def test_a_lexicon_entry_is_named_only_when_the_words_hold_it(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A phrase whose group holds a lexicon and plain words ("the wall") names no entry
+    of the lexicon when the plain word matched; one of two attenuating words is the one
+    the trainee wrote."""
+    data = explain_json(
+        capsys, "The weight limit? It's on the wall by the door.", "--scenario", "hotel-ac-en"
+    )
+    told = rule(data, "we-did-tell-you")
+    (found,) = told["found"]
+    assert "wall" in found["words"] and found["lexicon"] == []
+    data = explain_json(
+        capsys,
+        "Vous reconnaîtrez quand même que la commande a été passée la veille.",
+        "--lang",
+        "fr",
+    )
+    (found,) = rule(data, "vous-en-conviendrez")["found"]
+    entries = {e["lexicon"]: e["entry"] for e in found["lexicon"]}
+    assert entries.get("attenuant") == "quand même"
+
+
 def test_an_exception_of_the_rule_is_shown(capsys: pytest.CaptureFixture[str]) -> None:
     data = explain_json(capsys, "I'll check the label myself next time.", "--lang", "en")
     advice = rule(data, "advice-next-time")

@@ -16,7 +16,7 @@ from typing import Any
 
 from simulator.model.schema import LEXICON_REF, RulePack, Scenario, expand_lexicons
 from simulator.scoring.context import EMPTY, Context
-from simulator.scoring.phrases import compile_phrase, find_words
+from simulator.scoring.phrases import anchor, compile_phrase, find_words, squash
 from simulator.scoring.reply import Reply
 from simulator.scoring.rules.absence import AbsenceMatcher
 from simulator.scoring.rules.base import Matcher
@@ -555,9 +555,15 @@ class _Tracer:
         if not names or any(n not in self.lexicons for n in names):
             return ()
         words = self.reply.text[s:e]
+        held = squash(words)
         out = []
         for name in names:
             for entry in self.lexicons[name]:
+                # (the words hold one string of each of an entry's anchor groups wherever
+                # it matches: an entry without them is not tried, which spares writing
+                # and compiling the phrase once for each of a lexicon's hundred entries)
+                if not _may_hold(held, entry, m):
+                    continue
                 only = {**self.lexicons, name: [entry]}
                 try:
                     pattern = expand_lexicons(phrase, only)
@@ -585,6 +591,16 @@ class _Tracer:
     def _original(self, s: int, e: int) -> str:
         os_, oe = self.reply.span(s, e)
         return self.reply.original[os_:oe]
+
+
+def _may_hold(held: str, entry: str, m: Matcher) -> bool:
+    """Can a phrase holding this lexicon entry match words that, squashed, are ``held``?
+    Not when the words lack every string of one of the entry's anchor groups."""
+    try:
+        groups = anchor(entry, m.language, accents=m.accents)
+    except ValueError:
+        return True  # (the phrase's own compile says why)
+    return groups is None or all(any(a in held for a in group) for group in groups)
 
 
 _REASON_WORDS = {
