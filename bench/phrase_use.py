@@ -5,7 +5,7 @@
 A phrase "catches" a reply when, scoring that reply, the phrase matched and nothing
 (a negation, an exception, a condition or a quotation) took that match away. The
 tuning replies are the project's regression set (tests/data/labelled/heldout.jsonl),
-the concept probes, bench/data/heldout-2 to -7, study-10 and study-11, and, when ../shared/eval is
+the concept probes, bench/data/heldout-2 to -7, study-10 to study-12, and, when ../shared/eval is
 present, the shared sample and the delta-2015 rows of real-train.jsonl. The sealed sets
 (heldout-8, heldout-9), the fresh settings and the amazon-2016 rows are not read: they
 measure transfer.
@@ -44,6 +44,7 @@ TUNING = [
     ROOT / "bench" / "data" / "heldout-7.jsonl",
     ROOT / "bench" / "data" / "study-10.jsonl",
     ROOT / "bench" / "data" / "study-11.jsonl",
+    ROOT / "bench" / "data" / "study-12.jsonl",
     ROOT / "tests" / "data" / "labelled" / "concepts-en.jsonl",
     ROOT / "tests" / "data" / "labelled" / "concepts-fr.jsonl",
     SHARED / "replies.jsonl",
