@@ -121,15 +121,19 @@ def test_without_explain_the_verdict_is_as_before(capsys: pytest.CaptureFixture[
 
 
 @pytest.mark.slow
-def test_the_trace_agrees_with_the_verdict_on_every_example(library: Any) -> None:
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_the_trace_agrees_with_the_verdict_on_every_example(library: Any, language: str) -> None:
     """What the trace says fired, on which words, is what the verdict found, on every
-    example reply of the built-in packs and scenarios."""
+    example reply of the built-in packs and scenarios (one language per test, so that
+    the two run side by side)."""
     from simulator.scoring import scorer_for
     from simulator.scoring.explain import FIRED, explain
 
     checked = 0
     languages: set[str] = set()
     for sc in library.scenarios.values():
+        if sc.language != language:
+            continue
         packs = library.packs_for(sc)
         scorer = scorer_for(sc, packs)
         replies = [ex.reply for ex in sc.examples]
@@ -148,4 +152,4 @@ def test_the_trace_agrees_with_the_verdict_on_every_example(library: Any) -> Non
                     kept = {(f.start, f.end) for f in r.found if f.cancelled is None}
                     assert kept == hits[rid], (text, rid)
             checked += 1
-    assert checked > 500
+    assert checked > 250
