@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
+from typing import Any
 
 from simulator.model.library import load_library
 from simulator.scoring import scorer_for
@@ -64,3 +65,32 @@ def test_an_edited_file_is_read_again_even_with_the_same_size_and_time(tmp_path:
     assert [h.points for h in after.hits if h.rule == "soup-remedy"] == [-9]
     assert after.score <= before
 
+
+
+def test_the_app_keeps_few_scorers_and_a_dropped_one_is_freed_at_once(library: Any) -> None:
+    """A trainee resting on each row of the library compiles each scenario ahead; the
+    app keeps three scorers (``keep_scorers``), and one dropped from the cache is freed
+    then, not when the collector next looks for cycles, so browsing does not grow the
+    app by a scorer a scenario."""
+    import gc
+    import weakref
+
+    from simulator.scoring import scorer as sc_mod
+
+    before = sc_mod._MAX
+    gc.disable()
+    try:
+        sc_mod.keep_scorers(2)
+        compiled = []
+        for sid in ("hotel-ac-en", "agency-deadline-en", "supermarket-return-fr"):
+            sc = library.scenario(sid)
+            scorer = sc_mod.scorer_for(sc, library.packs_for(sc))
+            scorer.score("I'm sorry, I'll refund you today.")
+            compiled.append(weakref.ref(scorer))
+            del scorer
+        assert len(sc_mod._CACHE) == 2
+        assert compiled[0]() is None  # the least recently used went, and was freed
+        assert compiled[1]() is not None and compiled[2]() is not None
+    finally:
+        gc.enable()
+        sc_mod.keep_scorers(before)

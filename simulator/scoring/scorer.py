@@ -79,10 +79,11 @@ class Scorer:
         # the thousands of entries into one RE2 set, which cost seconds and tens of MB.)
         anchors = [m.anchors.get(k) for m in self.matchers for k in range(len(m.prefilter))]
         # (Other than English, the anchored entries search the squashed text: see _Gate.)
-        squashed = self._squashed_entry if language != "en" else None
-        self._set = _Gate(self._entry, [*anchors, None, None], squashed)
+        slots = _Slots(self.matchers, self._rule_of, self._local_of, self._cue_hint)
+        squashed = slots.squashed_entry if language != "en" else None
+        self._set = _Gate(slots.entry, [*anchors, None, None], squashed)
         self._py_only_space_slot = self._cue_slot + 1
-        self._unbounded_set = self._set.with_entries(self._unbounded_entry, self._cue_slot + 1)
+        self._unbounded_set = self._set.with_entries(slots.unbounded_entry, self._cue_slot + 1)
         cased = [(i, m.cased_prefilter) for i, m in enumerate(self.matchers) if m.cased_prefilter]
         self._cased_set = _compile_set(p for _, p in cased)
         self._cased_of = [i for i, _ in cased]
@@ -118,22 +119,6 @@ class Scorer:
         # and adding 0.0 to the total changes nothing: only the fired ones need adding.
         self._unfired_add_nothing = all(none == 0.0 for *_, none in self._category_rows)
         self._hit_rows = [_HitRow(m) for m in self.matchers]
-
-    def _entry(self, k: int) -> str:
-        """Slot ``k``'s RE2 entry, with the word boundaries ``bounded_entry`` adds."""
-        if k < self._cue_slot:
-            return self.matchers[self._rule_of[k]].bounded_entry(self._local_of[k])
-        return self._cue_hint if k == self._cue_slot else _PY_ONLY_SPACE
-
-    def _squashed_entry(self, k: int) -> str:
-        """Phrase slot ``k``'s entry for squashed text (``phrases.squashed_entry``)."""
-        return str(self.matchers[self._rule_of[k]].squashed[self._local_of[k]])
-
-    def _unbounded_entry(self, k: int) -> str:
-        """Slot ``k``'s RE2 entry as it is (no boundaries; no slot after the cue's)."""
-        if k < self._cue_slot:
-            return str(self.matchers[self._rule_of[k]].prefilter[self._local_of[k]])
-        return self._cue_hint
 
     def score(self, text: str, context: Context = EMPTY) -> Verdict:
         """The verdict on one reply, after the conversation so far (``context``)."""
@@ -404,6 +389,41 @@ class _HitRow:
             self.template = _template
         elif "{match}" in self.message:
             self.template = _template_first
+
+
+class _Slots:
+    """The RE2 entry of each slot of a scorer's set, written when a gate needs it. Apart
+    from the scorer, so that its gates, which keep these methods, hold no reference back
+    to it: a scorer dropped from the cache is freed at once, not at the next full
+    collection of cycles (the app, which keeps few, grew by 5 MB a scenario until then).
+    """
+
+    __slots__ = ("cue_hint", "cue_slot", "local_of", "matchers", "rule_of")
+
+    def __init__(
+        self, matchers: list[Matcher], rule_of: list[int], local_of: list[int], cue_hint: str
+    ) -> None:
+        self.matchers = matchers
+        self.rule_of = rule_of
+        self.local_of = local_of
+        self.cue_slot = len(rule_of)
+        self.cue_hint = cue_hint
+
+    def entry(self, k: int) -> str:
+        """Slot ``k``'s RE2 entry, with the word boundaries ``bounded_entry`` adds."""
+        if k < self.cue_slot:
+            return self.matchers[self.rule_of[k]].bounded_entry(self.local_of[k])
+        return self.cue_hint if k == self.cue_slot else _PY_ONLY_SPACE
+
+    def squashed_entry(self, k: int) -> str:
+        """Phrase slot ``k``'s entry for squashed text (``phrases.squashed_entry``)."""
+        return str(self.matchers[self.rule_of[k]].squashed[self.local_of[k]])
+
+    def unbounded_entry(self, k: int) -> str:
+        """Slot ``k``'s RE2 entry as it is (no boundaries; no slot after the cue's)."""
+        if k < self.cue_slot:
+            return str(self.matchers[self.rule_of[k]].prefilter[self.local_of[k]])
+        return self.cue_hint
 
 
 def _clause_end(text: str, pos: int) -> int:
@@ -699,6 +719,20 @@ _CACHE: OrderedDict[str, Scorer] = OrderedDict()
 _KEYS: OrderedDict[tuple[int, ...], tuple[Any, str]] = OrderedDict()
 _LOCK = threading.Lock()
 _MAX = 64
+
+
+def keep_scorers(most: int) -> None:
+    """Keep at most ``most`` compiled scorers (the least recently used go first). A
+    process that runs many commands keeps many (64 by default); the app keeps a few, as
+    a trainee resting on each row of the library compiles each scenario ahead, and
+    kept, eight scorers held some 35 MB more than one."""
+    global _MAX
+    with _LOCK:
+        _MAX = max(1, most)
+        while len(_CACHE) > _MAX:
+            _CACHE.popitem(last=False)
+        while len(_KEYS) > _MAX:
+            _KEYS.popitem(last=False)
 
 
 def _content_key(scenario: Scenario | None, packs: Sequence[RulePack], language: str | None) -> str:

@@ -448,6 +448,11 @@ def make_app(config: AppConfig, library: Any = None) -> SimulatorApp:
     return SimulatorApp(ctx)
 
 
+# Compiled scorers the app keeps: the scenario being played, the one the trainee rests on
+# in the library and one more (compiling again takes about 0.1 s).
+_SCORERS_KEPT = 3
+
+
 def run_app(args: argparse.Namespace | None, scenario: str | None = None) -> int:
     """The app, as the command line asks (``args`` None: ``simulator`` with no arguments)."""
     config = AppConfig() if args is None else AppConfig.from_args(args, scenario)
@@ -461,6 +466,11 @@ def run_app(args: argparse.Namespace | None, scenario: str | None = None) -> int
         except StoreError as exc:
             print(f"simulator: {exc}", file=sys.stderr)
             return 2
+    # One trainee plays one scenario at a time: the scorers of the rows they rested on
+    # need not all stay compiled (see scoring.keep_scorers).
+    from simulator.scoring.scorer import keep_scorers
+
+    keep_scorers(_SCORERS_KEPT)
     app = SimulatorApp(ctx)
     try:
         app.run()
