@@ -295,25 +295,17 @@ PLAYED = ("hotel-ac-en", "supermarket-return-fr")
 MIB = 1024 * 1024
 
 
-def _rss_now_kib() -> int:
-    """This process's resident memory now (KiB), from /proc (0 where there is none)."""
-    try:
-        pages = int(Path("/proc/self/statm").read_text().split()[1])
-    except (OSError, IndexError, ValueError):
-        return 0
-    return pages * os.sysconf("SC_PAGE_SIZE") // 1024
+def _memory_kib(field: str) -> int:
+    """One of this process's memory figures from /proc/self/status, in KiB (0 where
+    there is no /proc): ``VmRSS`` (resident now) or ``VmHWM`` (its peak).
 
-
-def _peak_kib() -> int:
-    """This process's own peak resident memory (KiB: VmHWM, 0 where there is no /proc).
-
-    Not ru_maxrss: Linux carries a parent's high-water mark into a child it spawns (the
-    child starts as a copy of the parent's memory, and exec keeps the larger mark), so a
-    child spawned once this bench had played 24 turns in process reported the bench's
-    own 160 MB, not its 94."""
+    The peak is this process's own, not ru_maxrss: Linux carries a parent's high-water
+    mark into a child it spawns (the child starts as a copy of the parent's memory, and
+    exec keeps the larger mark), so a child spawned once this bench had played 24 turns
+    in process reported the bench's own 160 MB, not its 94."""
     try:
         for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1])
     except (OSError, ValueError, IndexError):
         pass
@@ -332,7 +324,7 @@ def _compile_child(scenario_id: str) -> str:
     sc = lib.scenario(scenario_id)
     packs = lib.packs_for(sc)
     gc.collect()
-    before = max(_rss_now_kib(), 0)
+    before = _memory_kib("VmRSS")
     peak_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     wall, cpu = time.perf_counter(), time.process_time()
     scorer_for(sc, packs)
@@ -443,7 +435,7 @@ def main() -> int:
         import resource
 
         ms = asyncio.run(_first_turn(*args.first_turn_child))
-        print(f"{ms:.1f} {_peak_kib() or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}")
+        print(f"{ms:.1f} {_memory_kib('VmHWM') or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}")
         return 0
     if args.compile_child is not None:
         print(_compile_child(args.compile_child))

@@ -54,13 +54,13 @@ class Document:
     """
 
     data: Any
-    text: str | None
+    text: str
     duplicates: list[YamlError]
     _root: yaml.Node | None = field(default=None, repr=False, compare=False)
 
     @property
     def root(self) -> yaml.Node | None:
-        if self._root is None and self.text is not None:
+        if self._root is None:
             self._root = _compose(self.text)
         return self._root
 

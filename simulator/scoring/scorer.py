@@ -450,22 +450,21 @@ def _compile_set(patterns: Iterable[str], chunk: int | None = None) -> Any:
     items = list(patterns)
     if not items:
         return None
-    total = sum(map(len, items))
-    size_of_chunk = chunk or _CHUNK_CHARS
+    split_at = chunk or _CHUNK_CHARS
     # (a set far past the budget takes seconds to fail: it is not tried whole)
-    if len(items) == 1 or total <= (chunk or 4 * _CHUNK_CHARS):
+    if len(items) == 1 or sum(map(len, items)) <= (chunk or 4 * _CHUNK_CHARS):
         try:
             return _one_set(items)
         except re2.error:
             if len(items) == 1:
                 raise
-    # Consecutive chunks of about size_of_chunk characters of patterns each (else
-    # halves), each split again if it still does not compile. (The built-in French
+    # Consecutive chunks of about split_at characters of patterns each (else halves),
+    # each split again if it still does not compile. (The built-in French
     # packs make a set of about 580,000 characters, which compiles whole.)
     starts = [0]
     size = 0
     for i, p in enumerate(items):
-        if size and size + len(p) > size_of_chunk:
+        if size and size + len(p) > split_at:
             starts.append(i)
             size = 0
         size += len(p)
@@ -729,10 +728,14 @@ def keep_scorers(most: int) -> None:
     global _MAX
     with _LOCK:
         _MAX = max(1, most)
-        while len(_CACHE) > _MAX:
-            _CACHE.popitem(last=False)
-        while len(_KEYS) > _MAX:
-            _KEYS.popitem(last=False)
+        _trim()
+
+
+def _trim() -> None:
+    """(Under _LOCK.) Drop the least recently used entries past ``_MAX``."""
+    for cache in (_CACHE, _KEYS):
+        while len(cache) > _MAX:
+            cache.popitem(last=False)
 
 
 def _content_key(scenario: Scenario | None, packs: Sequence[RulePack], language: str | None) -> str:
@@ -754,8 +757,7 @@ def scorer_for(
         if known is None:
             # keep the objects alive so their ids cannot be reused while cached
             _KEYS[ids] = ((scenario, tuple(packs)), key)
-            while len(_KEYS) > _MAX:
-                _KEYS.popitem(last=False)
+            _trim()
         cached = _CACHE.get(key)
         if cached is not None:
             _CACHE.move_to_end(key)
@@ -766,6 +768,5 @@ def scorer_for(
     scorer = Scorer(rules, lang, cats, value)
     with _LOCK:
         _CACHE[key] = scorer
-        while len(_CACHE) > _MAX:
-            _CACHE.popitem(last=False)
+        _trim()
     return scorer
