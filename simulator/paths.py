@@ -46,6 +46,16 @@ def cache_dir() -> Path:
     return user_cache_path("simulator", appauthor=False)
 
 
+def parsed_cache_dir() -> Path | None:
+    """Where parsed library files are kept between runs (``service.parsed_cache``):
+    ``$SIMULATOR_PARSED_CACHE`` when it is set (empty: nowhere, every file is parsed),
+    else ``parsed`` in the cache folder."""
+    override = os.environ.get("SIMULATOR_PARSED_CACHE")
+    if override is not None:
+        return Path(override) if override else None
+    return cache_dir() / "parsed"
+
+
 def scenarios_dir() -> Path:
     return data_dir() / "scenarios"
 

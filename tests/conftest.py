@@ -20,6 +20,24 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parent / "data"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _shared_parsed_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """One parsed-file cache for the whole run, its workers and their subprocesses (each
+    test's own data folder would hold a cold one): a command started by a test then
+    reads the built-in library from it, as a user's second run does. It starts empty
+    every run. A ``SIMULATOR_PARSED_CACHE`` set by the caller is kept."""
+    if "SIMULATOR_PARSED_CACHE" in os.environ:
+        yield
+        return
+    base = tmp_path_factory.getbasetemp()
+    root = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    os.environ["SIMULATOR_PARSED_CACHE"] = str(root / "parsed-cache")
+    try:
+        yield
+    finally:
+        os.environ.pop("SIMULATOR_PARSED_CACHE", None)
+
+
 @pytest.fixture(autouse=True)
 def _isolated_home(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch

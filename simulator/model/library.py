@@ -13,6 +13,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Protocol
 
 from simulator.model.loader import (
     PACK_FILES,
@@ -107,6 +108,16 @@ class Library:
         return [p for p in self.packs.values() if p.language == language]
 
 
+class ParsedStore(Protocol):
+    """Where parsed files can be kept between processes, by key (a digest of a file's
+    path, origin, display name and bytes): ``simulator.service.parsed_cache`` keeps them
+    on disk. ``get`` returns None for a key it does not hold or cannot read."""
+
+    def get(self, key: str) -> SourceFile | None: ...
+
+    def put(self, key: str, src: SourceFile) -> None: ...
+
+
 class UnknownScenario(LookupError):
     def __init__(self, scenario_id: str, close: Sequence[str]) -> None:
         self.scenario_id = scenario_id
@@ -120,8 +131,11 @@ def load_library(
     *,
     builtin: bool = True,
     user: bool = True,
+    store: ParsedStore | None = None,
 ) -> Library:
-    """Load every source; broken files are kept with their problems."""
+    """Load every source; broken files are kept with their problems. With ``store``, a
+    file parsed by an earlier process from the same bytes is taken from it, not parsed
+    again, and a file parsed now is put in it."""
     sources: list[tuple[Path, Origin]] = []
     if builtin:
         sources.append((builtin_dir(), "built-in"))
@@ -143,10 +157,10 @@ def load_library(
                 # a pack folder's head first: it reads the family files beside it
                 if head.resolve() not in seen:
                     seen.add(head.resolve())
-                    lib.files.append(_load_file(head, origin, _display(head, base, origin)))
+                    lib.files.append(_load_file(head, origin, _display(head, base, origin), store))
                 if any(real == f.resolve() for h in lib.files for f in h.files[1:]):
                     continue  # a family of that pack
-            lib.files.append(_load_file(path, origin, display))
+            lib.files.append(_load_file(path, origin, display, store))
         if not root.exists() and origin == "extra":
             lib.files.append(
                 SourceFile(
@@ -169,7 +183,9 @@ _PARSED: OrderedDict[tuple[str, str, str, bytes], SourceFile] = OrderedDict()
 _PARSED_LOCK = threading.Lock()
 
 
-def _load_file(path: Path, origin: Origin, display: str) -> SourceFile:
+def _load_file(
+    path: Path, origin: Origin, display: str, store: ParsedStore | None = None
+) -> SourceFile:
     try:
         raw = path.read_bytes()
         digest = hashlib.sha256(raw)
@@ -179,28 +195,33 @@ def _load_file(path: Path, origin: Origin, display: str) -> SourceFile:
                     digest.update(family.name.encode() + b"\0" + family.read_bytes())
     except OSError:
         return load_file(path, origin, display)  # it says why
-    if path.name in PACK_FILES:
-        src = None
-        key = (str(path), origin, display, digest.digest())
-        with _PARSED_LOCK:
-            src = _PARSED.get(key)
-        if src is None:
-            src = load_file(path, origin, display)
-            with _PARSED_LOCK:
-                _PARSED[key] = src
-        return replace(src, problems=list(src.problems))
     key = (str(path), origin, display, digest.digest())
     with _PARSED_LOCK:
         src = _PARSED.get(key)
         if src is not None:
             _PARSED.move_to_end(key)
     if src is None:
-        src = load_text(raw, SourceFile(path=path, origin=origin, display=display))
+        stored = _store_key(key) if store is not None else ""
+        src = store.get(stored) if store is not None else None
+        if src is None:
+            if path.name in PACK_FILES:
+                src = load_file(path, origin, display)
+            else:
+                src = load_text(raw, SourceFile(path=path, origin=origin, display=display))
+            if store is not None:
+                store.put(stored, src)
         with _PARSED_LOCK:
             _PARSED[key] = src
             while len(_PARSED) > 512:
                 _PARSED.popitem(last=False)
     return replace(src, problems=list(src.problems))
+
+
+def _store_key(key: tuple[str, str, str, bytes]) -> str:
+    """A parsed file's key in a ``ParsedStore``: hex, the same in every process."""
+    path, origin, display, digest = key
+    named = "\0".join((path, origin, display)).encode("utf-8", "surrogatepass")
+    return hashlib.sha256(named + b"\0" + digest).hexdigest()
 
 
 def _display(path: Path, base: Path, origin: Origin) -> str:

@@ -66,7 +66,12 @@ LexiconEntry = Annotated[
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, str_strip_whitespace=True,
+        # validators and serializers are built when first used: a process whose models
+        # come from the parsed-file cache (service.parsed_cache) never builds them
+        defer_build=True,
+    )
 
 
 # --------------------------------------------------------------------------- rule packs
