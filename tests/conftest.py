@@ -32,6 +32,11 @@ def _shared_parsed_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[N
     base = tmp_path_factory.getbasetemp()
     root = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
     os.environ["SIMULATOR_PARSED_CACHE"] = str(root / "parsed-cache")
+    from simulator.service.library import open_library
+
+    # filled at once with what the tests' commands load (the built-in library and the
+    # test folders), so that thirty trainees started together do not all parse it
+    open_library([DATA / "scenarios", ROOT / "tests" / "workshop" / "data" / "scenarios"], user=False)
     try:
         yield
     finally:
