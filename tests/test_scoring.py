@@ -416,6 +416,24 @@ def test_an_elided_french_word_in_a_group_joins_the_next_word() -> None:
     assert not s.score("Laccord, je ne sais pas.").fired("r")
 
 
+def test_an_elided_word_before_a_group_joins_the_group_as_in_writing() -> None:
+    s = scorer(
+        lexicon_pack(
+            rule(phrases=["on ne peut qu'(attendre|patienter)", "pas normal qu' {pronom}"]),
+            language="fr",
+            pronom=["il", "elle"],
+        )
+    )
+    for reply in (
+        "Malheureusement, on ne peut qu'attendre.",
+        "On ne peut qu’patienter.",
+        "on ne peut qu' attendre",
+        "Ce n'est pas normal qu'il pleuve dedans.",
+    ):
+        assert s.score(reply).fired("r"), reply
+    assert not s.score("On ne peut que vous aider.").fired("r")
+
+
 def test_an_optional_group_with_an_elided_word_may_be_left_out_mid_phrase() -> None:
     s = scorer(
         lexicon_pack(rule(phrases=["je remplis (le|la|les|l'|) formulaire"]), language="fr")

@@ -414,6 +414,13 @@ def _plain_units(
         pairs = glued + (_units_en(tokens, d, accents) if tokens else [])
     else:
         pairs = [(*_unit(t, d, accents, unaccented), t) for t in tokens]
+        # An elided word on its own ("qu'" before a group: "qu'(attendre|patienter)")
+        # joins the next unit as it does in writing, as an elided word in a group does
+        # (``_glue_elided``): it is written as a group of that one elided word.
+        pairs = [
+            (f"{_ELIDES}{_ELIDES}{u}" if t.endswith("'") and len(t) > 1 else u, w, t)
+            for u, w, t in pairs
+        ]
     return [(u, w, False) for u, w, _ in pairs]
 
 
