@@ -418,7 +418,7 @@ def _plain_units(
         # joins the next unit as it does in writing, as an elided word in a group does
         # (``_glue_elided``): it is written as a group of that one elided word.
         pairs = [
-            (f"{_ELIDES}{_ELIDES}{u}" if t.endswith("'") and len(t) > 1 else u, w, t)
+            (f"{_ELIDES}{_ELIDES}{u}" if t and len(t) > 1 and t.endswith("'") else u, w, t)
             for u, w, t in pairs
         ]
     return [(u, w, False) for u, w, _ in pairs]
