@@ -22,9 +22,13 @@ measure generalisation is said in each heading:
 - heldout-9 was the sealed set of the fifth round (2026-12-03), written blind to the
   rules and scored once before any rule of that round changed; its misses have never
   been read and it is not tuned on.
-- heldout-10 is the sealed set of the sixth round (2026-12-03), written blind to the
-  rules and scored once, with the rules as they stood, before any rule of that round
-  changed. study-12 was written blind beside it, for reading and tuning.
+- heldout-10 was the sealed set of the sixth round (2026-12-03), written blind to the
+  rules and scored once before any rule of that round changed; its misses have never
+  been read and it is not tuned on. study-12 was written blind beside it, for reading
+  and tuning.
+- heldout-11 is the sealed set of the seventh round (2026-12-03), written blind to the
+  rules and scored once, with the rules as they stood (commit 4b69a38), before any rule
+  of that round changed; that round's rules were written from study-12's misses.
   A set that is absent is skipped, saying so.
 - ../shared/eval/real-train.jsonl comes from two brands (its `source` field). Since
   2026-12-02 the rules are changed from the misses of delta-2015 only: amazon-2016's
@@ -64,7 +68,9 @@ SETS = {
     "study-12 (tuning)": ROOT / "bench" / "data" / "study-12.jsonl",
     "heldout-8 (not tuned on)": ROOT / "bench" / "data" / "heldout-8.jsonl",
     "heldout-9 (not tuned on)": ROOT / "bench" / "data" / "heldout-9.jsonl",
-    "heldout-10 (sealed, fresh)": ROOT / "bench" / "data" / "heldout-10.jsonl",
+    "heldout-10 (not tuned on)": ROOT / "bench" / "data" / "heldout-10.jsonl",
+    "heldout-11 (sealed, fresh)": ROOT / "bench" / "data" / "heldout-11.jsonl",
+    "study-13 (not read yet)": ROOT / "bench" / "data" / "study-13.jsonl",
     "real-train": ROOT.parent / "shared" / "eval" / "real-train.jsonl",
 }
 
