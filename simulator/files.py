@@ -49,6 +49,11 @@ def check_target(path: Path) -> int | None:
 def write_text(path: Path, text: str) -> None:
     """Write ``text`` (UTF-8) to ``path`` all at once: a new file, or a regular file that
     is replaced. Raises UnsafeTarget for anything else, OSError when writing fails."""
+    write_bytes(path, text.encode("utf-8"))
+
+
+def write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` all at once, as ``write_text`` does."""
     mode = check_target(path)
     if mode is None:  # a new file gets what open() would give it
         umask = os.umask(0o022)
@@ -58,8 +63,8 @@ def write_text(path: Path, text: str) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         os.fchmod(fd, mode)  # (mkstemp makes it private)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
         check_target(path)  # (again, just before the rename: the shortest window)
         os.replace(tmp, path)
     except BaseException:

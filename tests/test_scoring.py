@@ -404,16 +404,24 @@ def test_an_elided_french_word_in_a_group_joins_the_next_word() -> None:
         language="fr",
         texte=["règlement", "assurance", "accord"],
     )
-    s = scorer(p)
-    for reply in (
-        "Désolé, le règlement ne permet pas un échange.",
-        "L'assurance ne permet pas ce remboursement.",
-        "l’accord n'autorise pas de remise",
-        "la assurance n autorise pas ça",
-    ):
+    _judges(
+        scorer(p),
+        fires=[
+            "Désolé, le règlement ne permet pas un échange.",
+            "L'assurance ne permet pas ce remboursement.",
+            "l’accord n'autorise pas de remise",
+            "la assurance n autorise pas ça",
+        ],
+        passes=["L'assurance permet un remboursement.", "Laccord, je ne sais pas."],
+    )
+
+
+def _judges(s: Scorer, *, fires: list[str], passes: list[str]) -> None:
+    """Rule ``r`` of scorer ``s`` fires on each of ``fires`` and on none of ``passes``."""
+    for reply in fires:
         assert s.score(reply).fired("r"), reply
-    assert not s.score("L'assurance permet un remboursement.").fired("r")
-    assert not s.score("Laccord, je ne sais pas.").fired("r")
+    for reply in passes:
+        assert not s.score(reply).fired("r"), reply
 
 
 def test_an_elided_word_before_a_group_joins_the_group_as_in_writing() -> None:
@@ -424,14 +432,16 @@ def test_an_elided_word_before_a_group_joins_the_group_as_in_writing() -> None:
             pronom=["il", "elle"],
         )
     )
-    for reply in (
-        "Malheureusement, on ne peut qu'attendre.",
-        "On ne peut qu’patienter.",
-        "on ne peut qu' attendre",
-        "Ce n'est pas normal qu'il pleuve dedans.",
-    ):
-        assert s.score(reply).fired("r"), reply
-    assert not s.score("On ne peut que vous aider.").fired("r")
+    _judges(
+        s,
+        fires=[
+            "Malheureusement, on ne peut qu'attendre.",
+            "On ne peut qu’patienter.",
+            "on ne peut qu' attendre",
+            "Ce n'est pas normal qu'il pleuve dedans.",
+        ],
+        passes=["On ne peut que vous aider."],
+    )
 
 
 def test_an_optional_group_with_an_elided_word_may_be_left_out_mid_phrase() -> None:

@@ -201,7 +201,7 @@ def _load_file(
         if src is not None:
             _PARSED.move_to_end(key)
     if src is None:
-        stored = _store_key(key) if store is not None else ""
+        stored = _store_key(key)
         src = store.get(stored) if store is not None else None
         if src is None:
             if path.name in PACK_FILES:

@@ -26,7 +26,6 @@ import os
 import pickle
 import stat
 import sys
-import tempfile
 from functools import cache
 from pathlib import Path
 
@@ -34,6 +33,7 @@ import pydantic
 import yaml
 
 import simulator.model
+from simulator.files import UnsafeTarget, write_bytes
 from simulator.model.loader import SourceFile
 
 _KEEP = 400  # entries kept in the folder (a trainer's edits each make one)
@@ -101,16 +101,8 @@ class ParsedCache:
                 self._drop_other_versions()
             else:
                 self._prune()
-            fd, tmp = tempfile.mkstemp(dir=self.folder, suffix=".part")
-            try:
-                with os.fdopen(fd, "wb") as f:
-                    f.write(data)
-                os.replace(tmp, self.folder / f"{key}.pickle")
-            except BaseException:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)
-                raise
-        except OSError:
+            write_bytes(self.folder / f"{key}.pickle", data)
+        except (OSError, UnsafeTarget):
             return  # an unwritable cache costs a parse next time, nothing else
 
     def _drop_other_versions(self) -> None:
