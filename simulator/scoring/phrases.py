@@ -39,8 +39,10 @@ class Dialect:
 
 # Between two words: spaces, or a comma, semicolon or colon with optional spaces.
 _SEP = r"(?:\s*[,;:]\s*|\s+)"
-PY = Dialect(word=r"[\w'-]+", space=_SEP)
-RE2 = Dialect(word=r"[^\s,;:]+", space=r"[\s,;:]+")
+# A word is also an amount, with its currency sign and its decimal or thousands marks
+# ("£25", "$1,240.50"): '*' stands for it as for any word ("the * fee applies").
+PY = Dialect(word=r"[$£€¥]?[\w'-]+(?:[.,]\d+)*", space=_SEP)
+RE2 = Dialect(word=r"[^\s,;:]+(?:,\d[^\s,;:]*)*", space=r"[\s,;:]+")
 
 
 @cache
