@@ -29,6 +29,11 @@ measure generalisation is said in each heading:
 - heldout-11 is the sealed set of the seventh round (2026-12-03), written blind to the
   rules and scored once, with the rules as they stood (commit 4b69a38), before any rule
   of that round changed; that round's rules were written from study-12's misses.
+  It stays sealed: scored, never read.
+- heldout-12 is the sealed set of the eighth round (2026-12-06), written blind to the
+  rules by four writers and scored once, with the rules of commit 616fb80, before any
+  rule of that round changed; that round's rules were written from study-13's misses
+  (study-13 is now tuning data).
   A set that is absent is skipped, saying so.
 - ../shared/eval/real-train.jsonl comes from two brands (its `source` field). Since
   2026-12-02 the rules are changed from the misses of delta-2015 only: amazon-2016's
@@ -69,8 +74,9 @@ SETS = {
     "heldout-8 (not tuned on)": ROOT / "bench" / "data" / "heldout-8.jsonl",
     "heldout-9 (not tuned on)": ROOT / "bench" / "data" / "heldout-9.jsonl",
     "heldout-10 (not tuned on)": ROOT / "bench" / "data" / "heldout-10.jsonl",
-    "heldout-11 (sealed, fresh)": ROOT / "bench" / "data" / "heldout-11.jsonl",
-    "study-13 (not read yet)": ROOT / "bench" / "data" / "study-13.jsonl",
+    "study-13 (tuning)": ROOT / "bench" / "data" / "study-13.jsonl",
+    "heldout-11 (not tuned on)": ROOT / "bench" / "data" / "heldout-11.jsonl",
+    "heldout-12 (sealed, fresh)": ROOT / "bench" / "data" / "heldout-12.jsonl",
     "real-train": ROOT.parent / "shared" / "eval" / "real-train.jsonl",
 }
 

@@ -424,6 +424,22 @@ def _judges(s: Scorer, *, fires: list[str], passes: list[str]) -> None:
         assert not s.score(reply).fired("r"), reply
 
 
+def test_a_wildcard_word_is_also_an_amount_with_its_currency_sign() -> None:
+    s = scorer(lexicon_pack(rule(phrases=["the (* |* * |)fee applies", "a * voucher"])))
+    _judges(
+        s,
+        fires=[
+            "The £25 relocation fee applies whenever a scooter is left outside a bay.",
+            "The $1,240.50 fee applies.",
+            "the €15 fee applies",
+            "Here is a £10 voucher.",
+        ],
+        passes=["The fee never applies.", "the £ 25 fee , sorry , it applies"],
+    )
+    hit = s.score("Sorry: the £1,240 fee applies.").hits[0]
+    assert hit.spans[0].text == "the £1,240 fee applies"
+
+
 def test_an_elided_word_before_a_group_joins_the_group_as_in_writing() -> None:
     s = scorer(
         lexicon_pack(
