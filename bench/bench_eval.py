@@ -34,7 +34,7 @@ measure generalisation is said in each heading:
   rules by four writers and scored once, with the rules of commit 616fb80, before any
   rule of that round changed; that round's rules were written from study-13's misses
   (study-13 is now tuning data).
-  A set that is absent is skipped, saying so.
+- A set that is absent is skipped, saying so.
 - ../shared/eval/real-train.jsonl comes from two brands (its `source` field). Since
   2026-12-02 the rules are changed from the misses of delta-2015 only: amazon-2016's
   misses are not read, so its figures measure transfer to a brand the changes did not
