@@ -9,7 +9,7 @@ from simulator.scoring import lang as langs
 from simulator.scoring.normalize import Normalized, clean, normalize
 from simulator.scoring.phrases import PY, find_words, unaccent, wordchar
 
-# A word as phrases see it (an amount such as "$1,240.50" is one): negation windows count these.
+# A word as phrases see it between two of theirs: negation windows count these.
 _WORD = re.compile(PY.word)
 _CASED_FOLD = re.compile(r"[\t\v\f\u00a0\u2000-\u200a\u202f\u205f\u3000]")
 # How far before a match a negation is looked for (characters); the word window of the
