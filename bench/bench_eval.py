@@ -33,7 +33,11 @@ measure generalisation is said in each heading:
 - heldout-12 is the sealed set of the eighth round (2026-12-06), written blind to the
   rules by four writers and scored once, with the rules of commit 616fb80, before any
   rule of that round changed; that round's rules were written from study-13's misses
-  (study-13 is now tuning data).
+  (study-13 is now tuning data). It stays sealed: scored, never read.
+- heldout-13 is the sealed set of the ninth round (2026-12-07), a new genre (public
+  replies to reviews, marketplace and rental messages, tradespeople's texts), written
+  blind to the rules and scored once, with the rules of commit 955914d, before any rule
+  of that round changed; that round's rules are written from study-14's misses.
 - A set that is absent is skipped, saying so.
 - ../shared/eval/real-train.jsonl comes from two brands (its `source` field). Since
   2026-12-02 the rules are changed from the misses of delta-2015 only: amazon-2016's
@@ -76,7 +80,8 @@ SETS = {
     "heldout-10 (not tuned on)": ROOT / "bench" / "data" / "heldout-10.jsonl",
     "study-13 (tuning)": ROOT / "bench" / "data" / "study-13.jsonl",
     "heldout-11 (not tuned on)": ROOT / "bench" / "data" / "heldout-11.jsonl",
-    "heldout-12 (sealed, fresh)": ROOT / "bench" / "data" / "heldout-12.jsonl",
+    "heldout-12 (not tuned on)": ROOT / "bench" / "data" / "heldout-12.jsonl",
+    "heldout-13 (sealed, fresh)": ROOT / "bench" / "data" / "heldout-13.jsonl",
     "real-train": ROOT.parent / "shared" / "eval" / "real-train.jsonl",
 }
 
