@@ -37,7 +37,8 @@ measure generalisation is said in each heading:
 - heldout-13 is the sealed set of the ninth round (2026-12-07), a new genre (public
   replies to reviews, marketplace and rental messages, tradespeople's texts), written
   blind to the rules and scored once, with the rules of commit 955914d, before any rule
-  of that round changed; that round's rules are written from study-14's misses.
+  of that round changed; that round's rules were written from the misses of study-14
+  (same genre, other writers), which is tuning data.
 - A set that is absent is skipped, saying so.
 - ../shared/eval/real-train.jsonl comes from two brands (its `source` field). Since
   2026-12-02 the rules are changed from the misses of delta-2015 only: amazon-2016's
@@ -81,6 +82,7 @@ SETS = {
     "study-13 (tuning)": ROOT / "bench" / "data" / "study-13.jsonl",
     "heldout-11 (not tuned on)": ROOT / "bench" / "data" / "heldout-11.jsonl",
     "heldout-12 (not tuned on)": ROOT / "bench" / "data" / "heldout-12.jsonl",
+    "study-14 (tuning)": ROOT / "bench" / "data" / "study-14.jsonl",
     "heldout-13 (sealed, fresh)": ROOT / "bench" / "data" / "heldout-13.jsonl",
     "real-train": ROOT.parent / "shared" / "eval" / "real-train.jsonl",
 }
