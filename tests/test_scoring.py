@@ -756,6 +756,10 @@ def test_an_amount_with_a_decimal_point_does_not_end_the_sentence(library) -> No
     assert _en_scorer(library).score("Roaming charges of $86.40 reversed today.").fired(
         "concrete_fix"
     )
+    # and a rule whose parts must share a sentence finds them either side of it, as
+    # lang.sentences has the sentence (the fee and "been reversed" here)
+    verdict = _en_scorer(library).score("Your late fee of £12.50 has been reversed.")
+    assert "charge-removed" in verdict.fired_rules
 
 
 def test_a_past_event_after_the_customer_acted_is_not_a_condition(library) -> None:

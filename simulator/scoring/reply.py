@@ -250,11 +250,20 @@ class Reply:
 def _piece_start(text: str, lo: int, pos: int) -> int:
     """Where the piece of text holding ``pos`` begins, looking back no further than
     ``lo``: just after the last . ! ? or newline in [lo, pos), else ``lo``
-    (lang.sentences ends its sentences at those characters)."""
+    (lang.sentences ends its sentences at those characters). A dot between two word
+    characters ("£12.50", "v3.4") ends no sentence there, so it ends no piece either."""
+    dot = text.rfind(".", lo, pos)
+    while dot > lo and dot + 1 < len(text) and _word(text[dot - 1]) and _word(text[dot + 1]):
+        dot = text.rfind(".", lo, dot)
     return 1 + max(
-        text.rfind(".", lo, pos),
+        dot,
         text.rfind("!", lo, pos),
         text.rfind("?", lo, pos),
         text.rfind("\n", lo, pos),
         lo - 1,
     )
+
+
+def _word(ch: str) -> bool:
+    """A word character for Python's re (\\w), as lang.sentences reads a dot's neighbours."""
+    return ch.isalnum() or ch == "_"
