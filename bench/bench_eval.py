@@ -42,7 +42,8 @@ measure generalisation is said in each heading:
 - heldout-14 is the sealed set of the tenth round (2026-12-07): brands' short public
   replies on social media, the genre of the real replies, written blind and scored once,
   with the rules of commit 3e35b51, before any rule of that round changed; that round's
-  rules are written from the misses of study-15 (same genre, other writers).
+  rules were written from the misses of study-15 (same genre, other writers), which
+  is tuning data.
 - A set that is absent is skipped, saying so.
 - ../shared/eval/real-train.jsonl comes from two brands (its `source` field). Since
   2026-12-02 the rules are changed from the misses of delta-2015 only: amazon-2016's
@@ -88,6 +89,7 @@ SETS = {
     "heldout-12 (not tuned on)": ROOT / "bench" / "data" / "heldout-12.jsonl",
     "study-14 (tuning)": ROOT / "bench" / "data" / "study-14.jsonl",
     "heldout-13 (not tuned on)": ROOT / "bench" / "data" / "heldout-13.jsonl",
+    "study-15 (tuning)": ROOT / "bench" / "data" / "study-15.jsonl",
     "heldout-14 (sealed, fresh)": ROOT / "bench" / "data" / "heldout-14.jsonl",
     "real-train": ROOT.parent / "shared" / "eval" / "real-train.jsonl",
 }
