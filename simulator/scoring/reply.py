@@ -253,7 +253,7 @@ def _piece_start(text: str, lo: int, pos: int) -> int:
     (lang.sentences ends its sentences at those characters). A dot between two word
     characters ("£12.50", "v3.4") ends no sentence there, so it ends no piece either."""
     dot = text.rfind(".", lo, pos)
-    while dot > lo and dot + 1 < len(text) and _word(text[dot - 1]) and _word(text[dot + 1]):
+    while dot > lo and dot + 1 < len(text) and wordchar(text[dot - 1]) and wordchar(text[dot + 1]):
         dot = text.rfind(".", lo, dot)
     return 1 + max(
         dot,
@@ -263,7 +263,3 @@ def _piece_start(text: str, lo: int, pos: int) -> int:
         lo - 1,
     )
 
-
-def _word(ch: str) -> bool:
-    """A word character for Python's re (\\w), as lang.sentences reads a dot's neighbours."""
-    return ch.isalnum() or ch == "_"
