@@ -745,13 +745,42 @@ def find_words(pattern: Any, text: str, limit: int = 200) -> list[tuple[int, int
             if c.isalnum() or c == "_":
                 pos = bs + (1 if ascii_ else _chars_to_bytes(data, bs, 1))
                 continue
-        if e < n and text[e - 1] != "'":  # (an elided word ends where it is: "qu'à")
-            c = text[e]
-            if (c.isalnum() or c == "_") or (
-                c == "'" and e + 1 < n and (text[e + 1].isalnum() or text[e + 1] == "_")
-            ):
+        if not _ends_word(text, e, n):
+            # The preferred match runs into a word ("does not allow permit|s": the gap
+            # took "allow"); a shorter one from the same start may end on a boundary
+            # ("does not allow"). Only the match's own word ends are tried, so the
+            # extra work is bounded by the phrase's length, not the reply's.
+            e = _shorter_match(match, text, data, s, e, bs, n)
+            if e < 0:
                 pos = bs + (1 if ascii_ else _chars_to_bytes(data, bs, 1))
                 continue
+            be = bs + len(text[s:e].encode("utf-8"))
         out.append((s, e))
         pos = be
     return out
+
+
+def _ends_word(text: str, e: int, n: int) -> bool:
+    """Does a match ending at ``e`` end on a word boundary, as ``find_words`` wants?
+    (An elided word ends where it is: "qu'à"; "can" does not end in "can't".)"""
+    if e >= n or text[e - 1] == "'":
+        return True
+    c = text[e]
+    if c.isalnum() or c == "_":
+        return False
+    return not (c == "'" and e + 1 < n and (text[e + 1].isalnum() or text[e + 1] == "_"))
+
+
+_ANCHOR_BOTH = _re2.RE2.Anchor.ANCHOR_BOTH
+
+
+def _shorter_match(match: Any, text: str, data: bytes, s: int, e: int, bs: int, n: int) -> int:
+    """The end of the longest match from ``s`` that ends on a word boundary before ``e``,
+    or -1."""
+    for j in range(e - 1, s, -1):
+        if not (text[j - 1].isalnum() or text[j - 1] in "_'") or not _ends_word(text, j, n):
+            continue
+        end = bs + len(text[s:j].encode("utf-8"))
+        if match(_ANCHOR_BOTH, data, bs, end)[0][0] >= 0:
+            return j
+    return -1
