@@ -43,7 +43,12 @@ measure generalisation is said in each heading:
   replies on social media, the genre of the real replies, written blind and scored once,
   with the rules of commit 3e35b51, before any rule of that round changed; that round's
   rules were written from the misses of study-15 (same genre, other writers), which
-  is tuning data.
+  is tuning data. It stays sealed: scored, never read.
+- heldout-15 is the sealed set of the eleventh round (2026-12-07): support-desk
+  replies by email and live chat, in English and French, written blind and scored once,
+  with the rules of commit 6a561cf, before any rule of that round changed; that round's
+  rules (and a matcher fix) were written from the misses of study-16 (same genre, other
+  writers), which is tuning data.
 - A set that is absent is skipped, saying so.
 - ../shared/eval/real-train.jsonl comes from two brands (its `source` field). Since
   2026-12-02 the rules are changed from the misses of delta-2015 only: amazon-2016's
@@ -90,7 +95,9 @@ SETS = {
     "study-14 (tuning)": ROOT / "bench" / "data" / "study-14.jsonl",
     "heldout-13 (not tuned on)": ROOT / "bench" / "data" / "heldout-13.jsonl",
     "study-15 (tuning)": ROOT / "bench" / "data" / "study-15.jsonl",
-    "heldout-14 (sealed, fresh)": ROOT / "bench" / "data" / "heldout-14.jsonl",
+    "heldout-14 (not tuned on)": ROOT / "bench" / "data" / "heldout-14.jsonl",
+    "study-16 (tuning)": ROOT / "bench" / "data" / "study-16.jsonl",
+    "heldout-15 (sealed, fresh)": ROOT / "bench" / "data" / "heldout-15.jsonl",
     "real-train": ROOT.parent / "shared" / "eval" / "real-train.jsonl",
 }
 
