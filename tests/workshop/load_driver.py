@@ -46,12 +46,12 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
 
     from simulator.engine import Session
-    from simulator.model.library import load_library
+    from simulator.service.library import open_library
     from simulator.store import Store
     from simulator.store.recorder import Recorder
 
     replies: list[str] = json.loads(Path(args.replies).read_text(encoding="utf-8"))
-    lib = load_library([Path(d) for d in args.scenarios], user=False)
+    lib = open_library(args.scenarios, user=False)
     store = Store.open(args.db)
     ws = store.workshop(args.workshop)
     scenario = lib.scenario(ws.scenarios[0])

@@ -19,7 +19,14 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func, select
-from workshop_helpers import HERE, WORKSHOP_SCENARIOS, scenario_args, simulator_cmd, subprocess_env
+from workshop_helpers import (
+    HERE,
+    WORKSHOP_SCENARIOS,
+    scenario_args,
+    simulator_cmd,
+    subprocess_env,
+    warm_home,
+)
 
 from simulator.store import Store
 from simulator.store import schema as sch
@@ -85,6 +92,7 @@ def test_thirty_trainees_at_once(db_url: str, tmp_path: Path) -> None:
     with Store.open(db_url) as store:
         ws = store.create_workshop("Load", ["long-en"])
     env = subprocess_env(db=db_url, home=str(tmp_path / "home"))
+    warm_home(env)
     procs = []
     for i in range(PROCESSES):
         script = tmp_path / f"script-{i}.txt"
