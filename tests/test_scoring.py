@@ -762,6 +762,28 @@ def test_an_amount_with_a_decimal_point_does_not_end_the_sentence(library) -> No
     assert "charge-removed" in verdict.fired_rules
 
 
+def test_a_remedy_that_waits_on_how_things_turn_out_is_not_a_fix(library) -> None:
+    """"If it hasn't arrived by Friday, I'll send one" promises nothing yet; the condition
+    governs what follows it, so a firm remedy before it, across a ';', still counts."""
+    en = _en_scorer(library)
+    owed = en.score("If it hasn't arrived by Friday, I'll send a replacement.")
+    assert not owed.fired("concrete_fix") and any("depends on a condition" in n for n in owed.notices)
+    firm = en.score("The engineer will be there by 2 pm; if that doesn't fix it, I'll move you.")
+    assert firm.fired("concrete_fix")
+    assert en.score("Even if it was late, I've refunded the delivery charge.").fired("concrete_fix")
+    assert en.score(
+        "If the courier had called, it would have gone fine, but I've refunded the postage."
+    ).fired("concrete_fix")
+    fr = scorer_for(None, library.packs_for_language("fr"), "fr")
+    assert not fr.score("Si le colis n'est pas arrivé demain, je vous rembourse.").fired("concrete_fix")
+    assert fr.score("Même si le colis est arrivé, je vous rembourse les frais de port.").fired(
+        "concrete_fix"
+    )
+    assert fr.score("Ce n'est pas de votre faute si la carte a été bloquée, je la débloque.").fired(
+        "concrete_fix"
+    )
+
+
 def test_a_past_event_after_the_customer_acted_is_not_a_condition(library) -> None:
     scorer = _en_scorer(library)
     done = scorer.score("Price dropped two days after you ordered, so I've refunded the £18 difference.")

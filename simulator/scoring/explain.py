@@ -4,7 +4,7 @@ The trace is built beside the verdict, never on its path: ``Scorer.score`` gives
 verdict as always, then every rule whose words are in the reply is looked at again, step
 by step, the way its kind matches: the phrases found (and the lexicon entry in them), the
 clause each sits in, and what took a match away: an exception of the rule, a negation in
-its clause, a condition the customer must meet, someone else's reported words, a part of
+its clause, a condition (the customer's, or how things turn out), someone else's reported words, a part of
 the rule missing or in another sentence. Whether a rule fired is the verdict's word.
 """
 
@@ -497,7 +497,7 @@ class _Tracer:
                 return Cancel(
                     CONDITION,
                     words,
-                    f"depends on a condition the customer must meet: \u201c{words}\u201d",
+                    f"depends on a condition: \u201c{words}\u201d",
                 )
         if row.reported:
             quote = reply.reported_quote(s, e)

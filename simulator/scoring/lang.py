@@ -82,19 +82,28 @@ class Language:
     # us...", « dès que vous ... »), and look-alikes that are offers ("if you'd like").
     condition: re.Pattern[str] = re.compile(r"(?!)")
     not_condition: re.Pattern[str] = re.compile(r"(?!)")
+    # Conditions on how things turn out ("if it hasn't arrived by Friday, ..."): they
+    # govern only what follows them, up to ``condition_end`` (a ';', a ':' or a "but":
+    # "the engineer comes at 2; if that doesn't fix it, I'll move you" keeps the
+    # engineer, "if your team had sent it, we'd have launched, but I'll add a developer"
+    # keeps the developer).
+    outcome_condition: re.Pattern[str] = re.compile(r"(?!)")
+    condition_end: re.Pattern[str] = re.compile(r"[;:]")
     # Reported speech: a verb of saying before a quotation, or after it, and the first
     # person that makes it the agent's own words again ("as I said: ...").
     says_before: re.Pattern[str] = re.compile(r"(?!)")
     says_after: re.Pattern[str] = re.compile(r"(?!)")
     own_voice: re.Pattern[str] = re.compile(r"(?!)")
 
-    def conditions(self, text: str) -> list[tuple[int, int]]:
-        """Spans of the condition cues of a text, offers left out."""
-        found = [m.span() for m in self.condition.finditer(text)]
+    def conditions(self, text: str) -> list[tuple[int, int, bool]]:
+        """Spans of the condition cues of a text, offers left out, each with whether it
+        governs only what follows it (an ``outcome_condition``)."""
+        found = [(*m.span(), False) for m in self.condition.finditer(text)]
+        found += [(*m.span(), True) for m in self.outcome_condition.finditer(text)]
         if not found:
             return found
         offers = [m.span() for m in self.not_condition.finditer(text)]
-        return [(s, e) for s, e in found if not any(os_ <= s < oe for os_, oe in offers)]
+        return [c for c in found if not any(os_ <= c[0] < oe for os_, oe in offers)]
 
     def reported_quotes(self, text: str) -> list[tuple[int, int]]:
         """Spans (inside the quotation marks) of the quotations reported as someone
@@ -155,6 +164,13 @@ _EN = Language(
         r"when you (?:send|return|bring|provide|upload|give|share|complete|fill|confirm|reply|dm|email)|"
         r"subject to (?:you|your|receipt|approval|verification))(?!\w)"
     ),
+    # a remedy owed only if things turn out a certain way: "if it hasn't arrived by
+    # Friday, I'll refund you" ("even if" and "as if" concede or compare)
+    condition_end=re.compile(r"[;:]|\b(?:but|however|yet|though|although)(?!\w)"),
+    outcome_condition=re.compile(
+        r"(?<!even )(?<!as )\bif (?:it|it's|its|they|they're|the|your|this|that|these|those|"
+        r"there|anything|nothing|he|she)(?!\w)"
+    ),
     not_condition=re.compile(
         # a past event, not a condition: "two days after you ordered, I've refunded..."
         r"\bafter (?:you|u) (?:\w+ed|made|paid|bought|left|sent|told|rang|wrote|got|had|came|"
@@ -209,6 +225,16 @@ _FR = Language(
         # a remedy owed only if a check comes out right: « si le débit est confirmé »
         r"s'il s'av[eè]re|si (?:\w+'?\w* ){1,4}(?:est|sont|a [eé]t[eé]|ont [eé]t[eé]) "
         r"(?:confirm|av[eé]r|v[eé]rifi|prouv|[eé]tabli)\w*)(?!\w)"
+    ),
+    # a remedy owed only if things turn out a certain way: « si le colis n'est pas
+    # arrivé demain, je vous rembourse » (« même si » concedes, « comme si » compares,
+    # « ce n'est pas votre faute si » says whose fault it is)
+    condition_end=re.compile(
+        r"[;:]|\b(?:mais|cependant|toutefois|pourtant|n[eé]anmoins|par contre)(?!\w)"
+    ),
+    outcome_condition=re.compile(
+        r"(?<!m[eê]me )(?<!comme )(?<!faute )\bsi (?:le|la|les|l'|votre|vos|ton|ta|tes|ce|cet|"
+        r"cette|ces|il|elle|ils|elles|[cç]a|cela|rien|jamais)(?!\w)"
     ),
     not_condition=re.compile(
         r"\bsi (?:vous|tu) (?:le )?(?:souhaitez|souhaites|voulez|veux|pr[eé]f[eé]rez|pr[eé]f[eè]res|"

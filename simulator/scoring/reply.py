@@ -160,10 +160,14 @@ class Reply:
         conds = self._conditions
         if conds is None:
             conds = self._conditions = []
-            for cs, ce in self.language.conditions(self.text):
+            for cs, ce, after in self.language.conditions(self.text):
                 i = self.sentence_of(cs)
                 if i >= 0:
                     ss, se = self.sentences[i]
+                    if after:  # (what follows the cue, up to a ';', ':' or "but")
+                        ss = cs
+                        stop = self.language.condition_end.search(self.text, ce, se)
+                        se = stop.start() if stop else se
                     conds.append((ss, se, cs, ce))
         for ss, se, cs, ce in conds:
             if ss <= start < se:

@@ -243,10 +243,10 @@ class Scorer:
             said = " … ".join(words)
             if why == "condition":
                 out.append(
-                    f"« {said} » dépend d'une condition que le client doit remplir "
+                    f"« {said} » dépend d'une condition "
                     f"(« {cue} ») : ce n'est pas une solution ({rule} n'est pas compté)."
                     if fr
-                    else f"\u201c{said}\u201d depends on a condition the customer must meet "
+                    else f"\u201c{said}\u201d depends on a condition "
                     f"(\u201c{cue}\u201d): not a fix ({rule} not counted)."
                 )
             else:
