@@ -4,8 +4,8 @@ The trace is built beside the verdict, never on its path: ``Scorer.score`` gives
 verdict as always, then every rule whose words are in the reply is looked at again, step
 by step, the way its kind matches: the phrases found (and the lexicon entry in them), the
 clause each sits in, and what took a match away: an exception of the rule, a negation in
-its clause, a condition (the customer's, or how things turn out), someone else's reported words, a part of
-the rule missing or in another sentence. Whether a rule fired is the verdict's word.
+its clause, a condition (the customer's, or how things turn out), someone else's
+reported words, a part of the rule missing or in another sentence. Whether a rule fired is the verdict's word.
 """
 
 from __future__ import annotations

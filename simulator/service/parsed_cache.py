@@ -27,6 +27,7 @@ import pickle
 import stat
 import sys
 from functools import cache
+from importlib.metadata import version
 from pathlib import Path
 
 import pydantic
@@ -41,26 +42,14 @@ _KEEP = 400  # entries kept in the folder (a trainer's edits each make one)
 @cache
 def code_version() -> str:
     """A digest of what decides a parse: the model package's source, Python, pydantic
-    and PyYAML versions (PyYAML's as the installed package's files, read without
-    importing it: see ``model.yamlfile``), and the pickle protocol."""
+    and PyYAML versions (PyYAML's from its installed metadata: importing it would load
+    it whole, see ``model.yamlfile``), and the pickle protocol."""
     h = hashlib.sha256()
-    for part in (sys.version, pydantic.VERSION, _pyyaml_version(), str(pickle.HIGHEST_PROTOCOL)):
+    for part in (sys.version, pydantic.VERSION, version("PyYAML"), str(pickle.HIGHEST_PROTOCOL)):
         h.update(part.encode() + b"\0")
     for source in sorted(Path(simulator.model.__file__).parent.glob("*.py")):
         h.update(source.name.encode() + b"\0" + source.read_bytes())
     return h.hexdigest()[:16]
-
-
-def _pyyaml_version() -> str:
-    """PyYAML's version, from its installed metadata (an import would load it whole)."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("PyYAML")
-    except PackageNotFoundError:  # pragma: no cover - a PyYAML installed without metadata
-        import yaml
-
-        return str(yaml.__version__)
 
 
 def _trusted(st: os.stat_result) -> bool:
